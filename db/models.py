@@ -1,0 +1,558 @@
+"""The whole data model. Every row carries company_id; money is integer cents.
+
+Customer and location statistics (order count, sales, balance, last order) are
+denormalised onto their rows and maintained in the same transaction as the
+writes that change them, so the customer list can sort the whole company by
+any stats column with an index instead of aggregating millions of orders.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from db.enums import (
+    BasisDate,
+    BillingStatus,
+    CustomerKind,
+    CustomerStatus,
+    InteractionKind,
+    ListView,
+    OrderStatus,
+    PaymentMethod,
+    ProductDisplay,
+    RepVisibility,
+    Role,
+    ShippingMethod,
+    TransactionKind,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in Python, UTC in the database.
+
+    SQLite compares datetimes as text, so values are stored naive-UTC there;
+    PostgreSQL gets timestamptz.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum]) -> Enum:
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class TenantScoped:
+    """Rows of one company. The session's tenant filter applies to every subclass."""
+
+    @declared_attr
+    def company_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), nullable=False)
+
+
+class Versioned:
+    """Optimistic concurrency: `version` grows on every update (expectedVersion -> STALE)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country")
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    allow_partial_payments: Mapped[bool] = mapped_column(Boolean, default=True)
+    rep_visibility: Mapped[RepVisibility] = mapped_column(
+        enum_column(RepVisibility), default=RepVisibility.ALL_CUSTOMERS
+    )
+    # Next order number; incremented under the write lock / row lock.
+    next_order_number: Mapped[int] = mapped_column(Integer, default=1001)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class Staff(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Login is by email alone, so emails are unique across companies.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (Index("ix_staff_company_name", "company_id", "name"),)
+
+
+class AuthToken(TenantScoped, Base):
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    # Only the SHA-256 of the token is stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class PaymentTerms(TenantScoped, Base):
+    __tablename__ = "payment_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    due_in_days: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+
+class Customer(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CustomerKind] = mapped_column(
+        enum_column(CustomerKind), default=CustomerKind.BUSINESS
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, accent-folded name: case-insensitive sort and search.
+    name_key: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    fax: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    # Hundredths of a percent: 12.5 % is 1250.
+    discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[CustomerStatus] = mapped_column(
+        enum_column(CustomerStatus), default=CustomerStatus.ACTIVE
+    )
+    billing_status: Mapped[BillingStatus] = mapped_column(
+        enum_column(BillingStatus), default=BillingStatus.GOOD_STANDING
+    )
+    payment_terms_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payment_terms.id", ondelete="RESTRICT")
+    )
+    basis_date: Mapped[BasisDate] = mapped_column(
+        enum_column(BasisDate), default=BasisDate.INVOICE_DATE
+    )
+    sales_rep_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    default_shipping_method: Mapped[ShippingMethod] = mapped_column(
+        enum_column(ShippingMethod), default=ShippingMethod.SHIPPING
+    )
+    product_display: Mapped[ProductDisplay] = mapped_column(
+        enum_column(ProductDisplay), default=ProductDisplay.STANDARD_AND_EXCLUSIVE
+    )
+    # None: the company default applies.
+    allow_partial_payments: Mapped[bool | None] = mapped_column(Boolean)
+
+    billing_line1: Mapped[str | None] = mapped_column(String(200))
+    billing_line2: Mapped[str | None] = mapped_column(String(200))
+    billing_city: Mapped[str | None] = mapped_column(String(100))
+    billing_region: Mapped[str | None] = mapped_column(String(100))
+    billing_postal_code: Mapped[str | None] = mapped_column(String(20))
+    billing_country: Mapped[str | None] = mapped_column(String(2))
+    shipping_line1: Mapped[str | None] = mapped_column(String(200))
+    shipping_line2: Mapped[str | None] = mapped_column(String(200))
+    shipping_city: Mapped[str | None] = mapped_column(String(100))
+    shipping_region: Mapped[str | None] = mapped_column(String(100))
+    shipping_postal_code: Mapped[str | None] = mapped_column(String(20))
+    shipping_country: Mapped[str | None] = mapped_column(String(2))
+
+    # Denormalised stats (see module docstring). Invoiced orders only.
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_order_at: Mapped[datetime | None]
+    # Ledger: paid = payments + credits - refunds allocated or not (see resolvers.ledger).
+    total_paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_interaction_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_customers_company_name", "company_id", "name_key", "id"),
+        Index("ix_customers_company_created", "company_id", "created_at", "id"),
+        Index("ix_customers_company_rep", "company_id", "sales_rep_id", "name_key"),
+        Index("ix_customers_company_status", "company_id", "status"),
+        Index("ix_customers_company_sales", "company_id", "total_sales_cents", "id"),
+        Index("ix_customers_company_orders", "company_id", "order_count", "id"),
+        Index("ix_customers_company_last_order", "company_id", "last_order_at", "id"),
+        Index("ix_customers_company_balance", "company_id", "balance_cents", "id"),
+    )
+
+
+class Location(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    line1: Mapped[str | None] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    # Override of the customer's rep; None inherits it.
+    sales_rep_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        Index("ix_locations_customer", "customer_id", "name_key", "id"),
+        Index("ix_locations_company_rep", "company_id", "sales_rep_id"),
+    )
+
+
+class Contact(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    fax: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_contacts_customer", "customer_id", "id"),
+        # Exactly one primary per customer, enforced by the database too.
+        Index(
+            "uq_contacts_one_primary",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
+
+
+class Interaction(TenantScoped, Versioned, Base):
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    kind: Mapped[InteractionKind] = mapped_column(enum_column(InteractionKind))
+    body: Mapped[str] = mapped_column(Text)
+    # When it happened (defaults to when it was written); the log and reports use it.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_interactions_company_created", "company_id", "created_at", "id"),
+        Index("ix_interactions_company_author_created", "company_id", "author_id", "created_at"),
+        Index("ix_interactions_customer_created", "customer_id", "created_at", "id"),
+    )
+
+
+class Attachment(TenantScoped, Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Where the bytes are, derived from the content hash, never the file name.
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_attachments_customer", "customer_id", "created_at"),
+        Index("ix_attachments_storage_key", "storage_key"),
+    )
+
+
+class Product(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "sku"),
+        Index("ix_products_company_name", "company_id", "name"),
+    )
+
+
+class ProductExclusiveCustomer(TenantScoped, Base):
+    __tablename__ = "product_exclusive_customers"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_product_exclusive_customer", "customer_id"),)
+
+
+class Order(TenantScoped, Versioned, Timestamped, Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    po_number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # total - paid while invoiced, else 0; stored so "has balance" is an index scan.
+    balance_due_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    requires_prepayment: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_date: Mapped[date | None]
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    # Line content (sku, product name, description) for order search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "number"),
+        Index("ix_orders_company_placed", "company_id", "placed_at", "id"),
+        Index("ix_orders_company_created", "company_id", "created_at", "id"),
+        Index("ix_orders_customer_placed", "customer_id", "placed_at", "id"),
+        Index("ix_orders_company_status", "company_id", "status", "id"),
+        Index("ix_orders_company_due", "company_id", "due_date", "id"),
+        Index("ix_orders_company_total", "company_id", "total_cents", "id"),
+        Index("ix_orders_company_balance", "company_id", "balance_due_cents"),
+        Index("ix_orders_company_po", "company_id", "po_number"),
+        Index("ix_orders_location", "location_id"),
+    )
+
+
+class OrderLine(TenantScoped, Base):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    sku: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    line_total_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_order_lines_order", "order_id", "position"),
+        Index("ix_order_lines_product", "product_id"),
+    )
+
+
+class Transaction(TenantScoped, Base):
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    kind: Mapped[TransactionKind] = mapped_column(enum_column(TransactionKind))
+    # Positive except ADJUSTMENT, which may be negative.
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[PaymentMethod | None] = mapped_column(enum_column(PaymentMethod))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_transactions_company_occurred", "company_id", "occurred_at", "id"),
+        Index("ix_transactions_customer_occurred", "customer_id", "occurred_at", "id"),
+    )
+
+
+class TransactionAllocation(TenantScoped, Base):
+    __tablename__ = "transaction_allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="RESTRICT"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the order is cancelled: the money returns to customer credit.
+    released_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_allocations_transaction", "transaction_id"),
+        Index("ix_allocations_order", "order_id"),
+    )
+
+
+class ViewSetting(TenantScoped, Base):
+    __tablename__ = "view_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    view: Mapped[ListView] = mapped_column(enum_column(ListView))
+    columns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sort: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("staff_id", "view"),)
+
+
+class BulkOperation(TenantScoped, Base):
+    __tablename__ = "bulk_operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    input: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    matched_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reverted_at: Mapped[datetime | None]
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class AuditEvent(TenantScoped, Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    # The customer the event concerns, when any: Customer.auditEvents and visibility.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    # field -> [before, after]
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    bulk_operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bulk_operations.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_audit_company_created", "company_id", "created_at", "id"),
+        Index("ix_audit_entity", "entity_type", "entity_id"),
+        Index("ix_audit_customer", "customer_id", "created_at"),
+        Index("ix_audit_bulk", "bulk_operation_id"),
+    )
+
+
+# Models whose rows hang off one customer: the rep-visibility scope follows customer_id.
+CUSTOMER_CHILD_MODELS: tuple[type[Base], ...] = (
+    Location,
+    Contact,
+    Interaction,
+    Attachment,
+    Order,
+    Transaction,
+)
+
+DEFAULT_PAYMENT_TERMS: tuple[tuple[str, int], ...] = (
+    ("Due on receipt", 0),
+    ("Net 7", 7),
+    ("Net 15", 15),
+    ("Net 30", 30),
+    ("Net 45", 45),
+    ("Net 60", 60),
+    ("Net 90", 90),
+)

@@ -1,0 +1,156 @@
+"""Engines and sessions for SQLite and PostgreSQL, and the tenant scope.
+
+SQLite (see FINDINGS.md): Python's sqlite3 begins a transaction only at the
+first write, so a read-then-write would run its read outside the transaction.
+We take over BEGIN ourselves (isolation_level=None), open write transactions
+with BEGIN IMMEDIATE on a separate engine, and let one writer at a time per
+process hold the write lock, with WAL and a busy timeout across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from db.models import TenantScoped
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option for the rare statement that must look across companies
+# (login by email, unique emails). Greppable on purpose.
+ALL_COMPANIES = "rolodex_all_companies"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a session may see: the rows of one company."""
+
+    company_id: int
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Engines, session factories and the statement counter for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.sqlite = is_sqlite(url)
+        if self.sqlite:
+            self.engine = _sqlite_engine(url, immediate=False, echo=echo)
+            self.write_engine = _sqlite_engine(url, immediate=True, echo=echo)
+        else:
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self.write_engine = self.engine
+        # One writer at a time in this process (SQLite only): no busy waits between our own tasks.
+        self._write_lock = asyncio.Lock() if self.sqlite else None
+        self.statements = 0
+        for engine in {self.engine, self.write_engine}:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def _count(self, *_args: Any) -> None:
+        self.statements += 1
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self, scope: Scope | None) -> AsyncSession:
+        """A read session; `scope=None` only for trusted system code (CLI, auth)."""
+        session = self._read_sessions()
+        apply_scope(session, scope)
+        return session
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope | None) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        lock = self._write_lock or nullcontext()
+        async with lock:
+            session = self._write_sessions()
+            apply_scope(session, scope)
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                await session.close()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
+
+
+def apply_scope(session: AsyncSession, scope: Scope | None) -> None:
+    session.sync_session.info["scope"] = scope
+    session.sync_session.info["unscoped"] = scope is None
+
+
+def session_scope(session: AsyncSession | Session) -> Scope | None:
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return sync.info.get("scope")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _tenant_filter(state: ORMExecuteState) -> None:
+    """Adds the company filter to every ORM select, update and delete.
+
+    This is the only way rows are scoped, so a query can't forget its company filter.
+    """
+    info = state.session.info
+    scope: Scope | None = info.get("scope")
+    if scope is None:
+        if info.get("unscoped"):
+            return
+        raise RuntimeError("session has no tenant scope")
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(ALL_COMPANIES):
+        return
+    company_id = scope.company_id
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.company_id == company_id, include_aliases=True
+        )
+    )

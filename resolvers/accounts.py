@@ -1,0 +1,194 @@
+"""Companies, staff and sign-in. Company creation is CLI-only (no GraphQL mutation)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import UNSET
+
+from db.enums import Role
+from db.models import DEFAULT_PAYMENT_TERMS, AuthToken, Company, PaymentTerms, Staff, utcnow
+from db.session import ALL_COMPANIES
+from resolvers.audit import apply_changes, record
+from resolvers.credentials import hash_password, issue_token, verify_password
+from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.ids import parse_id
+from resolvers.pagination import PageArgs, SortKey, paginate_for
+from resolvers.permissions import Permission
+from resolvers.validation import check_version, clean_email, clean_text
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "company"
+
+
+async def create_company(session: AsyncSession, name: str, timezone: str = "UTC") -> Company:
+    """A company with its default payment terms and a unique slug."""
+    base = slugify(name)
+    taken = set(
+        (await session.execute(select(Company.slug).where(Company.slug.like(f"{base}%")))).scalars()
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    company = Company(name=name.strip(), slug=slug, timezone=timezone)
+    session.add(company)
+    await session.flush()
+    session.add_all(
+        PaymentTerms(company_id=company.id, name=term, due_in_days=days)
+        for term, days in DEFAULT_PAYMENT_TERMS
+    )
+    await session.flush()
+    return company
+
+
+def _staff_errors(
+    errors: ErrorCollector, name: Any, email: Any, password: Any, *, creating: bool
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if creating or name is not UNSET:
+        values["name"] = clean_text(errors, "name", name, required=True)
+    if creating or email is not UNSET:
+        values["email"] = clean_email(errors, "email", email)
+        if not values["email"]:
+            errors.add("email", "Email is required.", UserErrorCode.REQUIRED)
+    if password not in (UNSET, None):
+        if len(password) < MIN_PASSWORD_LENGTH:
+            errors.add(
+                "password",
+                f"Password must have at least {MIN_PASSWORD_LENGTH} characters.",
+                UserErrorCode.INVALID,
+            )
+        values["password_hash"] = hash_password(password)
+    return values
+
+
+async def _email_taken(session: AsyncSession, email: str, except_id: int | None = None) -> bool:
+    statement = select(Staff.id).where(func.lower(Staff.email) == email.lower())
+    if except_id is not None:
+        statement = statement.where(Staff.id != except_id)
+    # Emails are unique across companies (login is by email), so look beyond the tenant.
+    result = await session.execute(statement, execution_options={ALL_COMPANIES: True})
+    return result.first() is not None
+
+
+async def create_staff(
+    session: AsyncSession,
+    company_id: int,
+    *,
+    name: str,
+    email: str,
+    role: Role,
+    password: str | None,
+) -> Staff:
+    """CLI and seed path: raises UserInputError on bad input."""
+    errors = ErrorCollector()
+    values = _staff_errors(errors, name, email, password, creating=True)
+    errors.raise_if_any()
+    if await _email_taken(session, values["email"]):
+        raise UserInputError.one(("input", "email"), "That email is taken.", UserErrorCode.TAKEN)
+    staff = Staff(company_id=company_id, role=role, active=True, **values)
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def staff_create(context: Context, input: Any) -> dict[str, Any]:
+    viewer = context.viewer
+    viewer.require(Permission.MANAGE_STAFF)
+    async with context.transaction() as session:
+        staff = await create_staff(
+            session,
+            viewer.company_id,
+            name=input.name,
+            email=input.email,
+            role=Role(input.role.value),
+            password=input.password,
+        )
+        record(session, viewer, "staff.create", staff, {"name": [None, staff.name]})
+    return {"staff": staff}
+
+
+async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
+    viewer = context.viewer
+    viewer.require(Permission.MANAGE_STAFF)
+    pk = parse_id(id, "Staff", "id")
+    async with context.transaction() as session:
+        staff = await session.get(Staff, pk)
+        if staff is None:
+            raise UserInputError.one("id", "No such staff member.", UserErrorCode.NOT_FOUND)
+        check_version(staff, input.expected_version)
+        errors = ErrorCollector()
+        values = _staff_errors(errors, input.name, input.email, input.password, creating=False)
+        if input.role not in (UNSET, None):
+            values["role"] = Role(input.role.value)
+        if input.active not in (UNSET, None):
+            values["active"] = input.active
+        if staff.id == viewer.staff_id and (
+            values.get("active") is False or values.get("role", Role.ADMIN) != Role.ADMIN
+        ):
+            errors.add(
+                "active" if values.get("active") is False else "role",
+                "You cannot deactivate or demote yourself; ask another admin.",
+                UserErrorCode.FORBIDDEN,
+            )
+        errors.raise_if_any()
+        if "email" in values and await _email_taken(session, values["email"], staff.id):
+            raise UserInputError.one(
+                ("input", "email"), "That email is taken.", UserErrorCode.TAKEN
+            )
+        password_changed = values.pop("password_hash", None)
+        changes = apply_changes(staff, values)
+        if password_changed:
+            staff.password_hash = password_changed
+            changes["password"] = ["(hidden)", "(changed)"]
+        if values.get("active") is False or password_changed:
+            # A deactivated member, or one whose password changed, is signed out everywhere.
+            await session.execute(
+                update(AuthToken)
+                .where(AuthToken.staff_id == staff.id, AuthToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        if changes:
+            record(session, viewer, "staff.update", staff, changes)
+    return {"staff": staff}
+
+
+async def login(context: Context, email: str, password: str) -> dict[str, Any]:
+    async with context.db.transaction(None) as session:
+        staff = (
+            await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
+        ).scalar_one_or_none()
+        ok = verify_password(staff.password_hash if staff else None, password)
+        if staff is None or not ok or not staff.active:
+            raise UserInputError.one(
+                ("input",), "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
+            )
+        token = await issue_token(session, staff, context.settings.token_ttl_hours)
+    return {"token": token, "staff": staff}
+
+
+async def logout(context: Context) -> dict[str, Any]:
+    viewer = context.viewer
+    async with context.transaction() as session:
+        await session.execute(
+            update(AuthToken).where(AuthToken.id == viewer.token_id).values(revoked_at=utcnow())
+        )
+    return {"revoked": True}
+
+
+async def staff_page(context: Context, args: PageArgs, active: bool | None) -> Any:
+    statement = select(Staff)
+    if active is not None:
+        statement = statement.where(Staff.active.is_(active))
+    return await paginate_for(context, statement, [SortKey(Staff.name)], Staff.id, args)

@@ -1,0 +1,134 @@
+"""Per-request context: the viewer, its scoped sessions and the dataloaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+from strawberry.dataloader import DataLoader
+
+from db.session import Database, Scope
+from resolvers.errors import Unauthenticated, UserErrorCode, UserInputError
+from resolvers.permissions import Viewer
+
+if TYPE_CHECKING:
+    from server.settings import Settings
+
+BatchFn = Callable[["Context", Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class Loaders:
+    """One DataLoader per batch function, created on first use in a request."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._loaders: dict[BatchFn, DataLoader[Any, Any]] = {}
+
+    def __getitem__(self, batch: BatchFn) -> DataLoader[Any, Any]:
+        loader = self._loaders.get(batch)
+        if loader is None:
+            loader = DataLoader(load_fn=partial(batch, self._context))
+            self._loaders[batch] = loader
+        return loader
+
+    def clear(self) -> None:
+        self._loaders.clear()
+
+
+class ReadSession:
+    """The request's read session, shared safely by resolvers that GraphQL runs concurrently.
+
+    An AsyncSession allows one operation at a time, while sibling fields resolve
+    in parallel; each call takes its turn (results come back fully buffered).
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._lock = asyncio.Lock()
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await self._session.execute(statement, *args, **kwargs)
+
+    async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await self._session.scalar(statement, *args, **kwargs)
+
+    async def get(self, model: Any, pk: Any) -> Any:
+        async with self._lock:
+            return await self._session.get(model, pk)
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+class Context:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        viewer: Viewer | None,
+        request: Any = None,
+        response: Any = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self._viewer = viewer
+        # Strawberry's HTTP views set these; resolvers never read them.
+        self.request = request
+        self.response = response
+        self.loaders = Loaders(self)
+        self._session: ReadSession | None = None
+
+    @property
+    def viewer(self) -> Viewer:
+        if self._viewer is None:
+            raise Unauthenticated("Sign in first: send `Authorization: Bearer <token>`.")
+        return self._viewer
+
+    @property
+    def authenticated(self) -> bool:
+        return self._viewer is not None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(company_id=self.viewer.company_id)
+
+    @property
+    def session(self) -> ReadSession:
+        """The read session of this request, scoped to the viewer's company."""
+        if self._session is None:
+            self._session = ReadSession(self.db.session(self.scope))
+        return self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A scoped write transaction; afterwards reads and loaders see what it wrote."""
+        scope = self.scope
+        try:
+            async with self.db.transaction(scope) as session:
+                yield session
+        except StaleDataError as error:
+            raise UserInputError.one(
+                ("input", "expectedVersion"),
+                "Someone else changed this record meanwhile; reload and try again.",
+                UserErrorCode.STALE,
+            ) from error
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        """Drops the read snapshot and loader caches (after a write in this request)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self.loaders.clear()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,101 @@
+"""Errors resolvers raise. The schema turns them into userErrors or coded GraphQL errors."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class UserErrorCode(enum.StrEnum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    INVALID_ID = "INVALID_ID"
+    NOT_FOUND = "NOT_FOUND"
+    TAKEN = "TAKEN"
+    STALE = "STALE"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INACTIVE_STAFF = "INACTIVE_STAFF"
+    HAS_ORDERS = "HAS_ORDERS"
+    CREDIT_HOLD = "CREDIT_HOLD"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    PRODUCT_NOT_VISIBLE = "PRODUCT_NOT_VISIBLE"
+    OVER_ALLOCATED = "OVER_ALLOCATED"
+    PARTIAL_PAYMENT_NOT_ALLOWED = "PARTIAL_PAYMENT_NOT_ALLOWED"
+    UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
+    FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    ALREADY_REVERTED = "ALREADY_REVERTED"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: tuple[str, ...] | None
+    message: str
+    code: UserErrorCode
+
+
+class UserInputError(Exception):
+    """Bad input: the mutation writes nothing and answers these as userErrors."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+    @classmethod
+    def one(cls, field: str | Sequence[str] | None, message: str, code: UserErrorCode):
+        path = (field,) if isinstance(field, str) else (tuple(field) if field else None)
+        return cls([FieldError(path, message, code)])
+
+
+class ErrorCollector:
+    """Gathers every problem with an input before any is reported.
+
+    Field paths are relative to `prefix` (by default the mutation's `input` argument).
+    """
+
+    def __init__(self, prefix: Sequence[str] = ("input",)) -> None:
+        self.prefix = tuple(prefix)
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str | Sequence[str] | None, message: str, code: UserErrorCode) -> None:
+        if field is None:
+            path = self.prefix or None
+        else:
+            path = self.prefix + ((field,) if isinstance(field, str) else tuple(field))
+        self.errors.append(FieldError(path, message, code))
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise UserInputError(self.errors)
+
+
+class CodedError(Exception):
+    """A request-level error with an `extensions.code` (UNAUTHENTICATED, FORBIDDEN...)."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        # graphql-core copies this onto the GraphQL error it reports.
+        self.extensions = {"code": self.code}
+
+
+class Unauthenticated(CodedError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(CodedError):
+    code = "FORBIDDEN"
+
+
+class BadUserInput(CodedError):
+    code = "BAD_USER_INPUT"

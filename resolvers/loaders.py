@@ -1,0 +1,37 @@
+"""Dataloaders shared by several domains. Each takes (context, keys) and keeps key order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+
+from db.models import Base, Customer, PaymentTerms, Staff
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+M = TypeVar("M", bound=Base)
+
+
+async def rows_by_id(context: Context, model: type[M], ids: Sequence[int]) -> list[M | None]:
+    """Rows of `model` for `ids`, in order, None where missing or out of scope."""
+    wanted = list({i for i in ids if i is not None})
+    found: dict[int, Any] = {}
+    if wanted:
+        result = await context.session.execute(select(model).where(model.id.in_(wanted)))
+        found = {row.id: row for row in result.scalars()}
+    return [found.get(i) for i in ids]
+
+
+async def load_staff(context: Context, ids: Sequence[int]) -> list[Staff | None]:
+    return await rows_by_id(context, Staff, ids)
+
+
+async def load_customer(context: Context, ids: Sequence[int]) -> list[Customer | None]:
+    return await rows_by_id(context, Customer, ids)
+
+
+async def load_payment_terms(context: Context, ids: Sequence[int]) -> list[PaymentTerms | None]:
+    return await rows_by_id(context, PaymentTerms, ids)

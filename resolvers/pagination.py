@@ -1,0 +1,188 @@
+"""Keyset pagination over any sort: stable pages, ties broken by id.
+
+A cursor holds the sort values of its row plus the id, so the next page starts
+strictly after it whatever was inserted meanwhile. Sort expressions must be
+non-null (wrap nullable columns in coalesce).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from resolvers.errors import BadUserInput
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: ColumnElement[Any]
+    descending: bool = False
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count: Callable[[], Awaitable[int]]
+    start_cursor: str | None = field(init=False)
+    end_cursor: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.start_cursor = self.cursors[0] if self.cursors else None
+        self.end_cursor = self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "t" in value:
+            return datetime.fromisoformat(value["t"])
+        if "d" in value:
+            return date.fromisoformat(value["d"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([_to_json(v) for v in values])).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as error:
+        raise BadUserInput(f"Invalid cursor: {cursor!r}.") from error
+    if not isinstance(values, list) or len(values) != size:
+        raise BadUserInput(f"Invalid cursor for this sort: {cursor!r}.")
+    return [_from_json(v) for v in values]
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `keys` (lexicographic)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].expression == values[j] for j in range(i)]
+        step = key.expression < values[i] if key.descending else key.expression > values[i]
+        clauses.append(and_(*equal, step))
+    return or_(*clauses)
+
+
+def check_page_args(args: PageArgs, default_size: int, max_size: int) -> tuple[int, bool]:
+    """(page size, backwards) from Relay arguments, with the page-size cap."""
+    if args.first is not None and args.last is not None:
+        raise BadUserInput("Pass either `first` or `last`, not both.")
+    size = args.last if args.last is not None else args.first
+    if size is None:
+        size = default_size
+    if size < 0:
+        raise BadUserInput("`first` and `last` must not be negative.")
+    if size > max_size:
+        raise BadUserInput(f"`first` and `last` may be at most {max_size}; asked for {size}.")
+    return size, args.last is not None
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    keys: Sequence[SortKey],
+    id_column: ColumnElement[int],
+    args: PageArgs,
+    *,
+    default_size: int,
+    max_size: int,
+    scalars: bool = True,
+) -> Page[Any]:
+    """One page of `statement` ordered by `keys` then id; the count runs only when asked."""
+    size, backwards = check_page_args(args, default_size, max_size)
+    all_keys = [*keys, SortKey(id_column, keys[-1].descending if keys else False)]
+    # Sort values are selected alongside so cursors come from the database's own values.
+    key_labels = [k.expression.label(f"_k{i}") for i, k in enumerate(all_keys)]
+    page_statement = statement.add_columns(*key_labels)
+
+    if args.after:
+        page_statement = page_statement.where(
+            _after(all_keys, decode_cursor(args.after, len(all_keys)))
+        )
+    if args.before:
+        reversed_keys = [SortKey(k.expression, not k.descending) for k in all_keys]
+        page_statement = page_statement.where(
+            _after(reversed_keys, decode_cursor(args.before, len(all_keys)))
+        )
+    order_keys = (
+        [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys
+    )
+    page_statement = page_statement.order_by(
+        *(k.expression.desc() if k.descending else k.expression.asc() for k in order_keys)
+    ).limit(size + 1)
+
+    rows = (await session.execute(page_statement)).all() if size else []
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    width = len(all_keys)
+    items = [row[0] if scalars else row[:-width] for row in rows]
+    cursors = [encode_cursor(row[-width:]) for row in rows]
+
+    async def count() -> int:
+        counted = select(func.count()).select_from(statement.order_by(None).subquery())
+        return (await session.execute(counted)).scalar_one()
+
+    return Page(
+        items=items,
+        cursors=cursors,
+        has_next_page=has_more if not backwards else args.before is not None,
+        has_previous_page=has_more if backwards else args.after is not None,
+        count=count,
+    )
+
+
+async def paginate_for(
+    context: Context,
+    statement: Select[Any],
+    keys: Sequence[SortKey],
+    id_column: ColumnElement[int],
+    args: PageArgs,
+    *,
+    scalars: bool = True,
+) -> Page[Any]:
+    """`paginate` on the request's read session with the configured page sizes."""
+    return await paginate(
+        context.session,
+        statement,
+        keys,
+        id_column,
+        args,
+        default_size=context.settings.default_page_size,
+        max_size=context.settings.max_page_size,
+        scalars=scalars,
+    )

@@ -1,0 +1,75 @@
+"""Input checks shared by the domains; each adds a userError instead of raising."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WEBSITE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?(/\S*)?$", re.IGNORECASE)
+PHONE_CHARS = re.compile(r"^[0-9+()./\s-]*(x\d+)?$", re.IGNORECASE)
+
+
+def clean_text(
+    errors: ErrorCollector,
+    field: str,
+    value: str | None,
+    *,
+    required: bool = False,
+    max_length: int = 200,
+    label: str | None = None,
+) -> str | None:
+    """Trimmed text, None for blank; a userError when required and blank, or too long."""
+    label = label or field
+    text = value.strip() if isinstance(value, str) else None
+    if not text:
+        if required:
+            errors.add(field, f"{label.capitalize()} is required.", UserErrorCode.REQUIRED)
+        return None
+    if len(text) > max_length:
+        errors.add(
+            field,
+            f"{label.capitalize()} may be at most {max_length} characters.",
+            UserErrorCode.TOO_LONG,
+        )
+    return text
+
+
+def clean_email(errors: ErrorCollector, field: str, value: str | None) -> str | None:
+    email = clean_text(errors, field, value, max_length=254)
+    if email and not EMAIL.match(email):
+        errors.add(field, f"Not a valid email address: {email!r}.", UserErrorCode.INVALID)
+    return email.lower() if email else None
+
+
+def clean_website(errors: ErrorCollector, field: str, value: str | None) -> str | None:
+    website = clean_text(errors, field, value, max_length=300)
+    if website and not WEBSITE.match(website):
+        errors.add(field, f"Not a valid website address: {website!r}.", UserErrorCode.INVALID)
+    return website
+
+
+def clean_phone(errors: ErrorCollector, field: str, value: str | None) -> str | None:
+    phone = clean_text(errors, field, value, max_length=40)
+    if phone:
+        digits = sum(c.isdigit() for c in phone)
+        if not PHONE_CHARS.match(phone) or not 5 <= digits <= 20:
+            errors.add(
+                field,
+                f"Not a valid phone number: {phone!r} (5 to 20 digits).",
+                UserErrorCode.INVALID,
+            )
+    return phone
+
+
+def check_version(row: Any, expected: int | None, field: tuple[str, ...] = ("input",)) -> None:
+    """STALE when the client edited an older version than the stored one."""
+    if expected is not None and expected != row.version:
+        raise UserInputError.one(
+            (*field, "expectedVersion"),
+            f"This record changed since you loaded it (version {expected}, now {row.version}); "
+            "reload and try again.",
+            UserErrorCode.STALE,
+        )

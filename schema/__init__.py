@@ -1,0 +1,66 @@
+"""The one Strawberry schema: every domain's queries and mutations, with limits."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema.customers import CustomerQuery
+from schema.errors import should_mask_error
+from schema.extensions import CloseSessions, RequireAuthentication
+from schema.nodes import NodeQuery
+from schema.scalars import SCALAR_MAP
+from schema.staff import StaffMutation, StaffQuery
+
+# Each domain adds its Query and Mutation classes here.
+QUERIES: tuple[type, ...] = (StaffQuery, NodeQuery, CustomerQuery)
+MUTATIONS: tuple[type, ...] = (StaffMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS)
+Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+
+
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 5000,
+    introspection: bool = True,
+) -> strawberry.Schema:
+    extensions: list = [
+        RequireAuthentication,
+        CloseSessions,
+        # Instances with the same maxsize share one LRU cache across requests.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: MaskErrors(should_mask_error=should_mask_error),
+    ]
+    if not introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+    )
+
+
+# The default schema, as exported to schema.graphql.
+schema = build_schema()

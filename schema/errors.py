@@ -1,0 +1,54 @@
+"""userErrors for payloads, and which GraphQL errors reach clients unmasked."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.errors import CodedError, UserInputError
+from resolvers.errors import UserErrorCode as _UserErrorCode
+
+UserErrorCode = strawberry.enum(_UserErrorCode, name="UserErrorCode")
+
+
+@strawberry.type(description="Why a mutation refused its input. Nothing was written.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path from the mutation's arguments to the field at fault, "
+        "e.g. ['input', 'email']; null when the input as a whole is at fault."
+    )
+    message: str
+    code: UserErrorCode
+
+
+P = TypeVar("P")
+
+
+async def mutate(payload: Callable[..., P], action: Callable[[], Awaitable[dict[str, Any]]]) -> P:
+    """Runs a mutation's action; bad input becomes the payload's userErrors.
+
+    The action does its writes inside `context.transaction()`, so raising
+    UserInputError anywhere rolls everything back.
+    """
+    try:
+        values = await action()
+    except UserInputError as error:
+        return payload(
+            user_errors=[
+                UserError(field=list(e.field) if e.field else None, message=e.message, code=e.code)
+                for e in error.errors
+            ]
+        )
+    return payload(**values, user_errors=[])
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Only unexpected exceptions are masked; coded and validation errors are for clients."""
+    original = error.original_error
+    if original is None or isinstance(original, CodedError | GraphQLError):
+        return False
+    # Without a path the error came from parsing or coercing the request: the client's mistake.
+    return error.path is not None

@@ -1,0 +1,56 @@
+"""Cross-cutting behaviour: sign-in required, and per-request session cleanup."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
+from strawberry.extensions import SchemaExtension
+
+# Root fields that answer without a viewer.
+PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+
+
+class RequireAuthentication(SchemaExtension):
+    """Without a valid token, any operation touching more than `login` is refused."""
+
+    def on_execute(self):  # type: ignore[override]
+        context = self.execution_context.context
+        if not context.authenticated and not self._public_only():
+            self.execution_context.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Sign in first: send `Authorization: Bearer <token>`.",
+                        extensions={"code": "UNAUTHENTICATED"},
+                    )
+                ],
+            )
+        yield
+
+    def _public_only(self) -> bool:
+        document = self.execution_context.graphql_document
+        if document is None:
+            return False
+        name = self.execution_context.operation_name
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if name and (definition.name is None or definition.name.value != name):
+                continue
+            for selection in definition.selection_set.selections:
+                if not isinstance(selection, FieldNode):
+                    return False
+                if selection.name.value not in PUBLIC_ROOT_FIELDS:
+                    return False
+        return True
+
+
+class CloseSessions(SchemaExtension):
+    """Returns the request's database session to the pool when the operation ends."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        try:
+            yield
+        finally:
+            await self.execution_context.context.close()

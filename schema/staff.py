@@ -1,0 +1,146 @@
+"""Staff members, sign-in and the viewer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers import accounts
+from resolvers.pagination import PageArgs
+from schema.enums import Role
+from schema.errors import UserError, mutate
+from schema.relay import Connection, model_type
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+
+@model_type(models.Staff, description="A staff member (sales rep, manager or admin).")
+class Staff(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    email: str
+    role: Role
+    active: bool
+    created_at: datetime
+    version: int
+
+    @strawberry.field(description="Customers whose sales rep this staff member is.")
+    async def assigned_customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Customer, strawberry.lazy("schema.customers")]]:
+        from resolvers.customers import assigned_customers_page
+
+        page = await assigned_customers_page(
+            info.context, self.id, PageArgs(first, after, last, before)
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = None
+    staff: Staff | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class LogoutPayload:
+    revoked: bool = False
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class StaffCreateInput:
+    name: str
+    email: str
+    role: Role
+    password: str | None = strawberry.field(
+        default=None, description="At least 10 characters; without one the member cannot sign in."
+    )
+
+
+@strawberry.input
+class StaffUpdateInput:
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    role: Role | None = strawberry.UNSET
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="false deactivates: the member's tokens stop working at once.",
+    )
+    password: str | None = strawberry.UNSET
+    expected_version: int | None = None
+
+
+@strawberry.type
+class StaffCreatePayload:
+    staff: Staff | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StaffUpdatePayload:
+    staff: Staff | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StaffQuery:
+    @strawberry.field(description="The signed-in staff member.")
+    async def me(self, info: Info) -> Staff:
+        return await info.context.session.get(models.Staff, info.context.viewer.staff_id)
+
+    @strawberry.field(description="Staff of your company, by name; `active: true` for rep pickers.")
+    async def staff_members(
+        self,
+        info: Info,
+        active: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Staff]:
+        page = await accounts.staff_page(info.context, PageArgs(first, after, last, before), active)
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(description="Signs in; the token goes in `Authorization: Bearer`.")
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        return await mutate(
+            LoginPayload, lambda: accounts.login(info.context, input.email, input.password)
+        )
+
+    @strawberry.mutation(description="Revokes the token this request was made with.")
+    async def logout(self, info: Info) -> LogoutPayload:
+        return await mutate(LogoutPayload, lambda: accounts.logout(info.context))
+
+    @strawberry.mutation(description="ADMIN only.")
+    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffCreatePayload:
+        return await mutate(StaffCreatePayload, lambda: accounts.staff_create(info.context, input))
+
+    @strawberry.mutation(description="ADMIN only. Deactivating signs the member out.")
+    async def staff_update(
+        self, info: Info, id: strawberry.ID, input: StaffUpdateInput
+    ) -> StaffUpdatePayload:
+        return await mutate(
+            StaffUpdatePayload, lambda: accounts.staff_update(info.context, id, input)
+        )

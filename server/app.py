@@ -1,0 +1,122 @@
+"""The ASGI app: /graphql (GraphiQL in a browser), /healthz, exports and downloads."""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from db.session import Database
+from resolvers.context import Context
+from schema import build_schema
+from server.auth import authenticate
+from server.logging import configure_logging, log
+from server.settings import Settings, get_settings
+
+
+class GraphQLApp(GraphQL):
+    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+        schema = build_schema(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=settings.introspection,
+        )
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        self.db = db
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        viewer = await authenticate(self.db, request.headers.get("authorization"))
+        return Context(self.db, self.settings, viewer, request=request, response=response)
+
+    async def execute_single(self, request, request_adapter, *args: Any, **kwargs: Any):
+        try:
+            return await super().execute_single(request, request_adapter, *args, **kwargs)
+        except HTTPException as error:
+            # A mutation over GET is a wrong method, not a bad request (RFC 9110).
+            if request_adapter.method == "GET" and "not allowed" in error.reason:
+                raise HTTPException(405, error.reason) from error
+            raise
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+        if result.errors:
+            for error in result.errors:
+                if error.original_error is not None and error.path is not None:
+                    log.error(
+                        "graphql.error",
+                        path=list(error.path),
+                        error=repr(error.original_error),
+                        exc_info=error.original_error,
+                    )
+        return await super().process_result(request, result)
+
+
+class RequestLog:
+    """One structured log line per HTTP request, with its duration and status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    db = db or Database(
+        settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+    )
+    graphql = GraphQLApp(db, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette):
+        yield
+        await db.dispose()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])
+    app.state.db = db
+    app.state.settings = settings
+    return app

@@ -1,0 +1,217 @@
+"""The `rolodex` command. Every command takes --database (default ROLODEX_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import func, select
+
+from db.enums import Role
+from db.migrate import upgrade
+from db.models import Company, Staff
+from db.session import Database
+from resolvers.errors import UserInputError
+from server.settings import get_settings
+
+T = TypeVar("T")
+
+database_option = click.option(
+    "--database",
+    "database_url",
+    envvar="ROLODEX_DATABASE_URL",
+    default=lambda: get_settings().database_url,
+    show_default="ROLODEX_DATABASE_URL or sqlite+aiosqlite:///./rolodex.db",
+    help="SQLAlchemy URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://...",
+)
+
+
+def run_with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = Database(url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def fail_on_user_error(error: UserInputError) -> None:
+    for item in error.errors:
+        field = ".".join(item.field[1:] if item.field else ()) or "input"
+        click.echo(f"error: {field}: {item.message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Rolodex: the customer-relationship API for B2B sellers."""
+
+
+@main.command()
+@database_option
+def migrate(database_url: str) -> None:
+    """Upgrade the database to the newest schema."""
+    asyncio.run(upgrade(database_url))
+    click.echo("database is up to date", err=True)
+
+
+@main.command()
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load the demo company if the database is empty.")
+def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> None:
+    """Migrate, then serve GraphQL (GraphiQL at /graphql)."""
+    import os
+
+    import uvicorn
+
+    asyncio.run(upgrade(database_url))
+    if demo:
+        login = run_with_db(database_url, _demo_if_empty)
+        if login:
+            click.echo(login, err=True)
+    os.environ["ROLODEX_DATABASE_URL"] = database_url
+    click.echo(f"GraphiQL: http://{host}:{port}/graphql", err=True)
+    uvicorn.run(
+        "server.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+async def _demo_if_empty(db: Database) -> str | None:
+    from resolvers.demo import demo_login_text, seed_demo
+
+    async with db.transaction(None) as session:
+        has_company = (await session.execute(select(func.count(Company.id)))).scalar_one()
+        if has_company:
+            return await demo_login_text(session, fresh=False)
+        await seed_demo(session)
+        return await demo_login_text(session, fresh=True)
+
+
+@main.group()
+def company() -> None:
+    """Companies (tenants)."""
+
+
+@company.command("create")
+@database_option
+@click.argument("name")
+def company_create(database_url: str, name: str) -> None:
+    """Create a company; prints its slug."""
+    from resolvers.accounts import create_company
+
+    async def work(db: Database) -> str:
+        async with db.transaction(None) as session:
+            return (await create_company(session, name)).slug
+
+    click.echo(run_with_db(database_url, work))
+
+
+@main.group()
+def staff() -> None:
+    """Staff members."""
+
+
+@staff.command("create")
+@database_option
+@click.option("--company", "company_slug", required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", default=None)
+def staff_create(
+    database_url: str, company_slug: str, email: str, name: str, role: str, password: str | None
+) -> None:
+    """Create a staff member of a company."""
+    from resolvers.accounts import create_staff
+
+    async def work(db: Database) -> None:
+        async with db.transaction(None) as session:
+            found = (
+                await session.execute(select(Company).where(Company.slug == company_slug))
+            ).scalar_one_or_none()
+            if found is None:
+                raise click.ClickException(f"no company with slug {company_slug!r}")
+            await create_staff(
+                session, found.id, name=name, email=email, role=Role(role), password=password
+            )
+
+    try:
+        run_with_db(database_url, work)
+    except UserInputError as error:
+        fail_on_user_error(error)
+    click.echo(f"created {email}", err=True)
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens."""
+
+
+@token.command("create")
+@database_option
+@click.argument("email")
+def token_create(database_url: str, email: str) -> None:
+    """Issue a bearer token for EMAIL; prints only the token."""
+    from resolvers.credentials import issue_token
+
+    async def work(db: Database) -> str:
+        async with db.transaction(None) as session:
+            member = (
+                await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
+            ).scalar_one_or_none()
+            if member is None or not member.active:
+                raise click.ClickException(f"no active staff member with email {email!r}")
+            return await issue_token(session, member, get_settings().token_ttl_hours)
+
+    click.echo(run_with_db(database_url, work))
+
+
+@main.command()
+@database_option
+@click.option("--demo", is_flag=True, help="A demo company with staff and realistic data.")
+@click.option("--scale", type=int, default=None, help="N customers and proportional data.")
+@click.option("--seed", "random_seed", type=int, default=42, show_default=True)
+def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> None:
+    """Load demo or benchmark data."""
+    asyncio.run(upgrade(database_url))
+    if demo:
+        from resolvers.demo import demo_login_text, seed_demo
+
+        async def work(db: Database) -> str:
+            async with db.transaction(None) as session:
+                await seed_demo(session)
+                return await demo_login_text(session, fresh=True)
+
+        click.echo(run_with_db(database_url, work))
+    elif scale is not None:
+        from bench.dataset import seed_scale
+
+        result: Any = run_with_db(database_url, lambda db: seed_scale(db, scale, random_seed))
+        click.echo(result)
+    else:
+        raise click.UsageError("pass --demo or --scale N")
+
+
+@main.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL SDL (what schema.graphql holds)."""
+    from schema import schema
+
+    click.echo(schema.as_str())
+
+
+if __name__ == "__main__":
+    main()
