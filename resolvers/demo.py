@@ -1,11 +1,13 @@
 """The demo company: a believable wholesaler to click through in GraphiQL.
 
-Deterministic (fixed random seed). Each domain adds its part of the story in
-its own function below, called from `seed_demo`.
+Deterministic (fixed random seed). After the company, staff, customers,
+locations and contacts made here, each domain module in STORY adds its part
+of the story with its own `seed_demo_story(session, world)`, in that order.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +26,15 @@ from db.models import Company, Contact, Customer, Location, PaymentTerms, Staff,
 from resolvers.accounts import create_company, create_staff
 from resolvers.credentials import issue_token
 from resolvers.text import name_key
+
+# Domain modules adding to the demo, in order (orders before payments).
+STORY = (
+    "resolvers.interactions",
+    "resolvers.products",
+    "resolvers.orders",
+    "resolvers.ledger",
+    "resolvers.attachments",
+)
 
 DEMO_SLUG = "northwind-wholesale"
 DEMO_PASSWORD = "rolodex-demo-2026"
@@ -110,6 +121,10 @@ async def seed_demo(session: AsyncSession) -> DemoWorld:
     ]
     world = DemoWorld(company=company, staff=staff)
     await _seed_customers(session, world)
+    for module_name in STORY:
+        step = getattr(importlib.import_module(module_name), "seed_demo_story", None)
+        if step is not None:
+            await step(session, world)
     return world
 
 

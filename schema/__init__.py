@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -16,21 +18,40 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema.customers import CustomerQuery
 from schema.errors import should_mask_error
 from schema.extensions import CloseSessions, RequireAuthentication
-from schema.nodes import NodeQuery
 from schema.scalars import SCALAR_MAP
-from schema.staff import StaffMutation, StaffQuery
 
-# Each domain adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (StaffQuery, NodeQuery, CustomerQuery)
-MUTATIONS: tuple[type, ...] = (StaffMutation,)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+# Each domain module may define Query, Mutation and Subscription classes; they are merged here.
+DOMAINS = (
+    "staff",
+    "nodes",
+    "company",
+    "customers",
+    "locations",
+    "contacts",
+    "views",
+    "bulk",
+    "audit",
+    "search",
+    "interactions",
+    "products",
+    "orders",
+    "transactions",
+    "reports",
+    "attachments",
+)
 
-Query = merge_types("Query", QUERIES)
-Mutation = merge_types("Mutation", MUTATIONS)
-Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+
+def _collect(kind: str) -> tuple[type, ...]:
+    modules = [importlib.import_module(f"schema.{name}") for name in DOMAINS]
+    return tuple(getattr(m, kind) for m in modules if hasattr(m, kind))
+
+
+Query = merge_types("Query", _collect("Query"))
+Mutation = merge_types("Mutation", _collect("Mutation"))
+_subscriptions = _collect("Subscription")
+Subscription = merge_types("Subscription", _subscriptions) if _subscriptions else None
 
 
 def build_schema(

@@ -48,7 +48,7 @@ class Customer(relay.Node):
     updated_at: datetime
     version: int
 
-    @strawberry.field(description="Percentage off every new order by default, e.g. \"12.50\".")
+    @strawberry.field(description='Percentage off every new order by default, e.g. "12.50".')
     def discount_percent(self) -> Decimal:
         return bp_to_percent(self.discount_bp)
 
@@ -79,15 +79,31 @@ class Customer(relay.Node):
         return Address.from_row(self, "shipping_")
 
     # Fields of other domains go below, one section each, so they can grow independently.
-    # --- customers (issue 3): stats, locations, contacts, auditEvents ---
-    # --- interactions (issue 4) ---
-    # --- orders (issue 5) ---
-    # --- transactions (issue 6) ---
-    # --- attachments (issue 7) ---
+    # Each section's resolvers live in that domain's schema module.
+
+    # ------------------------------------------------------------------
+    # Customers list (issue 3): stats, locations, contacts, auditEvents
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Interactions (issue 4)
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Orders (issue 5)
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Transactions and balance (issue 6)
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Attachments (issue 7)
+    # ------------------------------------------------------------------
 
 
 @strawberry.type
-class CustomerQuery:
+class Query:
     @strawberry.field(description="One customer of your company, or null.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return await resolvers.customer_by_global_id(info.context, id)

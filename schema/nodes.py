@@ -37,7 +37,7 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
 
 
 @strawberry.type
-class NodeQuery:
+class Query:
     @strawberry.field(description="Any object by its global id; null if not found in your company.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return (await _resolve(info, [id]))[0]

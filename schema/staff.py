@@ -102,7 +102,7 @@ class StaffUpdatePayload:
 
 
 @strawberry.type
-class StaffQuery:
+class Query:
     @strawberry.field(description="The signed-in staff member.")
     async def me(self, info: Info) -> Staff:
         return await info.context.session.get(models.Staff, info.context.viewer.staff_id)
@@ -122,7 +122,7 @@ class StaffQuery:
 
 
 @strawberry.type
-class StaffMutation:
+class Mutation:
     @strawberry.mutation(description="Signs in; the token goes in `Authorization: Bearer`.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         return await mutate(

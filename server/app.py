@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,14 @@ from schema import build_schema
 from server.auth import authenticate
 from server.logging import configure_logging, log
 from server.settings import Settings, get_settings
+
+# Modules defining ROUTES beside /graphql: CSV exports and attachment downloads.
+ROUTE_MODULES = (
+    "server.exports_customers",
+    "server.exports_orders",
+    "server.exports_reports",
+    "server.downloads",
+)
 
 
 class GraphQLApp(GraphQL):
@@ -112,6 +121,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         await db.dispose()
 
     routes = [
+        *(route for module in ROUTE_MODULES for route in importlib.import_module(module).ROUTES),
         Route("/healthz", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),

@@ -37,7 +37,7 @@ def _postgres_answers() -> bool:
     async def probe() -> bool:
         try:
             connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=3)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await connection.close()
         return True

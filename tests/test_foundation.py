@@ -51,9 +51,9 @@ async def test_login_me_logout(api, tenant):
 
 async def test_wrong_password_is_a_user_error(api, tenant):
     data = await api.ok(
-        """mutation { login(input: {email: "%s", password: "nope"}) {
-             token userErrors { field code message } } }"""
-        % tenant.rep.email
+        """mutation($email: String!) { login(input: {email: $email, password: "nope"}) {
+             token userErrors { field code message } } }""",
+        {"email": tenant.rep.email},
     )
     assert data["login"]["token"] is None
     assert data["login"]["userErrors"] == [

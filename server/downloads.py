@@ -1,0 +1,5 @@
+"""downloads routes."""
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []

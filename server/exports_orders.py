@@ -1,0 +1,5 @@
+"""exports_orders routes."""
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []

@@ -1,0 +1,5 @@
+"""exports_reports routes."""
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []
