@@ -18,6 +18,7 @@ run: $(STAMP)
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
