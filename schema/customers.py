@@ -82,7 +82,11 @@ class Customer(relay.Node):
     # Each section's resolvers live in that domain's schema module.
 
     # ------------------------------------------------------------------
-    # Customers list (issue 3): stats, locations, contacts, auditEvents
+    # Customers list (issue 3): stats, locations, contacts, primaryContact
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Audit trail (issue 3, bulk updates): auditEvents
     # ------------------------------------------------------------------
 
     # ------------------------------------------------------------------
@@ -94,7 +98,7 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
 
     # ------------------------------------------------------------------
-    # Transactions and balance (issue 6)
+    # Transactions and balance (issue 6): balance, transactions
     # ------------------------------------------------------------------
 
     # ------------------------------------------------------------------
