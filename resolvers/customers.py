@@ -222,6 +222,17 @@ def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
     return keys or [SortKey(Customer.name_key)]
 
 
+def query_filter_ids(filter: Any, attribute: str, type_name: str, field: str) -> list[int] | None:
+    """Pks of a list-of-ids filter field of a query; malformed ids are a request error."""
+    values = _value(filter, attribute)
+    if values is None:
+        return None
+    try:
+        return parse_ids(values, type_name, ("filter", field))
+    except UserInputError as error:
+        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+
+
 def query_filter(context: Context, filter: Any) -> Select[Any]:
     """filter_statement for a query: bad ids are a request error, not a crash."""
     try:
@@ -251,8 +262,8 @@ def _collect(errors: ErrorCollector, check: Any, *args: Any) -> Any:
         return None
 
 
-def _address_values(errors: ErrorCollector, prefix: str, address: Any) -> dict[str, Any]:
-    field = camel(prefix) + "Address"
+def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any) -> dict[str, Any]:
+    """Address columns (`prefix` + part) from an AddressInput; omitted parts are cleared."""
     values: dict[str, Any] = {}
     for part, limit in ADDRESS_LIMITS.items():
         raw = getattr(address, part) if address is not None else None
@@ -319,7 +330,9 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
     for prefix in ("billing_", "shipping_"):
         attribute = prefix + "address"
         if given(attribute):
-            values.update(_address_values(errors, prefix, getattr(input, attribute)))
+            values.update(
+                address_values(errors, camel(attribute), prefix, getattr(input, attribute))
+            )
     return values
 
 

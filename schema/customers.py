@@ -11,10 +11,13 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import customers as resolvers
+from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.loaders import load_payment_terms, load_staff
+from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent
 from resolvers.pagination import PageArgs
 from schema.common import Address, AddressInput, PaymentTerms
+from schema.contacts import Contact
 from schema.enums import (
     BasisDate,
     BillingStatus,
@@ -26,6 +29,7 @@ from schema.enums import (
     SortDirection,
 )
 from schema.errors import UserError, mutate
+from schema.locations import Location
 from schema.relay import Connection, model_type
 from schema.staff import Staff
 
@@ -88,6 +92,28 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Customers list (issue 3): stats, locations, contacts, primaryContact
     # ------------------------------------------------------------------
+
+    @strawberry.field(description="This customer's locations, by name.")
+    async def locations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Location]:
+        page = await customer_locations_page(
+            info.context, self.id, PageArgs(first, after, last, before)
+        )
+        return Connection.from_page(page)
+
+    @strawberry.field(description="The primary contact first, then oldest first.")
+    async def contacts(self, info: Info) -> list[Contact]:
+        return await info.context.loaders[load_contacts_of_customers].load(self.id)
+
+    @strawberry.field
+    async def primary_contact(self, info: Info) -> Contact | None:
+        return await info.context.loaders[load_primary_contacts].load(self.id)
 
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
