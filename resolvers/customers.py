@@ -114,7 +114,7 @@ def average_order_cents(total_cents: int, order_count: int) -> int | None:
 AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
     (
         Customer.order_count > 0,
-        (Customer.total_sales_cents * 2 + Customer.order_count) / (Customer.order_count * 2),
+        (Customer.total_sales_cents * 2 + Customer.order_count) // (Customer.order_count * 2),
     ),
     else_=literal(0),
 )
