@@ -13,6 +13,7 @@ from db import models
 from resolvers import customers as resolvers
 from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.money import bp_to_percent
+from schema.attachments import customer_attachments
 from schema.common import Address, PaymentTerms
 from schema.enums import (
     BasisDate,
@@ -104,6 +105,7 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Attachments (issue 7)
     # ------------------------------------------------------------------
+    attachments = strawberry.field(resolver=customer_attachments, description="Newest first.")
 
 
 @strawberry.type
