@@ -395,6 +395,14 @@ def demo_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+def _write_scratch(directory: Path, content: bytes) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=directory, prefix="demo-")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return Path(name)
+
+
 async def store_bytes(
     session: AsyncSession,
     storage: Storage,
@@ -403,21 +411,23 @@ async def store_bytes(
     customer: Customer,
     uploaded_by_id: int | None,
     filename: str,
-    content_type: str,
     content: bytes,
 ) -> Attachment:
-    """Stores small generated content through the storage interface and adds its row."""
+    """Stores small generated content through the storage interface and adds its row.
+
+    The content goes through the same type check as an upload.
+    """
+    check = ContentCheck(filename)
+    check.feed(content)
+    content_type = check.finish()
     sha256 = hashlib.sha256(content).hexdigest()
     key = content_key(customer.company_id, sha256)
     if not await storage.exists(key):
-        await asyncio.to_thread(scratch.mkdir, parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=scratch, prefix="demo-")
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
+        scratch_file = await asyncio.to_thread(_write_scratch, scratch, content)
         try:
-            await storage.put(key, Path(name))
+            await storage.put(key, scratch_file)
         finally:
-            await asyncio.to_thread(Path(name).unlink, missing_ok=True)
+            await asyncio.to_thread(scratch_file.unlink, missing_ok=True)
     attachment = Attachment(
         company_id=customer.company_id,
         customer_id=customer.id,
@@ -449,7 +459,6 @@ async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
             customer=customer,
             uploaded_by_id=uploader,
             filename="Price list 2026.csv",
-            content_type="text/csv",
             content=price_list,
         )
     for customer in world.customers[:2]:
@@ -460,7 +469,6 @@ async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
             customer=customer,
             uploaded_by_id=uploader,
             filename=f"Credit application – {customer.name}.pdf",
-            content_type="application/pdf",
             content=demo_pdf(f"Credit application: {customer.name}"),
         )
     await session.flush()
