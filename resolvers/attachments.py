@@ -42,7 +42,7 @@ from resolvers.storage import (
 )
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
+    from resolvers.context import Context, ReadSession
     from resolvers.demo import DemoWorld
 
 # Content types recognised from magic bytes that may be stored, by filetype's MIME name.
@@ -72,7 +72,7 @@ MAGIC_BYTES = 8192
 # Text may hold tabs, line breaks and form feeds, but no other control characters (NUL...).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 MAX_FILENAME_LENGTH = 255
-DELETED_FIELDS = ("customer_id", "filename", "content_type", "size", "sha256")
+AUDITED_FIELDS = ("customer_id", "filename", "content_type", "size", "sha256")
 # Primary keys are 32-bit integers: a larger id in a request can only be "not found"
 # (PostgreSQL would refuse to compare it).
 MAX_PK = 2**31 - 1
@@ -227,7 +227,7 @@ async def lock_content(session: AsyncSession, key: str) -> None:
         )
 
 
-async def _customer_in_scope(session: AsyncSession | Any, pk: int) -> Customer:
+async def _customer_in_scope(session: AsyncSession | ReadSession, pk: int) -> Customer:
     customer = await session.get(Customer, pk) if pk <= MAX_PK else None
     if customer is None:
         raise UserInputError.one(
@@ -240,6 +240,13 @@ async def attachment_upload(context: Context, input: Any) -> dict[str, Any]:
     customer_pk = parse_id(input.customer_id, "Customer", ("input", "customerId"))
     # Refuse an unknown customer before streaming a whole file for nothing.
     await _customer_in_scope(context.session, customer_pk)
+    if not callable(getattr(input.file, "read", None)):
+        # A JSON request can put any value where the file goes; only multipart carries files.
+        raise UserInputError.one(
+            ("input", "file"),
+            "Send the file as a part of a multipart request (GraphQL multipart request spec).",
+            UserErrorCode.INVALID,
+        )
     settings = context.settings
     filename = clean_filename(getattr(input.file, "filename", None))
     spooled = await spool_upload(
@@ -269,6 +276,8 @@ async def _store(
         )
         if existing is not None:
             return existing
+        # Inside the transaction, under the content lock (see lock_content); with SQLite
+        # this holds the write lock for the copy, a rename on local disk.
         if not await storage.exists(key):
             await storage.put(key, spooled.path)
         attachment = Attachment(
@@ -288,7 +297,7 @@ async def _store(
             viewer,
             "attachment.upload",
             attachment,
-            {name: [None, getattr(attachment, name)] for name in DELETED_FIELDS},
+            {name: [None, getattr(attachment, name)] for name in AUDITED_FIELDS},
             customer_id=customer_pk,
         )
     return attachment
@@ -309,7 +318,7 @@ async def attachment_delete(context: Context, id: str) -> dict[str, Any]:
             viewer,
             "attachment.delete",
             attachment,
-            snapshot(attachment, DELETED_FIELDS),
+            snapshot(attachment, AUDITED_FIELDS),
             customer_id=attachment.customer_id,
         )
         await session.delete(attachment)

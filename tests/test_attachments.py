@@ -229,6 +229,15 @@ async def test_the_same_file_is_stored_once(api, tenant, database, settings):
         (decode_id(second)[1], "prices.csv"),
     ]
     assert rows[0].storage_key == rows[1].storage_key
+    for index, name in enumerate(["a.txt", "b.txt", "c.txt"]):
+        await upload_ok(api, tenant.rep.token, second, f"note {index}\n".encode(), name)
+    listed = await api.ok(CUSTOMER_FILES, {"id": second}, token=tenant.rep.token)
+    assert [(a["filename"], a["contentType"]) for a in listed["customer"]["attachments"]] == [
+        ("c.txt", "text/plain"),
+        ("b.txt", "text/plain"),
+        ("a.txt", "text/plain"),
+        ("prices.csv", "text/csv"),
+    ]
     path = stored_path(settings, tenant.company_id, price_list)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
@@ -240,16 +249,6 @@ async def test_the_same_file_is_stored_once(api, tenant, database, settings):
     assert response.content == price_list
     await api.mutate(DELETE, {"id": shared["id"]}, token=tenant.rep.token)
     assert not path.exists()
-
-
-async def test_customer_attachments_are_newest_first(api, tenant, database):
-    (customer_id,) = await make_customers(database, tenant.company_id, ["Maple & Main Deli"])
-    names = ["a.txt", "b.txt", "c.txt"]
-    for index, name in enumerate(names):
-        await upload_ok(api, tenant.rep.token, customer_id, f"note {index}\n".encode(), name)
-    listed = await api.ok(CUSTOMER_FILES, {"id": customer_id}, token=tenant.rep.token)
-    assert [a["filename"] for a in listed["customer"]["attachments"]] == ["c.txt", "b.txt", "a.txt"]
-    assert {a["contentType"] for a in listed["customer"]["attachments"]} == {"text/plain"}
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
@@ -340,6 +339,10 @@ async def test_refused_types_leave_nothing_behind(api, tenant, database, setting
             ],
         }
         assert not stored_path(settings, tenant.company_id, content).exists()
+    payload = await upload(api.client, tenant.rep.token, customer_id, b"", "empty.pdf")
+    assert payload["userErrors"] == [
+        {"field": ["input", "file"], "code": "INVALID", "message": "The file is empty."}
+    ]
     assert await attachment_rows(database, tenant.company_id) == []
     assert incoming_files(settings) == []
 
@@ -523,6 +526,29 @@ async def test_downloads_need_a_token_and_stay_in_their_company(
         api.client, tenant.rep.token, encode_id("Customer", 10**12), PDF, "x.pdf"
     )
     assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+    payload = await upload(api.client, tenant.rep.token, "nope", PDF, "a.pdf")
+    assert payload == {
+        "attachment": None,
+        "userErrors": [
+            {
+                "field": ["input", "customerId"],
+                "code": "INVALID_ID",
+                "message": "Not a valid Customer id: 'nope'.",
+            }
+        ],
+    }
+    # Only a multipart request carries a file: anything else in its place is refused.
+    data = await api.ok(
+        UPLOAD, {"input": {"customerId": customer_id, "file": "not a file"}}, token=tenant.rep.token
+    )
+    assert data["attachmentUpload"]["userErrors"] == [
+        {
+            "field": ["input", "file"],
+            "code": "INVALID",
+            "message": "Send the file as a part of a multipart request "
+            "(GraphQL multipart request spec).",
+        }
+    ]
     data = await api.ok(DELETE, {"id": customer_id}, token=tenant.admin.token)
     assert data["attachmentDelete"]["userErrors"][0]["code"] == "INVALID_ID"
     assert len(await attachment_rows(database, tenant.company_id)) == 1
@@ -563,20 +589,6 @@ def test_client_file_names_lose_directories_and_control_characters():
     assert clean_filename(None) == "attachment"
     assert clean_filename("\u202egnp.exe") == "gnp.exe"
     assert clean_filename("x" * 400) == "x" * 255
-
-
-async def test_bad_customer_ids_are_user_errors(api, tenant):
-    payload = await upload(api.client, tenant.rep.token, "nope", PDF, "a.pdf")
-    assert payload == {
-        "attachment": None,
-        "userErrors": [
-            {
-                "field": ["input", "customerId"],
-                "code": "INVALID_ID",
-                "message": "Not a valid Customer id: 'nope'.",
-            }
-        ],
-    }
 
 
 async def test_attachments_of_a_customer_page_take_the_same_statements(api, tenant, database):
