@@ -28,6 +28,7 @@ class BodyTooLarge(Exception):
 class UploadGuard:
     def __init__(self, app: ASGIApp, max_file_bytes: int) -> None:
         self.app = app
+        self.max_file_bytes = max_file_bytes
         self.max_body_bytes = max_file_bytes + MULTIPART_OVERHEAD_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,7 +81,7 @@ class UploadGuard:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = PlainTextResponse(
-            f"The upload is larger than the limit of {self.max_body_bytes:,} bytes.",
+            f"The upload is far larger than the attachment limit of {self.max_file_bytes:,} bytes.",
             status_code=413,
         )
         await response(scope, receive, send)

@@ -430,6 +430,7 @@ async def test_oversize_files_are_refused_and_leave_nothing(small_limit_client, 
         headers={"Authorization": f"Bearer {tenant.rep.token}", **PREFLIGHT},
     )
     assert response.status_code == 413
+    assert response.text == "The upload is far larger than the attachment limit of 1,000 bytes."
     request = client.build_request(
         "POST",
         "/graphql",
