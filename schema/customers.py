@@ -16,6 +16,7 @@ from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
+from schema.attachments import customer_attachments
 from schema.common import Address, AddressInput, PaymentTerms
 from schema.contacts import Contact
 from schema.enums import (
@@ -156,6 +157,7 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Attachments (issue 7)
     # ------------------------------------------------------------------
+    attachments = strawberry.field(resolver=customer_attachments, description="Newest first.")
 
 
 @strawberry.input(description="Narrows the customer list; archived customers only when asked for.")
