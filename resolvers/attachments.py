@@ -73,9 +73,6 @@ MAGIC_BYTES = 8192
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 MAX_FILENAME_LENGTH = 255
 AUDITED_FIELDS = ("customer_id", "filename", "content_type", "size", "sha256")
-# Primary keys are 32-bit integers: a larger id in a request can only be "not found"
-# (PostgreSQL would refuse to compare it).
-MAX_PK = 2**31 - 1
 
 
 class UploadedFile(Protocol):
@@ -228,7 +225,7 @@ async def lock_content(session: AsyncSession, key: str) -> None:
 
 
 async def _customer_in_scope(session: AsyncSession | ReadSession, pk: int) -> Customer:
-    customer = await session.get(Customer, pk) if pk <= MAX_PK else None
+    customer = await session.get(Customer, pk)
     if customer is None:
         raise UserInputError.one(
             ("input", "customerId"), "No such customer.", UserErrorCode.NOT_FOUND
@@ -308,7 +305,7 @@ async def attachment_delete(context: Context, id: str) -> dict[str, Any]:
     pk = parse_id(id, "Attachment", ("id",))
     storage = storage_for(context.settings)
     async with context.transaction() as session:
-        attachment = await session.get(Attachment, pk) if pk <= MAX_PK else None
+        attachment = await session.get(Attachment, pk)
         if attachment is None:
             raise UserInputError.one(("id",), "No such attachment.", UserErrorCode.NOT_FOUND)
         key = attachment.storage_key
@@ -354,7 +351,7 @@ def download_path(attachment: Attachment) -> str:
 async def attachment_for_download(context: Context, id: str) -> Attachment | None:
     """The viewer's company's attachment with this global id, else None (also when malformed)."""
     decoded = decode_id(id)
-    if decoded is None or decoded[0] != "Attachment" or decoded[1] > MAX_PK:
+    if decoded is None or decoded[0] != "Attachment":
         return None
     return await context.session.get(Attachment, decoded[1])
 

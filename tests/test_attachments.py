@@ -521,8 +521,9 @@ async def test_downloads_need_a_token_and_stay_in_their_company(
     assert data["attachmentDelete"]["userErrors"] == [
         {"field": ["id"], "code": "NOT_FOUND", "message": "No such attachment."}
     ]
+    # A number beyond any primary key is a malformed id (resolvers/ids.py).
     data = await api.ok(DELETE, {"id": encode_id("Attachment", 10**12)}, token=tenant.admin.token)
-    assert data["attachmentDelete"]["userErrors"][0]["code"] == "NOT_FOUND"
+    assert data["attachmentDelete"]["userErrors"][0]["code"] == "INVALID_ID"
     payload = await upload(
         api.client, tenant.rep.token, encode_id("Customer", 10**12), PDF, "x.pdf"
     )
