@@ -386,3 +386,50 @@ async def test_tenant_isolation(api, tenant, other_tenant):
     assert listing["customers"]["totalCount"] == 0
     read = (await api.ok(GET, {"id": theirs["id"]}, token=other_tenant.rep.token))["customer"]
     assert (read["name"], read["status"]) == ("Theirs", "ACTIVE")
+
+
+SET_REP = """mutation($c: ID!, $s: ID) { customerSetSalesRep(customerId: $c, staffId: $s) {
+  customer { salesRep { id } version } userErrors { field message code } } }"""
+
+
+async def test_set_sales_rep_assigns_clears_and_refuses_inactive(
+    api, tenant, other_tenant, database
+):
+    created = await create_customer(api, tenant)
+    assigned = await api.mutate(
+        SET_REP, {"c": created["id"], "s": tenant.rep2.global_id}, token=tenant.rep.token
+    )
+    assert assigned["customer"] == {"salesRep": {"id": tenant.rep2.global_id}, "version": 2}
+    listed = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Staff { assignedCustomers { nodes { name } } } } }",
+        {"id": tenant.rep2.global_id},
+        token=tenant.rep.token,
+    )
+    assert listed["node"]["assignedCustomers"]["nodes"] == [{"name": "Acme"}]
+    theirs = await api.ok(
+        SET_REP, {"c": created["id"], "s": other_tenant.rep.global_id}, token=tenant.rep.token
+    )
+    assert theirs["customerSetSalesRep"]["userErrors"] == [
+        {
+            "field": ["staffId"],
+            "message": "No such staff member in your company.",
+            "code": "NOT_FOUND",
+        }
+    ]
+    await api.mutate(
+        """mutation($id: ID!) { staffUpdate(id: $id, input: {active: false}) {
+             staff { id } userErrors { code } } }""",
+        {"id": tenant.manager.global_id},
+        token=tenant.admin.token,
+    )
+    inactive = await api.ok(
+        SET_REP, {"c": created["id"], "s": tenant.manager.global_id}, token=tenant.rep.token
+    )
+    assert inactive["customerSetSalesRep"]["userErrors"][0]["code"] == "INACTIVE_STAFF"
+    cleared = await api.mutate(SET_REP, {"c": created["id"], "s": None}, token=tenant.rep.token)
+    assert cleared["customer"] == {"salesRep": None, "version": 3}
+    events = await audit_actions(database, tenant.company_id)
+    assert [e[1] for e in events[1:]] == [
+        {"sales_rep_id": [None, tenant.rep2.id]},
+        {"sales_rep_id": [tenant.rep2.id, None]},
+    ]
