@@ -436,26 +436,6 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     return {"customer": customer}
 
 
-async def customer_set_sales_rep(
-    context: Context, customer_id: str, staff_id: str | None
-) -> dict[str, Any]:
-    """Assigns an active staff member as the customer's rep, or clears it (null)."""
-    viewer = context.viewer
-    errors = ErrorCollector(prefix=())
-    async with context.transaction() as session:
-        customer = await get_customer(session, customer_id, ("customerId",))
-        rep_id = (
-            None
-            if staff_id is None
-            else await check_sales_rep(session, errors, staff_id, "staffId")
-        )
-        errors.raise_if_any()
-        changes = apply_changes(customer, {"sales_rep_id": rep_id})
-        if changes:
-            record(session, viewer, "customer.update", customer, changes, customer_id=customer.id)
-    return {"customer": customer}
-
-
 async def customer_archive(context: Context, id: str) -> dict[str, Any]:
     viewer = context.viewer
     async with context.transaction() as session:

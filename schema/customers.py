@@ -249,12 +249,6 @@ class CustomerUpdatePayload:
 
 
 @strawberry.type
-class CustomerSetSalesRepPayload:
-    customer: Customer | None = None
-    user_errors: list[UserError]
-
-
-@strawberry.type
 class CustomerArchivePayload:
     customer: Customer | None = None
     user_errors: list[UserError]
@@ -308,15 +302,6 @@ class Mutation:
     ) -> CustomerUpdatePayload:
         return await mutate(
             CustomerUpdatePayload, lambda: resolvers.customer_update(info.context, id, input)
-        )
-
-    @strawberry.mutation(description="Assigns an active staff member as rep; null clears it.")
-    async def customer_set_sales_rep(
-        self, info: Info, customer_id: strawberry.ID, staff_id: strawberry.ID | None
-    ) -> CustomerSetSalesRepPayload:
-        return await mutate(
-            CustomerSetSalesRepPayload,
-            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
         )
 
     @strawberry.mutation(
