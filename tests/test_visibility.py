@@ -148,3 +148,22 @@ async def test_lists_and_statement_counts_respect_the_book(api, tenant, database
         assert len(data["customers"]["nodes"]) == size
         counts[size] = api.last_statements
     assert counts[5] == counts[11], counts
+
+
+async def test_customers_csv_export_respects_the_book(api, tenant, database):
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    await _customer(database, tenant, "Mine", tenant.rep.id)
+    await _customer(database, tenant, "Theirs", tenant.rep2.id)
+
+    async def names(token: str) -> list[str]:
+        response = await api.client.get(
+            "/export/customers.csv",
+            params={"columns": "name"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        return response.text.splitlines()[1:]
+
+    assert await names(tenant.rep.token) == ["Mine"]
+    assert await names(tenant.rep2.token) == ["Theirs"]
+    assert await names(tenant.manager.token) == ["Mine", "Theirs"]
