@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -273,3 +274,103 @@ async def test_a_page_of_10_or_110_orders_runs_the_same_statements(api, tenant, 
     }
     assert large["orders"]["nodes"][-1]["lines"][0]["product"]["price"] == "2.00"
     assert api.last_statements == small_count
+
+
+async def export(api, history: History, params: list[tuple[str, str]] | None = None) -> str:
+    response = await api.client.get(
+        "/export/orders.csv",
+        params=params or [],
+        headers={"Authorization": f"Bearer {history.token}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    return response.text
+
+
+async def test_csv_export_holds_one_row_per_order(api, history):
+    today = datetime.now(UTC).date()
+    due_1003 = (today + timedelta(days=15)).isoformat()
+    assert (await export(api, history)).splitlines() == [
+        "number,po_number,status,placed_at,due_date,subtotal,discount,total,paid,balance_due,"
+        "customer,location",
+        "1005,PO-2024-BETA,SUBMITTED,2026-03-15T10:00:00+00:00,2026-04-14,72.00,0.00,72.00,"
+        "0.00,72.00,Acme,Depot",
+        f"1003,,CONFIRMED,2026-03-01T10:00:00+00:00,{due_1003},204.00,0.00,204.00,0.00,204.00,"
+        "Bistro,",
+        "1002,acme-778,DRAFT,2026-02-10T10:00:00+00:00,2026-03-12,36.00,0.00,36.00,0.00,0.00,"
+        "Acme,Shop",
+        "1001,PO-2024-ALPHA,SUBMITTED,2026-01-05T10:00:00+00:00,2026-02-04,49.00,0.00,49.00,"
+        "0.00,49.00,Acme,Depot",
+        "1004,B-1,CANCELLED,2025-12-20T10:00:00+00:00,2026-01-04,24.50,0.00,24.50,0.00,0.00,"
+        "Bistro,",
+    ]
+
+
+async def test_filters_sorts_and_csv_export_agree(api, history):
+    """Story: the same question asked of the list and of the CSV gets the same orders."""
+    cases = [
+        ({}, []),
+        ({"customerIds": [history.acme]}, [("customer", history.acme)]),
+        (
+            {"customerIds": [history.acme, history.bistro]},
+            [("customer", history.acme), ("customer", history.bistro)],
+        ),
+        ({"locationIds": [history.shop]}, [("location", history.shop)]),
+        ({"statuses": ["SUBMITTED", "DRAFT"]}, [("status", "SUBMITTED"), ("status", "DRAFT")]),
+        (
+            {"createdFrom": "2026-01-05T10:00:00Z", "createdTo": "2026-03-01T00:00:00Z"},
+            [("from", "2026-01-05T10:00:00Z"), ("to", "2026-03-01")],
+        ),
+        ({"hasBalance": True}, [("hasBalance", "true")]),
+        ({"hasBalance": False}, [("hasBalance", "false")]),
+    ]
+    sorts = [
+        (None, []),
+        ([{"field": "TOTAL", "direction": "ASC"}], [("sort", "TOTAL")]),
+        ([{"field": "DUE_DATE", "direction": "DESC"}], [("sort", "DUE_DATE:DESC")]),
+        (
+            [{"field": "STATUS", "direction": "ASC"}, {"field": "NUMBER", "direction": "DESC"}],
+            [("sort", "STATUS"), ("sort", "NUMBER:DESC")],
+        ),
+    ]
+    search = ("po-2024", [("search", "po-2024")])
+    combos = (
+        [(case, sorts[0], (None, [])) for case in cases]
+        + [(cases[0], sort, (None, [])) for sort in sorts[1:]]
+        + [(cases[1], sorts[1], search), (cases[6], sorts[3], search), (cases[4], sorts[2], search)]
+    )
+    for (filter, filter_params), (sort, sort_params), (term, search_params) in combos:
+        listed = await numbers(api, history, filter=filter, sort=sort, search=term)
+        csv_text = await export(api, history, filter_params + sort_params + search_params)
+        exported = [int(row.split(",")[0]) for row in csv_text.splitlines()[1:]]
+        assert exported == listed, (filter, sort, term)
+    # A few answers spelled out, so agreement isn't agreement on nothing.
+    assert await numbers(api, history, filter={"hasBalance": True}, search="po-2024") == [
+        1005,
+        1001,
+    ]
+    assert await numbers(api, history, sort=[{"field": "TOTAL", "direction": "ASC"}]) == [
+        1004,
+        1002,
+        1001,
+        1005,
+        1003,
+    ]
+
+
+async def test_csv_export_needs_a_token_and_valid_parameters(api, history, other_tenant):
+    response = await api.client.get("/export/orders.csv")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    for params in ({"status": "LOST"}, {"from": "yesterday"}, {"sort": "COLOR"}, {"customer": "x"}):
+        response = await api.client.get(
+            "/export/orders.csv",
+            params=params,
+            headers={"Authorization": f"Bearer {history.token}"},
+        )
+        assert response.status_code == 400, params
+    # Another company exports only its own (here: none).
+    response = await api.client.get(
+        "/export/orders.csv", headers={"Authorization": f"Bearer {other_tenant.admin.token}"}
+    )
+    assert response.text.splitlines()[1:] == []
