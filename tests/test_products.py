@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from db.enums import ProductDisplay
 from tests.orders_support import (
     PRODUCT_CREATE,
     PRODUCT_FIELDS,
@@ -136,11 +135,9 @@ async def test_sku_is_unique_per_company_only(api, tenant, other_tenant):
 
 
 async def test_exclusive_products_are_seen_only_by_granted_customers(api, tenant, database):
-    acme, _ = await make_customer(database, tenant, "Acme")
-    bistro, _ = await make_customer(database, tenant, "Bistro")
-    boutique, _ = await make_customer(
-        database, tenant, "Boutique", product_display=ProductDisplay.EXCLUSIVE_ONLY
-    )
+    acme, _ = await make_customer(api, tenant, "Acme")
+    bistro, _ = await make_customer(api, tenant, "Bistro")
+    boutique, _ = await make_customer(api, tenant, "Boutique", product_display="EXCLUSIVE_ONLY")
     await make_product(api, tenant, "PUB-A", "Apples", "1.00")
     await make_product(api, tenant, "PUB-OLD", "Bananas (discontinued)", "1.00", active=False)
     reserve = await make_product(api, tenant, "EXC-R", "Reserve coffee", "40.00", exclusive=True)
@@ -180,8 +177,8 @@ async def test_exclusive_products_are_seen_only_by_granted_customers(api, tenant
 async def test_granting_refuses_unknown_customers_and_writes_nothing(
     api, tenant, other_tenant, database
 ):
-    acme, _ = await make_customer(database, tenant, "Acme")
-    stranger, _ = await make_customer(database, other_tenant, "Stranger")
+    acme, _ = await make_customer(api, tenant, "Acme")
+    stranger, _ = await make_customer(api, other_tenant, "Stranger")
     reserve = await make_product(api, tenant, "EXC-R", "Reserve", "40.00", exclusive=True)
     await grant(api, tenant, reserve, [acme])
     refused = await api.ok(
