@@ -13,6 +13,7 @@ from db import models
 from resolvers import customers as resolvers
 from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.money import bp_to_percent
+from schema import interactions as relationship
 from schema.common import Address, PaymentTerms
 from schema.enums import (
     BasisDate,
@@ -22,7 +23,8 @@ from schema.enums import (
     ProductDisplay,
     ShippingMethod,
 )
-from schema.relay import model_type
+from schema.interactions import Interaction
+from schema.relay import Connection, model_type
 from schema.staff import Staff
 
 
@@ -92,6 +94,19 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Interactions (issue 4)
     # ------------------------------------------------------------------
+    interactions: Connection[Interaction] = strawberry.field(
+        resolver=relationship.customer_interactions, description="Newest first."
+    )
+    notes: Connection[Interaction] = strawberry.field(
+        resolver=relationship.customer_notes, description="The NOTE interactions, newest first."
+    )
+    last_interaction_at: datetime | None = strawberry.field(
+        resolver=relationship.customer_last_interaction_at
+    )
+    days_since_last_interaction: int | None = strawberry.field(
+        resolver=relationship.customer_days_since_last_interaction,
+        description="Calendar days in the company's time zone; null if never.",
+    )
 
     # ------------------------------------------------------------------
     # Orders (issue 5)
