@@ -142,7 +142,10 @@ async def test_bad_input_writes_nothing(api, tenant, other_tenant, database):
             ],
         ),
         ({"customerId": theirs}, [(["input", "customerId"], "NOT_FOUND")]),
-        ({"customerId": encode_id("Customer", 987654321)}, [(["input", "customerId"], "NOT_FOUND")]),
+        (
+            {"customerId": encode_id("Customer", 987654321)},
+            [(["input", "customerId"], "NOT_FOUND")],
+        ),
     ]
     for change, expected in cases:
         variables = {"input": {"customerId": customer, "kind": "CALL", "body": "Hi", **change}}
