@@ -40,6 +40,7 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.permissions import Permission
+from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
 if TYPE_CHECKING:
@@ -183,6 +184,7 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             {"kind": [None, interaction.kind.value], "body": [None, interaction.body]},
             customer_id=customer_pk,
         )
+        await publish_after_commit(context, session, TimelineEventKind.CREATED, interaction)
     return {"interaction": interaction}
 
 
@@ -226,6 +228,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
                 changes,
                 customer_id=interaction.customer_id,
             )
+            await publish_after_commit(context, session, TimelineEventKind.UPDATED, interaction)
     return {"interaction": interaction}
 
 
@@ -245,6 +248,7 @@ async def interaction_delete(context: Context, id: str) -> dict[str, Any]:
         await session.delete(interaction)
         await session.flush()
         await _recompute_last_interaction_at(session, interaction.customer_id)
+        await publish_after_commit(context, session, TimelineEventKind.DELETED, interaction)
     return {"deleted_interaction_id": encode_id("Interaction", interaction.id)}
 
 
