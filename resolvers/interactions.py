@@ -439,7 +439,8 @@ def days_since(moment: datetime | None, timezone: str, today: date | None = None
         return None
     zone = ZoneInfo(timezone)
     today = today or utcnow().astimezone(zone).date()
-    return (today - moment.astimezone(zone).date()).days
+    # occurredAt may be a few minutes ahead (clock skew), never a day.
+    return max(0, (today - moment.astimezone(zone).date()).days)
 
 
 # ----------------------------------------------------------------------
@@ -457,6 +458,8 @@ class ReportGroup(enum.StrEnum):
 
 
 PERIOD_GROUPS = (ReportGroup.DAY, ReportGroup.WEEK, ReportGroup.MONTH)
+# A report is read by a person: more rows than this is a filter that needs narrowing.
+MAX_REPORT_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -550,7 +553,12 @@ async def interactions_report(
     order += [literal_column(column.name) for column in labelled if column.name != "period"]
     statement = statement.order_by(*order)
 
-    rows = (await context.session.execute(statement)).mappings().all()
+    rows = (await context.session.execute(statement.limit(MAX_REPORT_ROWS + 1))).mappings().all()
+    if len(rows) > MAX_REPORT_ROWS:
+        raise BadUserInput(
+            f"The report has more than {MAX_REPORT_ROWS} rows; "
+            "narrow the filter or group by fewer things."
+        )
     return [
         ReportRow(
             staff_id=row.get("staff_id"),

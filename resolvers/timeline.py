@@ -21,14 +21,15 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+import structlog
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from db.models import Customer, Interaction
+from db.models import AuthToken, Customer, Interaction, Staff, utcnow
 from db.session import Database
-from resolvers.errors import BadUserInput, CodedError
+from resolvers.errors import BadUserInput, CodedError, Unauthenticated
 from resolvers.ids import decode_id
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ CHANNEL = "rolodex_timeline"
 MAX_QUEUED_EVENTS = 1_000
 RECONNECT_DELAY_SECONDS = 1.0
 _PENDING = "rolodex_timeline_pending"
+
+log = structlog.get_logger(__name__)
 
 
 class TimelineEventKind(enum.StrEnum):
@@ -135,6 +138,8 @@ class PostgresHub(Hub):
         self._connection: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
+        # The event loop keeps only weak references to tasks.
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def publish(self, session: AsyncSession, event: TimelineEvent) -> None:
         # Inside the transaction: PostgreSQL sends it at commit, and drops it on rollback.
@@ -152,7 +157,12 @@ class PostgresHub(Hub):
         self._connection = connection
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        self.deliver(TimelineEvent.from_json(payload))
+        try:
+            event = TimelineEvent.from_json(payload)
+        except (ValueError, KeyError, TypeError):
+            log.warning("timeline.bad_notification", payload=payload[:200])
+            return
+        self.deliver(event)
 
     def _on_lost(self, _connection: Any) -> None:
         if self.total_subscribers and self._reconnect is None:
@@ -176,7 +186,9 @@ class PostgresHub(Hub):
             connection, self._connection = self._connection, None
             connection.remove_termination_listener(self._on_lost)
             # Closing waits for the server; the subscriber leaving need not.
-            asyncio.get_running_loop().create_task(_close_quietly(connection))
+            task = asyncio.get_running_loop().create_task(_close_quietly(connection))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
 
 async def _close_quietly(connection: asyncpg.Connection) -> None:
@@ -243,11 +255,29 @@ async def customer_timeline(
             async with _connection_lock(context):
                 # A fresh snapshot per event: loaders cached nothing from earlier ones.
                 await context.refresh()
+                if not await _still_signed_in(context):
+                    raise Unauthenticated("Your sign-in ended; sign in again.")
                 interaction = None
                 if event.kind != TimelineEventKind.DELETED:
                     interaction = await context.session.get(Interaction, event.interaction_id)
                 yield event, interaction
                 await context.close()
+
+
+async def _still_signed_in(context: Context) -> bool:
+    """A page may stay open for days: its token must still be live, its member active."""
+    viewer = context.viewer
+    found = await context.session.scalar(
+        select(AuthToken.id)
+        .join(Staff, Staff.id == AuthToken.staff_id)
+        .where(
+            AuthToken.id == viewer.token_id,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > utcnow(),
+            Staff.active.is_(True),
+        )
+    )
+    return found is not None
 
 
 _locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()

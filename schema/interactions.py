@@ -91,7 +91,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, info.context.viewer.company_timezone)
+    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")

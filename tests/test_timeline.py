@@ -240,3 +240,26 @@ async def test_commits_of_another_server_process_reach_subscribers(api, app, ten
         event_data = await next_event(ws)
         assert event_data["event"] == "UPDATED"
         assert event_data["interaction"]["body"] == "Seen elsewhere"
+
+
+async def test_a_deactivated_member_stops_receiving(api, app, tenant, database):
+    (customer,) = await make_customers(database, tenant, "Long Open Page")
+    async with socket(app, bearer(tenant.rep2)) as ws:
+        assert (await ws.receive_json(timeout=WAIT_SECONDS))["type"] == "connection_ack"
+        await subscribe(ws, database, tenant, customer)
+        await api.mutate(
+            """mutation($id: ID!) { staffUpdate(id: $id, input: {active: false}) {
+                 userErrors { code } } }""",
+            {"id": tenant.rep2.global_id},
+            token=tenant.admin.token,
+        )
+        await api.mutate(
+            CREATE,
+            {"input": {"customerId": customer, "kind": "NOTE", "body": "Not for rep2"}},
+            token=tenant.rep.token,
+        )
+        message = await ws.receive_json(timeout=WAIT_SECONDS)
+        assert message["type"] == "next"
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert (await ws.receive_json(timeout=WAIT_SECONDS)) == {"id": "1", "type": "complete"}
