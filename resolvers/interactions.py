@@ -48,6 +48,17 @@ if TYPE_CHECKING:
     from resolvers.context import Context
 
 
+def _parse_into(
+    errors: ErrorCollector, value: str, type_name: str, field: tuple[str, ...]
+) -> int | None:
+    """parse_id, collecting its userError so every bad argument is reported at once."""
+    try:
+        return parse_id(value, type_name, field)
+    except UserInputError as error:
+        errors.errors.extend(error.errors)
+        return None
+
+
 # ----------------------------------------------------------------------
 # Sales rep
 # ----------------------------------------------------------------------
@@ -58,8 +69,12 @@ async def customer_set_sales_rep(
 ) -> dict[str, Any]:
     """Assigns an active staff member of the company as the customer's rep; None unassigns."""
     viewer = context.viewer
-    customer_pk = parse_id(customer_id, "Customer", ("customerId",))
-    staff_pk = parse_id(staff_id, "Staff", ("staffId",)) if staff_id is not None else None
+    errors = ErrorCollector(prefix=())
+    customer_pk = _parse_into(errors, customer_id, "Customer", ("customerId",))
+    staff_pk = (
+        _parse_into(errors, staff_id, "Staff", ("staffId",)) if staff_id is not None else None
+    )
+    errors.raise_if_any()
     async with context.transaction() as session:
         customer = await session.get(Customer, customer_pk)
         if customer is None:
@@ -140,6 +155,9 @@ async def _note_interaction_at(session: AsyncSession, customer_id: int, at: date
 
 async def _recompute_last_interaction_at(session: AsyncSession, customer_id: int) -> None:
     """After a delete or a moved occurredAt the latest may be gone: one aggregate."""
+    # Lock the customer first, so the aggregate's snapshot starts after any concurrent
+    # create has committed (READ COMMITTED would otherwise let it miss that entry).
+    await session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
     latest = (
         select(func.max(Interaction.created_at))
         .where(Interaction.customer_id == customer_id)
@@ -153,11 +171,7 @@ async def _recompute_last_interaction_at(session: AsyncSession, customer_id: int
 async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     errors = ErrorCollector()
-    customer_pk: int | None = None
-    try:
-        customer_pk = parse_id(input.customer_id, "Customer", ("input", "customerId"))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
+    customer_pk = _parse_into(errors, input.customer_id, "Customer", ("input", "customerId"))
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     errors.raise_if_any()
     now = utcnow()
