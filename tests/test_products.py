@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from db.models import Product, ProductExclusiveCustomer
+from db.session import Scope
+from resolvers.ids import decode_id
 from tests.orders_support import (
     PRODUCT_CREATE,
     PRODUCT_FIELDS,
@@ -213,3 +216,38 @@ async def test_products_page_through_the_catalogue(api, tenant):
     assert page["pageInfo"]["hasNextPage"] is True
     rest = await skus(api, tenant.rep.token, first=3, after=page["pageInfo"]["endCursor"])
     assert rest == ["P3", "P4"]
+
+
+async def test_a_page_of_10_or_110_products_runs_the_same_statements(api, tenant, database):
+    customers = [(await make_customer(api, tenant, f"Customer {n}"))[0] for n in range(3)]
+    # 110 exclusive products with grants, inserted in one transaction for speed.
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        for n in range(110):
+            product = Product(
+                company_id=tenant.company_id,
+                sku=f"P{n:03d}",
+                name=f"Product {n:03d}",
+                price_cents=100 + n,
+                exclusive=True,
+            )
+            session.add(product)
+            await session.flush()
+            session.add(
+                ProductExclusiveCustomer(
+                    company_id=tenant.company_id,
+                    product_id=product.id,
+                    customer_id=decode_id(customers[n % 3])[1],
+                )
+            )
+    query = """query($first: Int) { products(first: $first) {
+      nodes { sku price exclusiveCustomers { name } } } }"""
+    small = await api.ok(query, {"first": 10}, token=tenant.rep.token)
+    small_count = api.last_statements
+    large = await api.ok(query, {"first": 110}, token=tenant.rep.token)
+    assert len(small["products"]["nodes"]) == 10
+    assert large["products"]["nodes"][109] == {
+        "sku": "P109",
+        "price": "2.09",
+        "exclusiveCustomers": [{"name": "Customer 1"}],
+    }
+    assert api.last_statements == small_count
