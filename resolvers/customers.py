@@ -18,7 +18,7 @@ from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
 from resolvers.audit import apply_changes, audit_value, record, snapshot
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
-from resolvers.loaders import load_customer
+from resolvers.loaders import load_customer, rows_by_id
 from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
@@ -74,8 +74,13 @@ async def customer_by_global_id(context: Context, id: str) -> Customer | None:
     return await context.loaders[load_customer].load(decoded[1])
 
 
+async def load_companies(context: Context, ids: Sequence[int]) -> list[Company | None]:
+    return await rows_by_id(context, Company, ids)
+
+
 async def company_allows_partial_payments(context: Context) -> bool:
-    company = await context.session.get(Company, context.viewer.company_id)
+    # Through a loader: one statement for a whole page of customers.
+    company = await context.loaders[load_companies].load(context.viewer.company_id)
     return bool(company and company.allow_partial_payments)
 
 
@@ -114,7 +119,7 @@ def average_order_cents(total_cents: int, order_count: int) -> int | None:
 AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
     (
         Customer.order_count > 0,
-        (Customer.total_sales_cents * 2 + Customer.order_count) / (Customer.order_count * 2),
+        (Customer.total_sales_cents * 2 + Customer.order_count) // (Customer.order_count * 2),
     ),
     else_=literal(0),
 )
@@ -222,6 +227,17 @@ def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
     return keys or [SortKey(Customer.name_key)]
 
 
+def query_filter_ids(filter: Any, attribute: str, type_name: str, field: str) -> list[int] | None:
+    """Pks of a list-of-ids filter field of a query; malformed ids are a request error."""
+    values = _value(filter, attribute)
+    if values is None:
+        return None
+    try:
+        return parse_ids(values, type_name, ("filter", field))
+    except UserInputError as error:
+        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+
+
 def query_filter(context: Context, filter: Any) -> Select[Any]:
     """filter_statement for a query: bad ids are a request error, not a crash."""
     try:
@@ -251,8 +267,8 @@ def _collect(errors: ErrorCollector, check: Any, *args: Any) -> Any:
         return None
 
 
-def _address_values(errors: ErrorCollector, prefix: str, address: Any) -> dict[str, Any]:
-    field = camel(prefix) + "Address"
+def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any) -> dict[str, Any]:
+    """Address columns (`prefix` + part) from an AddressInput; omitted parts are cleared."""
     values: dict[str, Any] = {}
     for part, limit in ADDRESS_LIMITS.items():
         raw = getattr(address, part) if address is not None else None
@@ -319,7 +335,9 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
     for prefix in ("billing_", "shipping_"):
         attribute = prefix + "address"
         if given(attribute):
-            values.update(_address_values(errors, prefix, getattr(input, attribute)))
+            values.update(
+                address_values(errors, camel(attribute), prefix, getattr(input, attribute))
+            )
     return values
 
 

@@ -11,11 +11,14 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import customers as resolvers
+from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.loaders import load_payment_terms, load_staff
-from resolvers.money import bp_to_percent
+from resolvers.locations import customer_locations_page
+from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
+from schema.contacts import Contact
 from schema.enums import (
     BasisDate,
     BillingStatus,
@@ -27,6 +30,7 @@ from schema.enums import (
     SortDirection,
 )
 from schema.errors import UserError, mutate
+from schema.locations import Location
 from schema.relay import Connection, model_type
 from schema.staff import Staff
 
@@ -89,6 +93,50 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Customers list (issue 3): stats, locations, contacts, primaryContact
     # ------------------------------------------------------------------
+
+    @strawberry.field(description="Invoiced orders (not DRAFT or CANCELLED).")
+    def order_count(self) -> int:
+        return self.order_count
+
+    @strawberry.field(description="Total of the invoiced orders.")
+    def total_sales(self) -> Decimal:
+        return cents_to_decimal(self.total_sales_cents)
+
+    @strawberry.field(description="Total sales / order count, to the cent; null without orders.")
+    def average_order_total(self) -> Decimal | None:
+        cents = resolvers.average_order_cents(self.total_sales_cents, self.order_count)
+        return None if cents is None else cents_to_decimal(cents)
+
+    @strawberry.field(description="When the latest invoiced order was placed.")
+    def last_order_at(self) -> datetime | None:
+        return self.last_order_at
+
+    @strawberry.field(description="ENGAGED: an order placed in the last 365 days.")
+    def engagement(self, info: Info) -> Engagement:
+        cutoff = resolvers.engagement_cutoff(info.context.viewer.company_timezone)
+        return resolvers.engagement_of(self.last_order_at, cutoff)
+
+    @strawberry.field(description="This customer's locations, by name.")
+    async def locations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Location]:
+        page = await customer_locations_page(
+            info.context, self.id, PageArgs(first, after, last, before)
+        )
+        return Connection.from_page(page)
+
+    @strawberry.field(description="The primary contact first, then oldest first.")
+    async def contacts(self, info: Info) -> list[Contact]:
+        return await info.context.loaders[load_contacts_of_customers].load(self.id)
+
+    @strawberry.field
+    async def primary_contact(self, info: Info) -> Contact | None:
+        return await info.context.loaders[load_primary_contacts].load(self.id)
 
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
