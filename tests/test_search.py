@@ -151,3 +151,31 @@ async def test_first_is_capped_and_statements_are_constant(api, tenant, cafes):
     one = api.last_statements
     await found(api, tenant.rep.token, "cafe", first=50)
     assert api.last_statements == one
+
+
+async def test_contact_and_location_edits_are_searchable_with_accents_folded(api, tenant, cafes):
+    contacts = await api.ok(
+        """query($id: ID!) { customer(id: $id) { contacts { id name } locations { nodes { id name } } } }""",
+        {"id": cafes["Acme"]},
+        token=tenant.admin.token,
+    )
+    zoe = next(c["id"] for c in contacts["customer"]["contacts"] if c["name"] == "Zoé Cafe")
+    north = next(
+        n["id"] for n in contacts["customer"]["locations"]["nodes"] if n["name"] == "North Store"
+    )
+    await api.mutate(
+        """mutation($id: ID!) { contactUpdate(id: $id, input: {name: "Élodie Tremblay"}) {
+             contact { id } userErrors { code } } }""",
+        {"id": zoe},
+        token=tenant.admin.token,
+    )
+    await api.mutate(
+        """mutation($id: ID!) { locationUpdate(id: $id, input: {address: {city: "Trois-Rivières"}}) {
+             location { id } userErrors { code } } }""",
+        {"id": north},
+        token=tenant.admin.token,
+    )
+    assert await found(api, tenant.rep.token, "elodie") == ["Contact: Élodie Tremblay"]
+    assert await found(api, tenant.rep.token, "zoe") == []
+    assert await found(api, tenant.rep.token, "rivieres") == ["Location: North Store"]
+    assert await found(api, tenant.rep.token, "montreal") == []
