@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     and_,
     case,
     column,
     func,
     literal,
+    literal_column,
     or_,
     select,
     table,
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = decimal.Decimal("10000000")
 MAX_LINES = 500
+# placedAt may run this far ahead of our clock (a client's clock drifts).
+CLOCK_SKEW = timedelta(minutes=5)
 
 # Allowed status changes; anything else is INVALID_TRANSITION.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -413,6 +417,11 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
     if input.location_id is not None:
         location_pk = _parse(errors, input.location_id, "Location", ["locationId"])
     po_number = clean_text(errors, "poNumber", input.po_number, max_length=64, label="PO number")
+    placed_at = input.placed_at or utcnow()
+    if placed_at > utcnow() + CLOCK_SKEW:
+        errors.add(
+            "placedAt", "An order can't be placed in the future.", UserErrorCode.OUT_OF_RANGE
+        )
     status = OrderStatus(input.status.value) if input.status else OrderStatus.DRAFT
     if status not in (OrderStatus.DRAFT, OrderStatus.SUBMITTED):
         errors.add("status", "New orders are DRAFT or SUBMITTED.", UserErrorCode.INVALID)
@@ -444,7 +453,13 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
             else _cents(errors, line.unit_price, [*path, "unitPrice"], "Unit price")
         )
         descriptions.append(
-            clean_text(errors, [*path, "description"], line.description, max_length=1000)
+            clean_text(
+                errors,
+                [*path, "description"],
+                line.description,
+                max_length=1000,
+                label="description",
+            )
         )
 
     async with context.transaction() as session:
@@ -505,7 +520,7 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
             customer=customer,
             lines=lines,
             discount_bp=customer.discount_bp if discount_bp is None else discount_bp,
-            placed_at=input.placed_at or utcnow(),
+            placed_at=placed_at,
             status=status,
             location_id=location_pk,
             po_number=po_number,
@@ -537,14 +552,22 @@ async def order_update_status(
     viewer = context.viewer
     pk = parse_id(id, "Order", "id")
     async with context.transaction() as session:
-        # Locked: the ledger may be changing paid_cents of the same order.
+        customer_id = (
+            await session.execute(select(Order.customer_id).where(Order.id == pk))
+        ).scalar_one_or_none()
+        if customer_id is None:
+            raise UserInputError.one("id", "No such order.", UserErrorCode.NOT_FOUND)
+        # Locks in the ledger's order (customer row, then its orders), so a payment and a
+        # status change of the same customer wait for each other instead of deadlocking.
+        customer = (
+            await session.execute(
+                select(Customer).where(Customer.id == customer_id).with_for_update()
+            )
+        ).scalar_one()
         order = (
             await session.execute(select(Order).where(Order.id == pk).with_for_update())
-        ).scalar_one_or_none()
-        if order is None:
-            raise UserInputError.one("id", "No such order.", UserErrorCode.NOT_FOUND)
+        ).scalar_one()
         check_version(order, expected_version)
-        customer = await session.get(Customer, order.customer_id)
         before = order.status
         await change_status(
             session,
@@ -575,15 +598,16 @@ async def order_update_status(
 ORDER_SEARCH_FTS = table("orders_search_fts", column("rowid"))
 # Index-assisted substring search needs 3 characters (trigrams); shorter terms scan.
 MIN_INDEXED_SEARCH = 3
-# Orders without a due date yet sort after every dated one.
-NO_DUE_DATE = date(9999, 12, 31)
+# Orders without a due date yet sort after every dated one. Spelled as SQL text, not a
+# bound parameter, so it matches the expression index of migration 0003.
+DUE_DATE_SORT = func.coalesce(Order.due_date, literal_column("'9999-12-31'", Date))
 
 SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "CREATED_AT": Order.placed_at,
     "NUMBER": Order.number,
     "TOTAL": Order.total_cents,
     "STATUS": Order.status,
-    "DUE_DATE": func.coalesce(Order.due_date, NO_DUE_DATE),
+    "DUE_DATE": DUE_DATE_SORT,
 }
 DEFAULT_SORT: tuple[tuple[str, bool], ...] = (("CREATED_AT", True),)
 
