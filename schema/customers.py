@@ -19,6 +19,7 @@ from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
 from schema.attachments import customer_attachments
+from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
 from schema.contacts import Contact
 from schema.enums import (
@@ -147,6 +148,10 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
     # ------------------------------------------------------------------
+    audit_events = strawberry.field(
+        resolver=customer_audit_events,
+        description="Changes to this customer and its locations, newest first.",
+    )
 
     # ------------------------------------------------------------------
     # Interactions (issue 4)
