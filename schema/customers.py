@@ -13,6 +13,7 @@ from db import models
 from resolvers import customers as resolvers
 from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.money import bp_to_percent
+from schema import transactions as ledger_fields
 from schema.common import Address, PaymentTerms
 from schema.enums import (
     BasisDate,
@@ -100,6 +101,13 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Transactions and balance (issue 6): balance, transactions
     # ------------------------------------------------------------------
+    balance = strawberry.field(
+        resolver=ledger_fields.customer_balance, description="What the customer owes."
+    )
+    transactions = strawberry.field(
+        resolver=ledger_fields.customer_transactions,
+        description="The customer's ledger, newest first (occurredAt, then id).",
+    )
 
     # ------------------------------------------------------------------
     # Attachments (issue 7)
