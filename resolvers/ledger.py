@@ -19,10 +19,13 @@ same). Cancelling an order releases its allocations (resolvers/orders.py): the m
 returns to customer credit and the balance stays exact. Transactions are never edited
 or deleted; a mistake is corrected by a reversing ADJUSTMENT.
 
-Concurrency: a transaction locks the customer row (SELECT ... FOR UPDATE on
-PostgreSQL; on SQLite BEGIN IMMEDIATE and the in-process write lock serialise every
-writer) and reads the orders' balances after taking the lock, so two payments on the
-same customer can never allocate the same balance twice.
+Concurrency: a transaction locks the orders it allocates to, then the customer row
+(SELECT ... FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE and the in-process
+write lock serialise every writer), and reads the orders' balances under those locks,
+so two payments can never allocate the same balance twice nor lose an update of the
+customer's figures. Orders first, then the customer: the order in which orderCancel and
+orderUpdateStatus take the same locks (order row, then the customer's stats), so the
+two never deadlock.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from db.models import (
 from resolvers.audit import record
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
+from resolvers.loaders import rows_by_id
 from resolvers.money import cents_to_decimal, decimal_to_cents
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Viewer
@@ -208,12 +212,12 @@ async def partial_payments_allowed(session: AsyncSession, customer: Customer) ->
     return bool(company and company.allow_partial_payments)
 
 
-async def check_allocations(
-    session: AsyncSession, customer: Customer, allocations: Sequence[AllocationRequest]
-) -> list[tuple[Order, int]]:
-    """Each allocation against its order as it is now (read after the customer lock)."""
+async def lock_orders(
+    session: AsyncSession, allocations: Sequence[AllocationRequest]
+) -> dict[int, Order]:
+    """The orders to allocate to, locked in id order (no deadlock between two payments)."""
     if not allocations:
-        return []
+        return {}
     result = await session.execute(
         select(Order)
         .where(Order.id.in_([a.order_id for a in allocations]))
@@ -221,7 +225,18 @@ async def check_allocations(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    orders = {order.id: order for order in result.scalars()}
+    return {order.id: order for order in result.scalars()}
+
+
+async def check_allocations(
+    session: AsyncSession,
+    customer: Customer,
+    orders: dict[int, Order],
+    allocations: Sequence[AllocationRequest],
+) -> list[tuple[Order, int]]:
+    """Each allocation against its order as it is now (read under the locks)."""
+    if not allocations:
+        return []
     partial_ok = await partial_payments_allowed(session, customer)
     errors = ErrorCollector(prefix=())
     checked: list[tuple[Order, int]] = []
@@ -337,12 +352,13 @@ async def record_transaction(context: Context, input: Any) -> dict[str, Any]:
     viewer: Viewer = context.viewer
     request = parse_transaction_input(input)
     async with context.transaction() as session:
+        orders = await lock_orders(session, request.allocations)
         customer = await lock_customer(session, request.customer_id)
         if customer is None:
             raise UserInputError.one(
                 ("input", "customerId"), "No such customer.", UserErrorCode.NOT_FOUND
             )
-        allocations = await check_allocations(session, customer, request.allocations)
+        allocations = await check_allocations(session, customer, orders, request.allocations)
         transaction = await apply_transaction(
             session,
             customer,
@@ -430,6 +446,10 @@ async def load_allocations(
     for allocation in result.scalars():
         grouped[allocation.transaction_id].append(allocation)
     return [grouped.get(transaction_id, []) for transaction_id in transaction_ids]
+
+
+async def load_order(context: Context, ids: Sequence[int]) -> list[Order | None]:
+    return await rows_by_id(context, Order, ids)
 
 
 def _newest_first() -> list[SortKey]:

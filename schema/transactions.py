@@ -25,8 +25,10 @@ from schema.staff import Staff
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+    from schema.orders import Order
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+OrderRef = Annotated["Order", strawberry.lazy("schema.orders")]
 
 
 @model_type(
@@ -43,6 +45,10 @@ class TransactionAllocation:
     @strawberry.field
     def amount(self) -> Decimal:
         return cents_to_decimal(self.amount_cents)
+
+    @strawberry.field
+    async def order(self, info: Info) -> OrderRef:
+        return await info.context.loaders[ledger.load_order].load(self.order_id)
 
 
 @model_type(
