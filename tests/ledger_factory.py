@@ -1,22 +1,21 @@
-"""Test factory for the ledger tests: customers and orders written straight to the database.
+"""Test factory for the ledger and report tests.
 
-Customers and locations are made through GraphQL. TEMPORARY: orderCreate /
-orderUpdateStatus / orderCancel (branch `orders`) are not merged yet. Until they are,
-the order helpers do
-what those mutations will do to the rows the ledger depends on (the denormalised
-customer stats, the order's balance due, releasing allocations on cancel), so the
-ledger can be tested through GraphQL. Replace them with the mutations once merged.
+Customers, locations and orders go through GraphQL (customerCreate, locationCreate,
+productCreate, orderCreate, orderUpdateStatus, orderCancel). Two shortcuts write to the
+database, each said where: pinning an order's due date (the aging buckets need exact
+dates) and a bulk insert of 100+ customers for the statement-count tests.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
 
-from db.enums import INVOICED_ORDER_STATUSES, OrderStatus
-from db.models import Company, Customer, Location, Order, TransactionAllocation, utcnow
+from db.enums import OrderStatus
+from db.models import Company, Customer, Order, utcnow
 from db.session import Database, Scope
 from resolvers.ids import encode_id
 from tests.conftest import Tenant
@@ -64,115 +63,97 @@ async def set_company_partial_payments(db: Database, tenant: Tenant, allowed: bo
         )
 
 
+PRODUCT_CREATE = """mutation($input: ProductCreateInput!) { productCreate(input: $input) {
+  product { id } userErrors { field code message } } }"""
+ORDER_CREATE = """mutation($input: OrderCreateInput!) { orderCreate(input: $input) {
+  order { id } userErrors { field code message } } }"""
+ORDER_STATUS = """mutation($id: ID!, $input: OrderUpdateStatusInput!) {
+  orderUpdateStatus(id: $id, input: $input) { order { id } userErrors { field code message } } }"""
+ORDER_CANCEL = """mutation($id: ID!) { orderCancel(id: $id) {
+  order { id } userErrors { field code message } } }"""
+# The lifecycle, one step at a time (orderUpdateStatus allows no jumps).
+LIFECYCLE = (
+    OrderStatus.SUBMITTED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+# make_order's default: keep the due date orderCreate derives from the payment terms.
+FROM_TERMS: Any = object()
+_products: dict[tuple[str, int], str] = {}
+
+
+async def _product(api: Any, tenant: Tenant) -> str:
+    """One catalogue product per company; each order line sets its own price."""
+    key = (api.db.url, tenant.company_id)
+    if key not in _products:
+        payload = await api.mutate(
+            PRODUCT_CREATE,
+            {"input": {"sku": "LEDGER-TEST", "name": "Assorted goods", "price": "1.00"}},
+            token=tenant.manager.token,
+        )
+        _products[key] = payload["product"]["id"]
+    return _products[key]
+
+
 async def make_order(
-    db: Database,
+    api: Any,
     tenant: Tenant,
     customer_gid: str,
     total_cents: int,
     *,
     status: OrderStatus = OrderStatus.SUBMITTED,
-    due_date: date | None = None,
+    due_date: Any = FROM_TERMS,
     placed_at: datetime | None = None,
     location_gid: str | None = None,
 ) -> str:
-    """An order as orderCreate will make it; an invoiced one counts in the customer's stats."""
-    customer_id = pk(customer_gid)
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        number = (
-            await session.scalar(
-                select(func.coalesce(func.max(Order.number), 1000)).where(
-                    Order.company_id == tenant.company_id
-                )
+    """An order of one line worth `total_cents`, through orderCreate and the lifecycle.
+
+    `due_date` pins the due date (the aging tests need exact ones); otherwise it is
+    what the customer's payment terms give.
+    """
+    token = tenant.manager.token
+    line = {
+        "productId": await _product(api, tenant),
+        "quantity": 1,
+        "unitPrice": str(Decimal(total_cents).scaleb(-2)),
+    }
+    input: dict[str, Any] = {
+        "customerId": customer_gid,
+        "lines": [line],
+        "discountPercent": "0",
+        "status": "DRAFT" if status in (OrderStatus.DRAFT, OrderStatus.CANCELLED) else "SUBMITTED",
+    }
+    if location_gid:
+        input["locationId"] = location_gid
+    if placed_at:
+        input["placedAt"] = placed_at.isoformat()
+    order = (await api.mutate(ORDER_CREATE, {"input": input}, token=token))["order"]["id"]
+    if status == OrderStatus.CANCELLED:
+        await cancel_order(api, tenant, order)
+    elif status in LIFECYCLE:
+        for step in LIFECYCLE[1 : LIFECYCLE.index(status) + 1]:
+            await api.mutate(
+                ORDER_STATUS, {"id": order, "input": {"status": step.value}}, token=token
             )
-        ) + 1
-        order = Order(
-            company_id=tenant.company_id,
-            number=number,
-            status=status,
-            customer_id=customer_id,
-            location_id=pk(location_gid) if location_gid else None,
-            subtotal_cents=total_cents,
-            total_cents=total_cents,
-            due_date=due_date,
-            placed_at=placed_at or utcnow(),
-            balance_due_cents=0,
-        )
-        session.add(order)
-        await session.flush()
-        if status in INVOICED_ORDER_STATUSES:
-            await _invoice(session, order)
-        return encode_id("Order", order.id)
-
-
-async def _invoice(session: Any, order: Order) -> None:
-    await session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(balance_due_cents=Order.total_cents - Order.paid_cents)
-    )
-    await session.execute(
-        update(Customer)
-        .where(Customer.id == order.customer_id)
-        .values(
-            order_count=Customer.order_count + 1,
-            total_sales_cents=Customer.total_sales_cents + order.total_cents,
-            balance_cents=Customer.balance_cents + order.total_cents,
-            last_order_at=func.coalesce(
-                func.max(Customer.last_order_at, order.placed_at)
-                if session.bind.dialect.name == "sqlite"
-                else func.greatest(Customer.last_order_at, order.placed_at),
-                order.placed_at,
-            ),
-        )
-    )
-    if order.location_id is not None:
-        await session.execute(
-            update(Location)
-            .where(Location.id == order.location_id)
-            .values(
-                order_count=Location.order_count + 1,
-                total_sales_cents=Location.total_sales_cents + order.total_cents,
-            )
-        )
-
-
-async def invoice_order(db: Database, tenant: Tenant, order_gid: str) -> None:
-    """DRAFT -> SUBMITTED, as orderUpdateStatus will do."""
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        order = await session.get(Order, pk(order_gid))
-        assert order.status == OrderStatus.DRAFT
-        order.status = OrderStatus.SUBMITTED
-        await session.flush()
-        await _invoice(session, order)
-
-
-async def cancel_order(db: Database, tenant: Tenant, order_gid: str) -> None:
-    """orderCancel: releases the live allocations (back to customer credit), unbooks the sale."""
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        order = await session.get(Order, pk(order_gid))
-        was_invoiced = order.status in INVOICED_ORDER_STATUSES
-        await session.execute(
-            update(TransactionAllocation)
-            .where(
-                TransactionAllocation.order_id == order.id,
-                TransactionAllocation.released_at.is_(None),
-            )
-            .values(released_at=utcnow())
-        )
-        order.status = OrderStatus.CANCELLED
-        order.paid_cents = 0
-        order.balance_due_cents = 0
-        await session.flush()
-        if was_invoiced:
+    if due_date is not FROM_TERMS:
+        async with api.db.transaction(Scope(tenant.company_id)) as session:
             await session.execute(
-                update(Customer)
-                .where(Customer.id == order.customer_id)
-                .values(
-                    order_count=Customer.order_count - 1,
-                    total_sales_cents=Customer.total_sales_cents - order.total_cents,
-                    balance_cents=Customer.balance_cents - order.total_cents,
-                )
+                update(Order).where(Order.id == pk(order)).values(due_date=due_date)
             )
+    return order
+
+
+async def invoice_order(api: Any, tenant: Tenant, order_gid: str) -> None:
+    await api.mutate(
+        ORDER_STATUS,
+        {"id": order_gid, "input": {"status": "SUBMITTED"}},
+        token=tenant.manager.token,
+    )
+
+
+async def cancel_order(api: Any, tenant: Tenant, order_gid: str) -> None:
+    await api.mutate(ORDER_CANCEL, {"id": order_gid}, token=tenant.manager.token)
 
 
 async def order_row(db: Database, tenant: Tenant, order_gid: str) -> Order:

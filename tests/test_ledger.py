@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from db.models import AuditEvent, Transaction
 from db.session import Scope
 from tests.ledger_factory import (
     bulk_customers_with_orders,
+    cancel_order,
     make_customer,
     make_order,
     order_row,
@@ -20,7 +21,7 @@ from tests.ledger_factory import (
 
 RECORD = """mutation($input: TransactionRecordInput!) { transactionRecord(input: $input) {
   transaction { id kind amount method reference note occurredAt
-    recordedBy { id } customer { id } allocations { amount releasedAt } }
+    recordedBy { id } customer { id } allocations { order { id } amount releasedAt } }
   customer { id balance { totalInvoiced totalPaid currentBalance overdueAmount } }
   userErrors { field message code } } }"""
 
@@ -30,6 +31,19 @@ BALANCE = """query($id: ID!) { customer(id: $id) {
 HISTORY = """query($id: ID!, $kinds: [TransactionKind!], $first: Int, $after: String) {
   customer(id: $id) { transactions(kinds: $kinds, first: $first, after: $after) {
     totalCount nodes { kind amount reference } pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def orders_with_balance(api, token, customer) -> dict[str, tuple[str, str]]:
+    """Customer.orders(filter: {hasBalance: true}): order id -> (amountPaid, balanceDue)."""
+    data = await api.ok(
+        """query($id: ID!) { customer(id: $id) { orders(filter: {hasBalance: true}) {
+          nodes { id amountPaid balanceDue } } } }""",
+        {"id": customer},
+        token=token,
+    )
+    return {
+        n["id"]: (n["amountPaid"], n["balanceDue"]) for n in data["customer"]["orders"]["nodes"]
+    }
 
 
 async def record(api, token, **input):
@@ -51,17 +65,27 @@ async def count_rows(database, tenant, model) -> int:
 async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
     """The seed's payment story: a check pays one order in full and another in part."""
     token = tenant.manager.token
-    customer = await make_customer(api, tenant, "Harbor Street Grocers")
-    first = await make_order(database, tenant, customer, 10000)
-    second = await make_order(database, tenant, customer, 25050)
+    terms = (await api.ok("{ paymentTerms { id name } }", token=token))["paymentTerms"]
+    net30 = next(t["id"] for t in terms if t["name"] == "Net 30")
+    customer = await make_customer(
+        api, tenant, "Harbor Street Grocers", paymentTermsId=net30, basisDate="ORDER_DATE"
+    )
+    first = await make_order(api, tenant, customer, 10000)
+    second = await make_order(api, tenant, customer, 25050)
+    # Placed 75 days ago on Net 30: 45 days overdue.
     overdue = await make_order(
-        database, tenant, customer, 8000, due_date=date.today() - timedelta(days=45)
+        api, tenant, customer, 8000, placed_at=datetime.now(UTC) - timedelta(days=75)
     )
     assert await balance(api, token, customer) == {
         "totalInvoiced": "430.50",
         "totalPaid": "0.00",
         "currentBalance": "430.50",
         "overdueAmount": "80.00",
+    }
+    assert await orders_with_balance(api, token, customer) == {
+        overdue: ("0.00", "80.00"),
+        second: ("0.00", "250.50"),
+        first: ("0.00", "100.00"),
     }
 
     paid = await api.mutate(
@@ -91,8 +115,8 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
     assert transaction["recordedBy"] == {"id": tenant.manager.global_id}
     assert transaction["customer"] == {"id": customer}
     assert transaction["allocations"] == [
-        {"amount": "100.00", "releasedAt": None},
-        {"amount": "150.25", "releasedAt": None},
+        {"order": {"id": first}, "amount": "100.00", "releasedAt": None},
+        {"order": {"id": second}, "amount": "150.25", "releasedAt": None},
     ]
     # 49.75 of the check is unallocated: it stays on the account as credit.
     assert paid["customer"]["balance"] == {
@@ -101,11 +125,11 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
         "currentBalance": "130.50",
         "overdueAmount": "80.00",
     }
-    first_row = await order_row(database, tenant, first)
-    second_row = await order_row(database, tenant, second)
-    assert (first_row.paid_cents, first_row.balance_due_cents) == (10000, 0)
-    assert (second_row.paid_cents, second_row.balance_due_cents) == (15025, 10025)
-    assert (await order_row(database, tenant, overdue)).balance_due_cents == 8000
+    # The first order is paid off and leaves the orders with a balance.
+    assert await orders_with_balance(api, token, customer) == {
+        overdue: ("0.00", "80.00"),
+        second: ("150.25", "100.25"),
+    }
 
     refund = await record(
         api, token, customerId=customer, kind="REFUND", amount="20.00", method="CARD"
@@ -146,8 +170,8 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
     assert audit[0].changes["allocations"] == [
         None,
         [
-            {"order": first_row.number, "amount": "100.00"},
-            {"order": second_row.number, "amount": "150.25"},
+            {"order": 1001, "amount": "100.00"},
+            {"order": 1002, "amount": "150.25"},
         ],
     ]
     assert audit[0].changes["amount"] == [None, "300.00"]
@@ -170,7 +194,7 @@ async def _audit_events(database, tenant) -> list[AuditEvent]:
 async def test_credits_and_adjustments_move_the_balance(api, tenant, database):
     token = tenant.rep.token
     customer = await make_customer(api, tenant, "Blue Ridge Hardware")
-    order = await make_order(database, tenant, customer, 5000)
+    order = await make_order(api, tenant, customer, 5000)
     credit = await record(
         api,
         token,
@@ -215,12 +239,12 @@ async def test_bad_input_is_refused_and_writes_nothing(api, tenant, other_tenant
     token = tenant.admin.token
     customer = await make_customer(api, tenant, "Café Olé")
     other = await make_customer(api, tenant, "Maple & Main Deli")
-    order = await make_order(database, tenant, customer, 10000)
-    draft = await make_order(database, tenant, customer, 3000, status=OrderStatus.DRAFT)
-    cancelled = await make_order(database, tenant, customer, 3000, status=OrderStatus.CANCELLED)
-    others_order = await make_order(database, tenant, other, 10000)
+    order = await make_order(api, tenant, customer, 10000)
+    draft = await make_order(api, tenant, customer, 3000, status=OrderStatus.DRAFT)
+    cancelled = await make_order(api, tenant, customer, 3000, status=OrderStatus.CANCELLED)
+    others_order = await make_order(api, tenant, other, 10000)
     foreign_customer = await make_customer(api, other_tenant, "Elsewhere Inc")
-    foreign_order = await make_order(database, other_tenant, foreign_customer, 10000)
+    foreign_order = await make_order(api, other_tenant, foreign_customer, 10000)
 
     def refused(input, errors):
         return assert_refused(api, token, database, tenant, input, errors)
@@ -333,9 +357,9 @@ async def test_partial_payments_follow_customer_then_company_setting(api, tenant
     strict = await make_customer(api, tenant, "Strict Co", allowPartialPayments=False)
     default = await make_customer(api, tenant, "Default Co")
     lenient = await make_customer(api, tenant, "Lenient Co", allowPartialPayments=True)
-    strict_order = await make_order(database, tenant, strict, 10000)
-    default_order = await make_order(database, tenant, default, 10000)
-    lenient_order = await make_order(database, tenant, lenient, 10000)
+    strict_order = await make_order(api, tenant, strict, 10000)
+    default_order = await make_order(api, tenant, default, 10000)
+    lenient_order = await make_order(api, tenant, lenient, 10000)
 
     def partial(customer, order):
         return {
@@ -357,7 +381,7 @@ async def test_partial_payments_follow_customer_then_company_setting(api, tenant
     # The company allows partial payments by default.
     assert (await record(api, token, **partial(default, default_order)))["userErrors"] == []
     await set_company_partial_payments(database, tenant, False)
-    second_default = await make_order(database, tenant, default, 5000)
+    second_default = await make_order(api, tenant, default, 5000)
     refused = await record(api, token, **partial(default, second_default))
     assert refused["userErrors"] == [
         {
@@ -505,3 +529,40 @@ async def test_balance_and_transactions_are_batched(api, tenant, database):
     page = await api.ok(transactions, {"n": 11}, token=token)
     assert api.last_statements == few
     assert len(page["transactions"]["nodes"]) == 11
+
+
+async def test_cancelling_a_paid_order_returns_the_money_as_credit(api, tenant, database):
+    token = tenant.manager.token
+    customer = await make_customer(api, tenant, "Lakeview Diner")
+    order = await make_order(api, tenant, customer, 4000)
+    paid = await record(
+        api,
+        token,
+        customerId=customer,
+        kind="PAYMENT",
+        amount="40.00",
+        allocations=[{"orderId": order, "amount": "40.00"}],
+    )
+    transaction = paid["transaction"]["id"]
+    await cancel_order(api, tenant, order)
+    data = await api.ok(
+        """query($t: ID!, $o: ID!) {
+          t: node(id: $t) { ... on Transaction { allocations { amount releasedAt } } }
+          o: node(id: $o) { ... on Order { status amountPaid balanceDue } } }""",
+        {"t": transaction, "o": order},
+        token=token,
+    )
+    (allocation,) = data["t"]["allocations"]
+    assert allocation["amount"] == "40.00"
+    assert allocation["releasedAt"] is not None
+    assert data["o"] == {"status": "CANCELLED", "amountPaid": "0.00", "balanceDue": "0.00"}
+    assert await balance(api, token, customer) == {
+        "totalInvoiced": "0.00",
+        "totalPaid": "40.00",
+        "currentBalance": "-40.00",
+        "overdueAmount": "0.00",
+    }
+    # The credit offsets the next order in the balance (the order itself stays unpaid).
+    second = await make_order(api, tenant, customer, 4000)
+    assert (await balance(api, token, customer))["currentBalance"] == "0.00"
+    assert await orders_with_balance(api, token, customer) == {second: ("0.00", "40.00")}

@@ -21,7 +21,7 @@ async def test_twenty_concurrent_payments_on_one_customer(api, tenant, database)
     """
     token = tenant.manager.token
     customer = await make_customer(api, tenant, "Harbor Street Grocers")
-    orders = [await make_order(database, tenant, customer, 10000) for _ in range(5)]
+    orders = [await make_order(api, tenant, customer, 10000) for _ in range(5)]
 
     async def pay(n: int):
         return (
@@ -70,7 +70,7 @@ async def test_concurrent_unallocated_payments_all_count(api, tenant, database):
     """Twenty concurrent payments and credits with no allocation: every cent lands."""
     token = tenant.rep.token
     customer = await make_customer(api, tenant, "Blue Ridge Hardware")
-    await make_order(database, tenant, customer, 100000)
+    await make_order(api, tenant, customer, 100000)
 
     async def pay(n: int):
         kind = "CREDIT" if n % 4 == 0 else "PAYMENT"

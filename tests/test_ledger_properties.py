@@ -97,17 +97,17 @@ async def test_random_histories_keep_the_ledger_reconciled(
         if kind == "order":
             _, total, invoiced = operation
             status = OrderStatus.SUBMITTED if invoiced else OrderStatus.DRAFT
-            gid = await make_order(database, tenant, customer, total, status=status)
+            gid = await make_order(api, tenant, customer, total, status=status)
             model.orders.append(ModelOrder(gid, total, status))
         elif kind in ("invoice", "cancel"):
             if not model.orders:
                 continue
             order = model.orders[operation[1] % len(model.orders)]
             if kind == "invoice" and order.status == OrderStatus.DRAFT:
-                await invoice_order(database, tenant, order.gid)
+                await invoice_order(api, tenant, order.gid)
                 order.status = OrderStatus.SUBMITTED
             elif kind == "cancel" and order.status != OrderStatus.CANCELLED:
-                await cancel_order(database, tenant, order.gid)
+                await cancel_order(api, tenant, order.gid)
                 order.status, order.paid = OrderStatus.CANCELLED, 0
         else:
             amount = operation[1] if kind != "REFUND" else abs(operation[1])

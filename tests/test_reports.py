@@ -56,7 +56,7 @@ async def sales_world(api, tenant, database):
     ]
     for customer, total, placed, location, status in orders:
         await make_order(
-            database,
+            api,
             tenant,
             customer,
             total,
@@ -215,7 +215,7 @@ async def test_aging_report_buckets_by_due_date(api, tenant, other_tenant, datab
     settled = await make_customer(api, tenant, "Settled")
 
     async def order(customer, total, due):
-        return await make_order(database, tenant, customer, total, due_date=due)
+        return await make_order(api, tenant, customer, total, due_date=due)
 
     await order(acme, 1000, date(2026, 7, 5))  # not yet due
     await order(acme, 500, None)  # no due date: current
@@ -226,7 +226,7 @@ async def test_aging_report_buckets_by_due_date(api, tenant, other_tenant, datab
     await order(bolt, 5000, date(2026, 3, 31))  # 91 days late
     await order(bolt, 700, date(2026, 4, 1))  # 90 days late
     paid = await order(settled, 9900, date(2026, 1, 1))
-    await make_order(database, tenant, bolt, 8000, status=OrderStatus.DRAFT, due_date=as_of)
+    await make_order(api, tenant, bolt, 8000, status=OrderStatus.DRAFT, due_date=as_of)
     for customer, target, amount in ((acme, partly_paid, "15.00"), (settled, paid, "99.00")):
         result = await record(
             api,
@@ -302,8 +302,8 @@ async def test_customer_summary(api, tenant, other_tenant, database):
     await make_customer(api, tenant, "Prospect", status="PROSPECT")
     old = await make_customer(api, tenant, "Old", billingStatus="CREDIT_HOLD")
     now = datetime.now(UTC)
-    await make_order(database, tenant, engaged, 1000, placed_at=now - timedelta(days=10))
-    await make_order(database, tenant, lapsed, 1000, placed_at=now - timedelta(days=400))
+    await make_order(api, tenant, engaged, 1000, placed_at=now - timedelta(days=10))
+    await make_order(api, tenant, lapsed, 1000, placed_at=now - timedelta(days=400))
     # Old joined three months ago; one created two years ago is outside the 12 months.
     async with database.transaction(Scope(tenant.company_id)) as session:
         await session.execute(
