@@ -63,7 +63,7 @@ async def _names(context: Context, model: Any, ids: Iterable[int | None]) -> dic
         result = await context.session.execute(
             select(model.id, model.name).where(model.id.in_(chunk))
         )
-        names.update(result.tuples().all())
+        names.update((row_id, name) for row_id, name in result.all())
     return names
 
 
