@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import INVOICED_ORDER_STATUSES, PaymentMethod, TransactionKind
+from db.enums import INVOICED_ORDER_STATUSES, PaymentMethod, Role, TransactionKind
 from db.models import (
     Company,
     Customer,
@@ -61,6 +61,7 @@ from resolvers.validation import clean_text
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+    from resolvers.demo import DemoWorld
 
 # Larger amounts are certainly typos (and would overflow some accounting exports).
 MAX_AMOUNT = Decimal("1000000000.00")
@@ -505,3 +506,120 @@ async def transactions_page(
             Transaction.occurred_at < day_start(to_date + timedelta(days=1), timezone)
         )
     return await paginate_for(context, statement, _newest_first(), Transaction.id, args)
+
+
+# ----------------------------------------------------------------------
+# Demo story
+# ----------------------------------------------------------------------
+
+# Orders placed within this many days are mostly still open (not yet due or just due).
+DEMO_RECENT_DAYS = 30
+
+
+async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
+    """Payments for the demo's invoiced orders, after the orders story.
+
+    Most orders are paid in full some days after they were placed; a few are paid in
+    part (where the customer may pay partially) or left open, so some customers are
+    overdue and the aging report has something in every bucket; now and then one
+    check pays two orders. Plus a few refunds, goodwill credits and small write-off
+    adjustments. Everything goes through apply_transaction, like transactionRecord,
+    so the denormalised figures agree with the rows.
+    """
+    rng = world.rng
+    now = utcnow()
+    clerks = [s.id for s in world.staff if s.role in (Role.ADMIN, Role.MANAGER)]
+    methods = [PaymentMethod.CHECK, PaymentMethod.ACH, PaymentMethod.CARD, PaymentMethod.WIRE]
+    for customer in world.customers:
+        locked = await lock_customer(session, customer.id)
+        if locked is None:
+            continue
+        orders = list(
+            (
+                await session.execute(
+                    select(Order)
+                    .where(
+                        Order.customer_id == customer.id,
+                        Order.status.in_(INVOICED_ORDER_STATUSES),
+                        Order.balance_due_cents > 0,
+                    )
+                    .order_by(Order.placed_at, Order.id)
+                )
+            ).scalars()
+        )
+        partial_ok = await partial_payments_allowed(session, locked)
+        paying: list[tuple[Order, int]] = []
+        for order in orders:
+            age = (now - order.placed_at).days
+            roll = rng.random()
+            if (age < DEMO_RECENT_DAYS and roll < 0.6) or roll < 0.08:
+                continue  # still open: current if recent, overdue if not
+            if partial_ok and roll < 0.16:
+                paying.append((order, order.balance_due_cents // 2 // 100 * 100 or 1))
+            else:
+                paying.append((order, order.balance_due_cents))
+        index = 0
+        while index < len(paying):
+            # Now and then one check pays two orders at once.
+            batch = paying[index : index + (2 if rng.random() < 0.1 else 1)]
+            index += len(batch)
+            last_placed = max(order.placed_at for order, _ in batch)
+            await apply_transaction(
+                session,
+                locked,
+                kind=TransactionKind.PAYMENT,
+                amount_cents=sum(share for _, share in batch),
+                allocations=batch,
+                recorded_by_id=rng.choice(clerks),
+                method=rng.choice(methods),
+                reference=f"{rng.randint(10000, 99999)}",
+                occurred_at=min(now, last_placed + timedelta(days=rng.randint(3, 40))),
+            )
+        if orders:
+            await _demo_extras(session, locked, rng.random(), rng.choice(clerks), world, now)
+    await session.flush()
+    for customer in world.customers:
+        await session.refresh(customer)
+
+
+async def _demo_extras(
+    session: AsyncSession,
+    customer: Customer,
+    roll: float,
+    clerk: int,
+    world: DemoWorld,
+    now: datetime,
+) -> None:
+    """One customer in ten gets a refund, one in ten a credit, one in twenty a write-off."""
+    when = now - timedelta(days=world.rng.randint(1, 90))
+    if roll < 0.1:
+        await apply_transaction(
+            session,
+            customer,
+            kind=TransactionKind.REFUND,
+            amount_cents=world.rng.choice([1250, 2500, 4999]),
+            recorded_by_id=clerk,
+            method=PaymentMethod.CARD,
+            note="Returned damaged goods",
+            occurred_at=when,
+        )
+    elif roll < 0.2:
+        await apply_transaction(
+            session,
+            customer,
+            kind=TransactionKind.CREDIT,
+            amount_cents=world.rng.choice([1000, 1500, 2500]),
+            recorded_by_id=clerk,
+            note="Goodwill credit for a late delivery",
+            occurred_at=when,
+        )
+    elif roll < 0.25:
+        await apply_transaction(
+            session,
+            customer,
+            kind=TransactionKind.ADJUSTMENT,
+            amount_cents=-world.rng.choice([37, 199, 450]),
+            recorded_by_id=clerk,
+            note="Small remaining difference written off",
+            occurred_at=when,
+        )
