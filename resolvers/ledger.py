@@ -19,13 +19,12 @@ same). Cancelling an order releases its allocations (resolvers/orders.py): the m
 returns to customer credit and the balance stays exact. Transactions are never edited
 or deleted; a mistake is corrected by a reversing ADJUSTMENT.
 
-Concurrency: a transaction locks the orders it allocates to, then the customer row
-(SELECT ... FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE and the in-process
-write lock serialise every writer), and reads the orders' balances under those locks,
-so two payments can never allocate the same balance twice nor lose an update of the
-customer's figures. Orders first, then the customer: the order in which orderCancel and
-orderUpdateStatus take the same locks (order row, then the customer's stats), so the
-two never deadlock.
+Concurrency: a transaction locks the customer row, then the orders it allocates to in
+id order (SELECT ... FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE and the
+in-process write lock serialise every writer), and reads the orders' balances under
+those locks, so two payments can never allocate the same balance twice nor lose an
+update of the customer's figures. orderUpdateStatus and orderCancel take the same
+locks in the same order (customer, then order), so the two never deadlock.
 """
 
 from __future__ import annotations
@@ -353,12 +352,12 @@ async def record_transaction(context: Context, input: Any) -> dict[str, Any]:
     viewer: Viewer = context.viewer
     request = parse_transaction_input(input)
     async with context.transaction() as session:
-        orders = await lock_orders(session, request.allocations)
         customer = await lock_customer(session, request.customer_id)
         if customer is None:
             raise UserInputError.one(
                 ("input", "customerId"), "No such customer.", UserErrorCode.NOT_FOUND
             )
+        orders = await lock_orders(session, request.allocations)
         allocations = await check_allocations(session, customer, orders, request.allocations)
         transaction = await apply_transaction(
             session,
