@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 
 # Larger amounts are certainly typos (and would overflow some accounting exports).
 MAX_AMOUNT = Decimal("1000000000.00")
+# Clients' clocks drift: "now" on a phone may be a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=5)
 ALLOCATABLE_KINDS = frozenset({TransactionKind.PAYMENT, TransactionKind.CREDIT})
 
 
@@ -132,6 +134,13 @@ def parse_transaction_input(input: Any) -> TransactionRequest:
             f"A {kind.value} amount must be positive; only an ADJUSTMENT may be negative.",
             UserErrorCode.OUT_OF_RANGE,
         )
+    occurred_at = input.occurred_at or utcnow()
+    if occurred_at > utcnow() + CLOCK_SKEW:
+        errors.add(
+            "occurredAt",
+            "A transaction can't have happened in the future.",
+            UserErrorCode.OUT_OF_RANGE,
+        )
     reference = clean_text(errors, "reference", input.reference, max_length=100)
     note = clean_text(errors, "note", input.note, max_length=2000)
     allocations: list[AllocationRequest] = []
@@ -189,7 +198,7 @@ def parse_transaction_input(input: Any) -> TransactionRequest:
         method=PaymentMethod(input.method.value) if input.method else None,
         reference=reference,
         note=note,
-        occurred_at=input.occurred_at or utcnow(),
+        occurred_at=occurred_at,
         allocations=tuple(allocations),
     )
 

@@ -266,6 +266,10 @@ async def test_bad_input_is_refused_and_writes_nothing(api, tenant, other_tenant
         [(["input", "customerId"], "INVALID_ID")],
     )
     await refused(
+        {**base, "amount": "5.00", "occurredAt": "2099-01-01T00:00:00+00:00"},
+        [(["input", "occurredAt"], "OUT_OF_RANGE")],
+    )
+    await refused(
         {**base, "amount": "5.00", "reference": "x" * 101},
         [(["input", "reference"], "TOO_LONG")],
     )
