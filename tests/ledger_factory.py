@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from db.enums import OrderStatus
+from db.enums import OrderStatus, TransactionKind
 from db.models import Company, Customer, Order, utcnow
 from db.session import Database, Scope
 from resolvers.ids import encode_id
+from resolvers.ledger import apply_transaction
 from tests.conftest import Tenant
 
 CUSTOMER_CREATE = """mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {
@@ -180,11 +181,13 @@ async def bulk_customers_with_orders(
     total_cents: int,
     due_date: date | None,
     sales_rep_id: Any = None,
+    paid_cents: int = 0,
 ) -> list[tuple[str, str]]:
     """Many customers, each with one invoiced order of `total_cents + n`: (customer, order) ids.
 
     Only for statement-count tests, which need 100+ rows fast; the stats columns are
-    set as customerCreate and orderCreate would leave them.
+    set as customerCreate and orderCreate would leave them. With `paid_cents`, each
+    order gets a PAYMENT of that much allocated to it.
     """
     async with db.transaction(Scope(tenant.company_id)) as session:
         customers = []
@@ -225,6 +228,17 @@ async def bulk_customers_with_orders(
         ]
         session.add_all(orders)
         await session.flush()
+        if paid_cents:
+            # Through the ledger's own write path, as transactionRecord does.
+            for (customer, _), order in zip(customers, orders, strict=True):
+                await apply_transaction(
+                    session,
+                    customer,
+                    kind=TransactionKind.PAYMENT,
+                    amount_cents=paid_cents,
+                    allocations=[(order, paid_cents)],
+                    recorded_by_id=tenant.manager.id,
+                )
         return [
             (encode_id("Customer", customer.id), encode_id("Order", order.id))
             for (customer, _), order in zip(customers, orders, strict=True)
