@@ -34,7 +34,6 @@ from resolvers.customers import average_order_cents, engagement_cutoff
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.ids import parse_ids
 from resolvers.ledger import company_today, day_start
-from resolvers.loaders import rows_by_id
 from resolvers.permissions import Permission
 
 if TYPE_CHECKING:
@@ -478,7 +477,3 @@ async def customer_summary(context: Context) -> CustomerSummary:
         by_billing_status=by_billing,
         new_by_month=[(month, new.get(index, 0)) for index, month in enumerate(months)],
     )
-
-
-async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
-    return await rows_by_id(context, Location, ids)

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from resolvers import reports
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
+from resolvers.orders import load_location
 from schema.enums import BillingStatus, CustomerStatus, Engagement, PaymentMethod, TransactionKind
 from schema.staff import Staff
 
@@ -56,7 +57,7 @@ class SalesReportRow:
     async def location(self, info: Info) -> LocationRef | None:
         if self._row.location_id is None:
             return None
-        return await info.context.loaders[reports.load_location].load(self._row.location_id)
+        return await info.context.loaders[load_location].load(self._row.location_id)
 
     @strawberry.field(description="First day of the month, when grouped by MONTH.")
     def period(self) -> date | None:
