@@ -18,6 +18,7 @@ from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
+from schema import transactions as ledger_fields
 from schema.attachments import customer_attachments
 from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
@@ -193,6 +194,13 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Transactions and balance (issue 6): balance, transactions
     # ------------------------------------------------------------------
+    balance = strawberry.field(
+        resolver=ledger_fields.customer_balance, description="What the customer owes."
+    )
+    transactions = strawberry.field(
+        resolver=ledger_fields.customer_transactions,
+        description="The customer's ledger, newest first (occurredAt, then id).",
+    )
 
     # ------------------------------------------------------------------
     # Attachments (issue 7)
