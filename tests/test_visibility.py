@@ -181,9 +181,11 @@ async def test_orders_interactions_and_their_exports_respect_the_book(api, tenan
             token=tenant.manager.token,
         )
     widget = await make_product(api, tenant, "W-1", "Widget", "10.00")
-    mine_order = await create(api, tenant.manager.token, mine, [line(widget, 1)], poNumber="PO-M")
+    mine_order = await create(
+        api, tenant.manager.token, mine, [line(widget, 1)], poNumber="PO-M", status="SUBMITTED"
+    )
     theirs_order = await create(
-        api, tenant.manager.token, theirs, [line(widget, 2)], poNumber="PO-T"
+        api, tenant.manager.token, theirs, [line(widget, 2)], poNumber="PO-T", status="SUBMITTED"
     )
     for customer in (mine, theirs):
         await api.mutate(
@@ -240,3 +242,26 @@ async def test_orders_interactions_and_their_exports_respect_the_book(api, tenan
         token=tenant.rep.token,
     )
     assert report["interactionsReport"] == [{"customer": {"name": "Mine & Co"}, "count": 1}]
+
+    # A rep's reports count only their book; managers' count everything.
+    reports = """{ salesReport(groupBy: [CUSTOMER]) { rows { customer { name } total } totals { total } }
+                   customerSummary { total }
+                   transactions { totalCount } }"""
+    assert await api.ok(reports, token=tenant.rep.token) == {
+        "salesReport": {
+            "rows": [{"customer": {"name": "Mine & Co"}, "total": "10.00"}],
+            "totals": {"total": "10.00"},
+        },
+        "customerSummary": {"total": 1},
+        "transactions": {"totalCount": 0},
+    }
+    manager_view = await api.ok(reports, token=tenant.manager.token)
+    assert manager_view["salesReport"]["totals"] == {"total": "30.00"}
+    assert manager_view["customerSummary"] == {"total": 2}
+    sales_csv = await api.client.get(
+        "/export/sales.csv",
+        params={"groupBy": "CUSTOMER"},
+        headers={"Authorization": f"Bearer {tenant.rep.token}"},
+    )
+    assert sales_csv.status_code == 200, sales_csv.text
+    assert "Theirs" not in sales_csv.text and "Mine & Co" in sales_csv.text
