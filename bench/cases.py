@@ -1,0 +1,370 @@
+"""The benchmark cases: a GraphQL request each, and its floor.
+
+A case is measured only once its query validates against the schema as built;
+until then the suite prints "n/a (not built yet)". Each floor returns the same
+JSON document as the GraphQL `data` (the suite compares them and says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from bench.floor import Raw, encode_id, iso, money, orjson
+from resolvers.credentials import hash_token
+
+
+@dataclass
+class Fixture:
+    """The sample the cases ask about, picked from the seeded company."""
+
+    company_id: int
+    token: str
+    admin_id: int
+    customer_id: int  # a customer with a typical history
+    rep_id: int  # the rep with the most customers
+    other_rep_id: int
+    year: int  # the last full calendar year of data
+    fragment: str  # a 3-letter search fragment
+    bulk_ids: list[int]  # customers for the bulk update (10,000 at most)
+    today: date
+    orders: int
+
+
+Floor = Callable[[Raw, Fixture, dict[str, Any]], Awaitable[bytes]]
+
+
+@dataclass
+class Case:
+    key: str
+    title: str
+    query: str
+    variables: Callable[[Fixture], dict[str, Any]]
+    floor: Floor | None = None
+    # Variables for page size n, for the statement-count check (cases 1 and 2).
+    sized: Callable[[Fixture, int], dict[str, Any]] | None = None
+    mutation: bool = False
+    # The part of `data` the floor reproduces (mutations: the counts only).
+    answer: Callable[[dict[str, Any]], Any] = field(default=lambda data: data)
+
+
+# ---------------------------------------------------------------- me
+
+
+ME = "query Me { me { id name email role active } }"
+
+
+async def floor_me(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
+    now = datetime.now(UTC)
+    rows = await raw.fetch(
+        "SELECT s.id, s.name, s.email, s.role, s.active FROM auth_tokens t "
+        "JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = ? AND t.revoked_at IS NULL "
+        "AND t.expires_at > ? AND s.active",
+        hash_token(fx.token),
+        now if raw.postgres else now.replace(tzinfo=None).isoformat(sep=" "),
+    )
+    (staff_id, name, email, role, active) = rows[0]
+    return orjson.dumps(
+        {
+            "me": {
+                "id": encode_id("Staff", staff_id),
+                "name": name,
+                "email": email,
+                "role": role,
+                "active": bool(active),
+            }
+        }
+    )
+
+
+# ---------------------------------------------------------------- case 1: the customer list
+
+CUSTOMER_LIST = """
+query CustomerList($first: Int!, $sort: [CustomerSort!], $filter: CustomerFilter) {
+  customers(first: $first, sort: $sort, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage }
+    nodes {
+      id name kind status billingStatus email phone
+      salesRep { id name }
+      orderCount totalSales averageOrderTotal lastOrderAt engagement
+      balance { totalInvoiced totalPaid currentBalance overdueAmount }
+      primaryContact { id name email phone }
+      locations { nodes { id name effectiveSalesRep { id name } } }
+    }
+  }
+}"""
+
+LIST_ORDER = {
+    "TOTAL_SALES": ("c.total_sales_cents", True),
+    "NAME": ("c.name_key", False),
+}
+
+
+def list_variables(sort: str, direction: str, by_rep: bool) -> Callable[[Fixture, int], dict]:
+    def variables(fx: Fixture, first: int = 100) -> dict[str, Any]:
+        out: dict[str, Any] = {"first": first, "sort": [{"field": sort, "direction": direction}]}
+        if by_rep:
+            out["filter"] = {"salesRepIds": [encode_id("Staff", fx.rep_id)]}
+        return out
+
+    return variables
+
+
+def average(total_cents: int, count: int) -> str | None:
+    if not count:
+        return None
+    value = (Decimal(total_cents) / count / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return str(value)
+
+
+def engagement(last_order_at: Any, now: datetime) -> str:
+    if last_order_at is None:
+        return "NEVER_ORDERED"
+    if isinstance(last_order_at, str):
+        last_order_at = datetime.fromisoformat(last_order_at).replace(tzinfo=UTC)
+    return "ENGAGED" if last_order_at >= now - timedelta(days=365) else "LAPSED"
+
+
+def staff_ref(staff_id: int | None, name: str | None) -> dict[str, Any] | None:
+    return None if staff_id is None else {"id": encode_id("Staff", staff_id), "name": name}
+
+
+def make_list_floor(sort: str, direction: str, by_rep: bool) -> Floor:
+    column, _ = LIST_ORDER[sort]
+    descending = direction == "DESC"
+
+    async def floor(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> bytes:
+        first = variables["first"]
+        where = "c.company_id = ?"
+        params: list[Any] = [fx.company_id]
+        if by_rep:
+            where += " AND c.sales_rep_id = ?"
+            params.append(fx.rep_id)
+        order = "DESC" if descending else "ASC"
+        rows = await raw.fetch(
+            "SELECT c.id, c.name, c.kind, c.status, c.billing_status, c.email, c.phone, "
+            "c.sales_rep_id, s.name, c.order_count, c.total_sales_cents, c.last_order_at, "
+            "c.total_paid_cents, c.balance_cents, p.id, p.name, p.email, p.phone "
+            "FROM customers c LEFT JOIN staff s ON s.id = c.sales_rep_id "
+            "LEFT JOIN contacts p ON p.customer_id = c.id AND p.is_primary "
+            f"WHERE {where} ORDER BY {column} {order}, c.id {order} LIMIT ?",
+            *params,
+            first + 1,
+        )
+        (total,) = (await raw.fetch(f"SELECT count(*) FROM customers c WHERE {where}", *params))[0]
+        page = rows[:first]
+        ids = raw.values([row[0] for row in page])
+        locations: dict[int, list[dict[str, Any]]] = {}
+        for customer_id, location_id, name, rep_id, rep_name in await raw.fetch(
+            "SELECT l.customer_id, l.id, l.name, coalesce(l.sales_rep_id, c.sales_rep_id), s.name "
+            "FROM locations l JOIN customers c ON c.id = l.customer_id "
+            "LEFT JOIN staff s ON s.id = coalesce(l.sales_rep_id, c.sales_rep_id) "
+            f"WHERE l.customer_id IN ({raw.in_list()}) ORDER BY l.customer_id, l.name_key, l.id",
+            ids,
+        ):
+            locations.setdefault(customer_id, []).append(
+                {
+                    "id": encode_id("Location", location_id),
+                    "name": name,
+                    "effectiveSalesRep": staff_ref(rep_id, rep_name),
+                }
+            )
+        today = fx.today if raw.postgres else fx.today.isoformat()
+        overdue = dict(
+            await raw.fetch(
+                "SELECT customer_id, sum(balance_due_cents) FROM orders "
+                f"WHERE customer_id IN ({raw.in_list()}) AND balance_due_cents > 0 "
+                "AND due_date < ? GROUP BY customer_id",
+                ids,
+                today,
+            )
+        )
+        now = datetime.now(UTC)
+        nodes = [
+            {
+                "id": encode_id("Customer", r[0]),
+                "name": r[1],
+                "kind": r[2],
+                "status": r[3],
+                "billingStatus": r[4],
+                "email": r[5],
+                "phone": r[6],
+                "salesRep": staff_ref(r[7], r[8]),
+                "orderCount": r[9],
+                "totalSales": money(r[10]),
+                "averageOrderTotal": average(r[10], r[9]),
+                "lastOrderAt": iso(r[11]),
+                "engagement": engagement(r[11], now),
+                "balance": {
+                    "totalInvoiced": money(r[10]),
+                    "totalPaid": money(r[12]),
+                    "currentBalance": money(r[13]),
+                    "overdueAmount": money(overdue.get(r[0], 0)),
+                },
+                "primaryContact": None
+                if r[14] is None
+                else {
+                    "id": encode_id("Contact", r[14]),
+                    "name": r[15],
+                    "email": r[16],
+                    "phone": r[17],
+                },
+                "locations": {"nodes": locations.get(r[0], [])},
+            }
+            for r in page
+        ]
+        return orjson.dumps(
+            {
+                "customers": {
+                    "totalCount": total,
+                    "pageInfo": {"hasNextPage": len(rows) > first},
+                    "nodes": nodes,
+                }
+            }
+        )
+
+    return floor
+
+
+def list_case(key: str, title: str, sort: str, direction: str, by_rep: bool) -> Case:
+    sized = list_variables(sort, direction, by_rep)
+    return Case(
+        key,
+        title,
+        CUSTOMER_LIST,
+        lambda fx: sized(fx, 100),
+        make_list_floor(sort, direction, by_rep),
+        sized=sized,
+    )
+
+
+# ---------------------------------------------------------------- case 4: search
+
+SEARCH = """
+query Search($query: String!, $first: Int) {
+  search(query: $query, first: $first) {
+    __typename
+    ... on Customer { id name }
+    ... on Contact { id name }
+    ... on Location { id name }
+    ... on Order { id number }
+  }
+}"""
+
+
+# ---------------------------------------------------------------- case 5: bulk update
+
+BULK_UPDATE = """
+mutation Bulk($input: CustomersBulkUpdateInput!) {
+  customersBulkUpdate(input: $input) {
+    matchedCount updatedCount bulkOperationId
+    userErrors { field message code }
+  }
+}"""
+
+
+class BulkVariables:
+    """Alternates the rep, so every run really changes every customer."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self, fx: Fixture) -> dict[str, Any]:
+        self.runs += 1
+        rep = fx.rep_id if self.runs % 2 else fx.other_rep_id
+        return {
+            "input": {
+                "ids": [encode_id("Customer", pk) for pk in fx.bulk_ids],
+                "set": {"salesRepId": encode_id("Staff", rep)},
+            }
+        }
+
+
+def bulk_answer(data: dict[str, Any]) -> Any:
+    payload = data["customersBulkUpdate"]
+    return {"matchedCount": payload["matchedCount"], "userErrors": payload["userErrors"]}
+
+
+async def floor_bulk(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> bytes:
+    """One UPDATE, one INSERT of the operation, one multi-row INSERT of the audit events."""
+    rep = int(
+        __import__("base64").b64decode(variables["input"]["set"]["salesRepId"]).split(b":")[1]
+    )
+    ids = fx.bulk_ids
+    now = datetime.now(UTC)
+    stamp = now if raw.postgres else now.replace(tzinfo=None).isoformat(sep=" ")
+    async with raw.transaction():
+        before = await raw.fetch(
+            f"SELECT id, sales_rep_id FROM customers WHERE id IN ({raw.in_list()})",
+            raw.values(ids),
+        )
+        await raw.execute(
+            "UPDATE customers SET sales_rep_id = ?, version = version + 1, updated_at = ? "
+            f"WHERE company_id = ? AND id IN ({raw.in_list()})",
+            rep,
+            stamp,
+            fx.company_id,
+            raw.values(ids),
+        )
+        operation = await raw.fetch(
+            "INSERT INTO bulk_operations (company_id, actor_id, entity_type, input, "
+            "matched_count, updated_count, created_at) VALUES (?, ?, 'Customer', ?, ?, ?, ?) "
+            "RETURNING id",
+            fx.company_id,
+            fx.admin_id,
+            "{}",
+            len(ids),
+            len(ids),
+            stamp,
+        )
+        await raw.executemany(
+            "INSERT INTO audit_events (company_id, actor_id, action, entity_type, entity_id, "
+            "customer_id, changes, bulk_operation_id, created_at) "
+            "VALUES (?, ?, 'customer.bulk_update', 'Customer', ?, ?, ?, ?, ?)",
+            [
+                (
+                    fx.company_id,
+                    fx.admin_id,
+                    pk,
+                    pk,
+                    orjson.dumps({"salesRepId": [old, rep]}).decode(),
+                    operation[0][0],
+                    stamp,
+                )
+                for pk, old in before
+            ],
+        )
+    return orjson.dumps({"customersBulkUpdate": {"matchedCount": len(ids), "userErrors": []}})
+
+
+# ---------------------------------------------------------------- the suite
+
+
+def all_cases() -> list[Case]:
+    return [
+        list_case(
+            "1a", "customer list, 100 rows, by total sales desc", "TOTAL_SALES", "DESC", False
+        ),
+        list_case("1b", "customer list, 100 rows, by name", "NAME", "ASC", False),
+        list_case("1c", "customer list, 100 rows, one rep's, by name", "NAME", "ASC", True),
+        Case(
+            "4",
+            "search for a 3-letter fragment",
+            SEARCH,
+            lambda fx: {"query": fx.fragment, "first": 20},
+        ),
+        Case(
+            "5",
+            "customersBulkUpdate of 10,000 customers",
+            BULK_UPDATE,
+            BulkVariables(),
+            floor_bulk,
+            mutation=True,
+            answer=bulk_answer,
+        ),
+        Case("7me", "me", ME, lambda fx: {}, floor_me),
+    ]
