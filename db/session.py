@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from db.models import TenantScoped
+from db.visibility import book_criteria
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option for the rare statement that must look across companies
@@ -34,9 +35,11 @@ ALL_COMPANIES = "rolodex_all_companies"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a session may see: the rows of one company."""
+    """What a session may see: the rows of one company, optionally one rep's book."""
 
     company_id: int
+    # Set for a REP when the company limits reps to their own customers (db/visibility.py).
+    book_of_staff_id: int | None = None
 
 
 def is_sqlite(url: str) -> bool:
@@ -154,3 +157,7 @@ def _tenant_filter(state: ORMExecuteState) -> None:
             TenantScoped, lambda cls: cls.company_id == company_id, include_aliases=True
         )
     )
+    if scope.book_of_staff_id is not None:
+        state.statement = state.statement.options(
+            *book_criteria(company_id, scope.book_of_staff_id)
+        )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEvent, Base
+from db.models import AuditEvent, Base, Company
 from resolvers.permissions import Viewer
 
 
@@ -49,7 +49,8 @@ def record(
     bulk_operation_id: int | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        company_id=entity.company_id,
+        # A Company is its own tenant; every other row carries company_id.
+        company_id=entity.id if isinstance(entity, Company) else entity.company_id,
         actor_id=viewer.staff_id if viewer else None,
         action=action,
         entity_type=type(entity).__name__,

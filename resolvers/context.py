@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from strawberry.dataloader import DataLoader
 
+from db.enums import RepVisibility, Role
 from db.session import Database, Scope
 from resolvers.errors import Unauthenticated, UserErrorCode, UserInputError
 from resolvers.permissions import Viewer
@@ -97,7 +98,11 @@ class Context:
 
     @property
     def scope(self) -> Scope:
-        return Scope(company_id=self.viewer.company_id)
+        viewer = self.viewer
+        limited = viewer.role == Role.REP and viewer.rep_visibility == RepVisibility.ASSIGNED_ONLY
+        return Scope(
+            company_id=viewer.company_id, book_of_staff_id=viewer.staff_id if limited else None
+        )
 
     @property
     def session(self) -> ReadSession:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
 from resolvers.errors import CodedError, UserInputError
 from resolvers.errors import UserErrorCode as _UserErrorCode
@@ -43,6 +44,18 @@ async def mutate(payload: Callable[..., P], action: Callable[[], Awaitable[dict[
             ]
         )
     return payload(**values, user_errors=[])
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hides unexpected exceptions (no stack traces or internals reach clients), coded."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask_error, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
 
 
 def should_mask_error(error: GraphQLError) -> bool:

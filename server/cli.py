@@ -30,7 +30,10 @@ database_option = click.option(
 
 
 def run_with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Runs `work` on an up-to-date database (upgrading first is cheap when it is)."""
+
     async def main() -> T:
+        await upgrade(url)
         db = Database(url)
         try:
             return await work(db)
@@ -186,7 +189,6 @@ def token_create(database_url: str, email: str) -> None:
 @click.option("--seed", "random_seed", type=int, default=42, show_default=True)
 def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> None:
     """Load demo or benchmark data."""
-    asyncio.run(upgrade(database_url))
     if demo:
         from resolvers.demo import demo_login_text, seed_demo
 

@@ -248,3 +248,16 @@ async def test_depth_limit(api, tenant):
     deep = "{ me { " + hop * 5 + "id" + " } } }" * 5 + " } }"
     body = await api.gql(deep, token=tenant.rep.token)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_unexpected_errors_are_masked_with_a_code(api, tenant, monkeypatch):
+    from resolvers import company
+
+    async def broken(_context):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(company, "payment_terms", broken)
+    body = await api.gql("{ paymentTerms { name } }", token=tenant.rep.token)
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "secret" not in str(body)

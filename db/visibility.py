@@ -1,0 +1,94 @@
+"""A rep's book: the customers a REP may see when the company limits reps to them.
+
+Applied by the same session hook as the company filter (db/session.py), so every
+list, node lookup, report and export respects it without resolver code. Built
+from Core tables on purpose: criteria on ORM entities inside criteria would be
+filtered again, recursively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import with_loader_criteria
+
+from db.models import (
+    CUSTOMER_CHILD_MODELS,
+    AuditEvent,
+    Customer,
+    Location,
+    Order,
+    OrderLine,
+    ProductExclusiveCustomer,
+    Transaction,
+    TransactionAllocation,
+)
+
+customers = Customer.__table__
+locations = Location.__table__
+orders = Order.__table__
+transactions = Transaction.__table__
+
+
+def _overridden(company_id: int, staff_id: int) -> Any:
+    return select(locations.c.customer_id).where(
+        locations.c.company_id == company_id, locations.c.sales_rep_id == staff_id
+    )
+
+
+def in_own_book(company_id: int, staff_id: int, rep: Any, id_: Any) -> ColumnElement[bool]:
+    """A customer row is in the book: its rep is `staff_id`, or a location it overrides."""
+    return or_(rep == staff_id, id_.in_(_overridden(company_id, staff_id)))
+
+
+def book_customer_ids(company_id: int, staff_id: int) -> Any:
+    """Ids of the customers in the book of `staff_id`."""
+    return select(customers.c.id).where(
+        customers.c.company_id == company_id,
+        in_own_book(company_id, staff_id, customers.c.sales_rep_id, customers.c.id),
+    )
+
+
+def in_book(company_id: int, staff_id: int, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column.in_(book_customer_ids(company_id, staff_id))
+
+
+def book_criteria(company_id: int, staff_id: int) -> list[Any]:
+    """Loader criteria limiting every customer-owned model to the rep's book."""
+    options = [
+        with_loader_criteria(
+            Customer,
+            lambda cls: in_own_book(company_id, staff_id, cls.sales_rep_id, cls.id),
+            include_aliases=True,
+        )
+    ]
+    for model in (*CUSTOMER_CHILD_MODELS, AuditEvent, ProductExclusiveCustomer):
+        options.append(
+            with_loader_criteria(
+                model,
+                lambda cls: in_book(company_id, staff_id, cls.customer_id),
+                include_aliases=True,
+            )
+        )
+    options.append(
+        with_loader_criteria(
+            OrderLine,
+            lambda cls: cls.order_id.in_(
+                select(orders.c.id).where(in_book(company_id, staff_id, orders.c.customer_id))
+            ),
+            include_aliases=True,
+        )
+    )
+    options.append(
+        with_loader_criteria(
+            TransactionAllocation,
+            lambda cls: cls.transaction_id.in_(
+                select(transactions.c.id).where(
+                    in_book(company_id, staff_id, transactions.c.customer_id)
+                )
+            ),
+            include_aliases=True,
+        )
+    )
+    return options

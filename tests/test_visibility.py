@@ -1,0 +1,118 @@
+"""Who sees what: with ASSIGNED_ONLY a REP sees only their book, through the tenancy hook."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from db.models import AuditEvent, Customer, Location
+from db.session import Scope
+from resolvers.ids import encode_id
+from resolvers.text import name_key
+
+SET_VISIBILITY = """mutation($v: RepVisibility!) {
+  companyUpdate(input: {repVisibility: $v}) { company { repVisibility } userErrors { code } } }"""
+
+
+async def _customer(database, tenant, name: str, rep_id: int | None) -> int:
+    # Direct insert: these tests are about scoping, not about customerCreate.
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        row = Customer(
+            company_id=tenant.company_id, name=name, name_key=name_key(name), sales_rep_id=rep_id
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def _location(database, tenant, customer_id: int, rep_id: int | None) -> int:
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        row = Location(
+            company_id=tenant.company_id,
+            customer_id=customer_id,
+            name="Branch",
+            name_key="branch",
+            sales_rep_id=rep_id,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+
+
+async def test_only_admin_changes_the_setting_and_it_is_audited(api, tenant, database):
+    for member in (tenant.manager, tenant.rep):
+        body = await api.gql(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=member.token)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    done = await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    assert done["company"] == {"repVisibility": "ASSIGNED_ONLY"}
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        events = (
+            await session.execute(select(AuditEvent).where(AuditEvent.action == "company.update"))
+        ).scalars()
+        assert [(e.actor_id, e.changes) for e in events] == [
+            (tenant.admin.id, {"rep_visibility": ["ALL_CUSTOMERS", "ASSIGNED_ONLY"]})
+        ]
+
+
+async def test_rep_sees_only_their_book_when_limited(api, tenant, database):
+    own = await _customer(database, tenant, "Own Customer", tenant.rep.id)
+    via_location = await _customer(database, tenant, "Via Location", tenant.rep2.id)
+    await _location(database, tenant, via_location, tenant.rep.id)
+    coworkers = await _customer(database, tenant, "Coworker's", tenant.rep2.id)
+    unassigned = await _customer(database, tenant, "Unassigned", None)
+    ids = [encode_id("Customer", pk) for pk in (own, via_location, coworkers, unassigned)]
+
+    everything = await api.ok(NODES, {"ids": ids}, token=tenant.rep.token)
+    assert everything["nodes"] == [{"id": i} for i in ids]
+
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    limited = await api.ok(NODES, {"ids": ids}, token=tenant.rep.token)
+    assert limited["nodes"] == [{"id": ids[0]}, {"id": ids[1]}, None, None]
+    # A hidden customer looks exactly like one of another company: simply not found.
+    hidden = await api.ok(
+        "query($id: ID!) { customer(id: $id) { id } node(id: $id) { id } }",
+        {"id": ids[2]},
+        token=tenant.rep.token,
+    )
+    assert hidden == {"customer": None, "node": None}
+    # Managers and admins still see everything.
+    for member in (tenant.manager, tenant.admin):
+        assert (await api.ok(NODES, {"ids": ids}, token=member.token))["nodes"] == [
+            {"id": i} for i in ids
+        ]
+
+
+async def test_reassigning_moves_a_customer_between_books_at_once(api, tenant, database):
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    pk = await _customer(database, tenant, "Moving Co", tenant.rep.id)
+    gid = encode_id("Customer", pk)
+    query = "query($id: ID!) { customer(id: $id) { name } }"
+    assert (await api.ok(query, {"id": gid}, token=tenant.rep.token))["customer"] == {
+        "name": "Moving Co"
+    }
+    assert (await api.ok(query, {"id": gid}, token=tenant.rep2.token))["customer"] is None
+
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        await session.execute(
+            update(Customer).where(Customer.id == pk).values(sales_rep_id=tenant.rep2.id)
+        )
+    assert (await api.ok(query, {"id": gid}, token=tenant.rep.token))["customer"] is None
+    assert (await api.ok(query, {"id": gid}, token=tenant.rep2.token))["customer"] == {
+        "name": "Moving Co"
+    }
+
+
+async def test_company_settings_validation_writes_nothing(api, tenant):
+    body = await api.ok(
+        """mutation { companyUpdate(input: {timezone: "Mars/Olympus", repVisibility: ASSIGNED_ONLY})
+           { company { repVisibility } userErrors { field code } } }""",
+        token=tenant.admin.token,
+    )
+    assert body["companyUpdate"] == {
+        "company": None,
+        "userErrors": [{"field": ["input", "timezone"], "code": "INVALID"}],
+    }
+    company = await api.ok("{ company { repVisibility timezone } }", token=tenant.rep.token)
+    assert company["company"] == {"repVisibility": "ALL_CUSTOMERS", "timezone": "UTC"}
