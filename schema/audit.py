@@ -1,1 +1,124 @@
-"""Audit: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""The audit trail: who changed what, field by field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers import audit as resolvers
+from resolvers.ids import encode_id
+from resolvers.loaders import load_staff
+from resolvers.pagination import PageArgs
+from schema.relay import Connection, model_type
+from schema.scalars import JSON
+from schema.staff import Staff
+
+
+@model_type(models.AuditEvent, description="One change to one object, field by field.")
+class AuditEvent(relay.Node):
+    id: relay.NodeID[int]
+    action: str = strawberry.field(description='What happened, e.g. "customer.bulk_update".')
+    entity_type: str = strawberry.field(description='GraphQL type of the object, e.g. "Customer".')
+    created_at: datetime
+
+    @strawberry.field(description="Global id of the changed object (it may since be deleted).")
+    def entity_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id(self.entity_type, self.entity_id))
+
+    @strawberry.field(
+        description="Field -> [before, after], with stored values (ids as database keys)."
+    )
+    def changes(self) -> JSON:
+        return self.changes
+
+    @strawberry.field(description="The bulk operation this change was part of, if any.")
+    def bulk_operation_id(self) -> strawberry.ID | None:
+        if self.bulk_operation_id is None:
+            return None
+        return strawberry.ID(encode_id("BulkOperation", self.bulk_operation_id))
+
+    @strawberry.field(description="Who made the change; null for system changes.")
+    async def actor(self, info: Info) -> Staff | None:
+        if self.actor_id is None:
+            return None
+        return await info.context.loaders[load_staff].load(self.actor_id)
+
+
+@strawberry.input(description="Every given condition must hold.")
+class AuditEventFilter:
+    entity_types: list[str] | None = strawberry.field(
+        default=None, description='GraphQL type names, e.g. ["Customer", "Location"].'
+    )
+    entity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Events of this one object (any type's global id)."
+    )
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Events concerning these customers or their locations."
+    )
+    actor_ids: list[strawberry.ID] | None = None
+    bulk_operation_id: strawberry.ID | None = None
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Created at or after."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Created before.")
+
+    def decoded(self) -> resolvers.AuditFilter:
+        bulk = self.bulk_operation_id
+        return resolvers.AuditFilter(
+            entity_types=self.entity_types,
+            entity=resolvers.query_entity(self.entity_id, "filter.entityId")
+            if self.entity_id is not None
+            else None,
+            customer_ids=resolvers.query_pks(self.customer_ids, "Customer", "filter.customerIds")
+            if self.customer_ids is not None
+            else None,
+            actor_ids=resolvers.query_pks(self.actor_ids, "Staff", "filter.actorIds")
+            if self.actor_ids is not None
+            else None,
+            bulk_operation_id=resolvers.query_pks(
+                [bulk], "BulkOperation", "filter.bulkOperationId"
+            )[0]
+            if bulk is not None
+            else None,
+            from_=self.from_,
+            to=self.to,
+        )
+
+
+async def customer_audit_events(
+    root: Any,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[AuditEvent]:
+    """Customer.auditEvents: the customer's trail, newest first."""
+    page = await resolvers.customer_audit_events_page(
+        info.context, root.id, PageArgs(first, after, last, before)
+    )
+    return Connection.from_page(page)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The company's audit log, newest first. ADMIN and MANAGER.")
+    async def audit_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: AuditEventFilter | None = None,
+    ) -> Connection[AuditEvent]:
+        where = filter.decoded() if filter is not None else resolvers.AuditFilter()
+        page = await resolvers.audit_events_page(
+            info.context, PageArgs(first, after, last, before), where
+        )
+        return Connection.from_page(page)

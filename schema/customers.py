@@ -13,6 +13,7 @@ from db import models
 from resolvers import customers as resolvers
 from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.money import bp_to_percent
+from schema.audit import customer_audit_events
 from schema.common import Address, PaymentTerms
 from schema.enums import (
     BasisDate,
@@ -88,6 +89,10 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
     # ------------------------------------------------------------------
+    audit_events = strawberry.field(
+        resolver=customer_audit_events,
+        description="Changes to this customer and its locations, newest first.",
+    )
 
     # ------------------------------------------------------------------
     # Interactions (issue 4)
