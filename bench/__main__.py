@@ -39,6 +39,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--no-http", action="store_true", help="in-process only")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--throughput-seconds", type=float, default=10.0)
+    parser.add_argument("--seed-only", action="store_true", help="prepare the data sets only")
     return parser.parse_args()
 
 
@@ -122,6 +123,8 @@ async def main() -> None:
                     version = (await connection.exec_driver_sql("SHOW server_version")).scalar()
                 print(f"PostgreSQL {version}", flush=True)
             print(f"\n== {backend}: {args.scale:,} customers, database {await database_size(db)}")
+            if args.seed_only:
+                continue
             results = await run_suite(db, company_id, backend, options)
             print(table(results), flush=True)
         finally:

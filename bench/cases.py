@@ -286,39 +286,49 @@ class BulkVariables:
 
 def bulk_answer(data: dict[str, Any]) -> Any:
     payload = data["customersBulkUpdate"]
-    return {"matchedCount": payload["matchedCount"], "userErrors": payload["userErrors"]}
+    return {key: payload[key] for key in ("matchedCount", "updatedCount", "userErrors")}
 
 
-async def floor_bulk(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> bytes:
-    """One UPDATE, one INSERT of the operation, one multi-row INSERT of the audit events."""
-    rep = int(
-        __import__("base64").b64decode(variables["input"]["set"]["salesRepId"]).split(b":")[1]
-    )
+async def floor_bulk(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
+    """The same writes by hand: a locked snapshot, one UPDATE, the operation, the audit events.
+
+    The rep set is whichever of the two the customers don't have now, so every run changes
+    every row, as the GraphQL runs do.
+    """
     ids = fx.bulk_ids
     now = datetime.now(UTC)
     stamp = now if raw.postgres else now.replace(tzinfo=None).isoformat(sep=" ")
+    lock = " FOR UPDATE" if raw.postgres else ""
     async with raw.transaction():
         before = await raw.fetch(
-            f"SELECT id, sales_rep_id FROM customers WHERE id IN ({raw.in_list()})",
-            raw.values(ids),
-        )
-        await raw.execute(
-            "UPDATE customers SET sales_rep_id = ?, version = version + 1, updated_at = ? "
-            f"WHERE company_id = ? AND id IN ({raw.in_list()})",
-            rep,
-            stamp,
+            "SELECT id, version, id, sales_rep_id FROM customers "
+            f"WHERE company_id = ? AND id IN ({raw.in_list()}) ORDER BY id{lock}",
             fx.company_id,
             raw.values(ids),
         )
+        rep = fx.other_rep_id if before[0][3] == fx.rep_id else fx.rep_id
+        changed = [row for row in before if row[3] != rep]
+        changed_ids = raw.values([row[0] for row in changed])
+        await raw.execute(
+            "UPDATE customers SET sales_rep_id = ?, version = version + 1 "
+            f"WHERE company_id = ? AND id IN ({raw.in_list()})",
+            rep,
+            fx.company_id,
+            changed_ids,
+        )
+        operation_input = {
+            "set": {"sales_rep_id": rep},
+            "versions": {str(row[0]): row[1] + 1 for row in changed},
+        }
         operation = await raw.fetch(
             "INSERT INTO bulk_operations (company_id, actor_id, entity_type, input, "
             "matched_count, updated_count, created_at) VALUES (?, ?, 'Customer', ?, ?, ?, ?) "
             "RETURNING id",
             fx.company_id,
             fx.admin_id,
-            "{}",
-            len(ids),
-            len(ids),
+            orjson.dumps(operation_input).decode(),
+            len(before),
+            len(changed),
             stamp,
         )
         await raw.executemany(
@@ -329,16 +339,24 @@ async def floor_bulk(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> bytes:
                 (
                     fx.company_id,
                     fx.admin_id,
-                    pk,
-                    pk,
-                    orjson.dumps({"salesRepId": [old, rep]}).decode(),
+                    row[0],
+                    row[2],
+                    orjson.dumps({"sales_rep_id": [row[3], rep]}).decode(),
                     operation[0][0],
                     stamp,
                 )
-                for pk, old in before
+                for row in changed
             ],
         )
-    return orjson.dumps({"customersBulkUpdate": {"matchedCount": len(ids), "userErrors": []}})
+    return orjson.dumps(
+        {
+            "customersBulkUpdate": {
+                "matchedCount": len(before),
+                "updatedCount": len(changed),
+                "userErrors": [],
+            }
+        }
+    )
 
 
 # ---------------------------------------------------------------- the suite
