@@ -1,18 +1,70 @@
-"""Customers: lookups, the list, and profile mutations."""
+"""Customers: lookups, the list (filter and sort), and profile mutations."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from strawberry import UNSET
 
-from db.models import Company, Customer
-from resolvers.ids import decode_id
+from db.enums import CustomerStatus, Engagement
+from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
+from resolvers.audit import apply_changes, audit_value, record, snapshot
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
+from resolvers.ids import decode_id, parse_id, parse_ids
 from resolvers.loaders import load_customer
-from resolvers.pagination import PageArgs, SortKey, paginate_for
+from resolvers.money import percent_to_bp
+from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
+from resolvers.permissions import Permission
+from resolvers.text import fold, name_key
+from resolvers.validation import (
+    check_version,
+    clean_email,
+    clean_phone,
+    clean_text,
+    clean_website,
+)
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+
+ENGAGED_WITHIN_DAYS = 365
+# Stands in for "never ordered" in sort keys: keyset pagination needs non-null values.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Enum-valued profile fields: input attribute == column name.
+ENUM_FIELDS = (
+    "kind",
+    "status",
+    "billing_status",
+    "basis_date",
+    "default_shipping_method",
+    "product_display",
+)
+ADDRESS_LIMITS = {
+    "line1": 200,
+    "line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+# ---------------------------------------------------------------------------
+# Lookups
+# ---------------------------------------------------------------------------
 
 
 async def customer_by_global_id(context: Context, id: str) -> Customer | None:
@@ -30,3 +82,393 @@ async def company_allows_partial_payments(context: Context) -> bool:
 async def assigned_customers_page(context: Context, staff_id: int, args: PageArgs) -> Any:
     statement = select(Customer).where(Customer.sales_rep_id == staff_id)
     return await paginate_for(context, statement, [SortKey(Customer.name_key)], Customer.id, args)
+
+
+# ---------------------------------------------------------------------------
+# Stats (denormalised columns; see CONTRIBUTING.md)
+# ---------------------------------------------------------------------------
+
+
+def engagement_cutoff(timezone: str) -> datetime:
+    """Orders placed at or after this instant make a customer ENGAGED: 365 days before
+    the start of today in the company's time zone."""
+    today = datetime.now(ZoneInfo(timezone)).date()
+    start = datetime.combine(today - timedelta(days=ENGAGED_WITHIN_DAYS), time.min)
+    return start.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def engagement_of(last_order_at: datetime | None, cutoff: datetime) -> Engagement:
+    if last_order_at is None:
+        return Engagement.NEVER_ORDERED
+    return Engagement.ENGAGED if last_order_at >= cutoff else Engagement.LAPSED
+
+
+def average_order_cents(total_cents: int, order_count: int) -> int | None:
+    """Average order total in whole cents, half up; None without orders."""
+    if order_count <= 0:
+        return None
+    return (total_cents * 2 + order_count) // (order_count * 2)
+
+
+# The same rounding in SQL, so sorting by average agrees with the values shown.
+AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
+    (
+        Customer.order_count > 0,
+        (Customer.total_sales_cents * 2 + Customer.order_count) / (Customer.order_count * 2),
+    ),
+    else_=literal(0),
+)
+
+
+# ---------------------------------------------------------------------------
+# The list: filter and sort
+# ---------------------------------------------------------------------------
+
+
+class CustomerSortField(enum.StrEnum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    TOTAL_SALES = "TOTAL_SALES"
+    ORDER_COUNT = "ORDER_COUNT"
+    AVERAGE_ORDER_TOTAL = "AVERAGE_ORDER_TOTAL"
+    LAST_ORDER_AT = "LAST_ORDER_AT"
+    BALANCE = "BALANCE"
+
+
+SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
+    CustomerSortField.NAME: Customer.name_key,
+    CustomerSortField.CREATED_AT: Customer.created_at,
+    CustomerSortField.TOTAL_SALES: Customer.total_sales_cents,
+    CustomerSortField.ORDER_COUNT: Customer.order_count,
+    CustomerSortField.AVERAGE_ORDER_TOTAL: AVERAGE_ORDER_CENTS,
+    CustomerSortField.LAST_ORDER_AT: func.coalesce(Customer.last_order_at, NEVER),
+    CustomerSortField.BALANCE: Customer.balance_cents,
+}
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere (with \\ as the escape character)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _value(filter: Any, name: str) -> Any:
+    value = getattr(filter, name, None) if filter is not None else None
+    return None if value is UNSET else value
+
+
+def filter_statement(
+    context: Context, filter: Any, field: Sequence[str] = ("filter",)
+) -> Select[Any]:
+    """`select(Customer)` narrowed by a CustomerFilter (any object with its attributes).
+
+    Archived customers are left out unless `statuses` asks for ARCHIVED. Ids in the
+    filter that are malformed or of the wrong type raise UserInputError on `field`;
+    ids of other companies simply match nothing.
+    """
+    statement = select(Customer)
+    statuses = _value(filter, "statuses")
+    if statuses:
+        statement = statement.where(Customer.status.in_([CustomerStatus(s) for s in statuses]))
+    else:
+        statement = statement.where(Customer.status != CustomerStatus.ARCHIVED)
+    search = _value(filter, "search")
+    if search and search.strip():
+        statement = statement.where(
+            Customer.name_key.like(like_pattern(fold(search.strip())), escape="\\")
+        )
+    billing_statuses = _value(filter, "billing_statuses")
+    if billing_statuses:
+        statement = statement.where(Customer.billing_status.in_(billing_statuses))
+    kinds = _value(filter, "kinds")
+    if kinds:
+        statement = statement.where(Customer.kind.in_(kinds))
+    rep_ids = _value(filter, "sales_rep_ids")
+    if rep_ids is not None:
+        pks = parse_ids(rep_ids, "Staff", (*field, "salesRepIds"))
+        statement = statement.where(Customer.sales_rep_id.in_(pks))
+    terms_ids = _value(filter, "payment_terms_ids")
+    if terms_ids is not None:
+        pks = parse_ids(terms_ids, "PaymentTerms", (*field, "paymentTermsIds"))
+        statement = statement.where(Customer.payment_terms_id.in_(pks))
+    engagement = _value(filter, "engagement")
+    if engagement:
+        cutoff = engagement_cutoff(context.viewer.company_timezone)
+        conditions = {
+            Engagement.ENGAGED: Customer.last_order_at >= cutoff,
+            Engagement.LAPSED: Customer.last_order_at < cutoff,
+            Engagement.NEVER_ORDERED: Customer.last_order_at.is_(None),
+        }
+        statement = statement.where(or_(*(conditions[Engagement(e)] for e in engagement)))
+    has_balance = _value(filter, "has_balance")
+    if has_balance is not None:
+        statement = statement.where(
+            Customer.balance_cents > 0 if has_balance else Customer.balance_cents <= 0
+        )
+    return statement
+
+
+def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
+    """Sort keys for `[CustomerSort]` (objects with `field` and `direction`); default by name."""
+    keys: list[SortKey] = []
+    seen: set[CustomerSortField] = set()
+    for item in sort or []:
+        sort_field = CustomerSortField(item.field.value)
+        if sort_field in seen:
+            continue
+        seen.add(sort_field)
+        descending = str(getattr(item.direction, "value", item.direction)) == "DESC"
+        keys.append(SortKey(SORT_EXPRESSIONS[sort_field], descending))
+    return keys or [SortKey(Customer.name_key)]
+
+
+def query_filter_ids(filter: Any, attribute: str, type_name: str, field: str) -> list[int] | None:
+    """Pks of a list-of-ids filter field of a query; malformed ids are a request error."""
+    values = _value(filter, attribute)
+    if values is None:
+        return None
+    try:
+        return parse_ids(values, type_name, ("filter", field))
+    except UserInputError as error:
+        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+
+
+def query_filter(context: Context, filter: Any) -> Select[Any]:
+    """filter_statement for a query: bad ids are a request error, not a crash."""
+    try:
+        return filter_statement(context, filter)
+    except UserInputError as error:
+        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+
+
+async def customers_page(
+    context: Context, args: PageArgs, filter: Any, sort: Sequence[Any] | None
+) -> Page[Customer]:
+    statement = query_filter(context, filter)
+    return await paginate_for(context, statement, sort_keys(sort), Customer.id, args)
+
+
+# ---------------------------------------------------------------------------
+# Profile mutations
+# ---------------------------------------------------------------------------
+
+
+def _collect(errors: ErrorCollector, check: Any, *args: Any) -> Any:
+    """Runs a check that raises UserInputError, adding its errors to `errors` instead."""
+    try:
+        return check(*args)
+    except UserInputError as error:
+        errors.errors.extend(error.errors)
+        return None
+
+
+def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any) -> dict[str, Any]:
+    """Address columns (`prefix` + part) from an AddressInput; omitted parts are cleared."""
+    values: dict[str, Any] = {}
+    for part, limit in ADDRESS_LIMITS.items():
+        raw = getattr(address, part) if address is not None else None
+        text = clean_text(
+            errors,
+            (field, camel(part)),  # type: ignore[arg-type]
+            raw,
+            max_length=limit,
+            label=part.replace("_", " "),
+        )
+        if part == "country" and text:
+            text = text.upper()
+            if len(text) <= 2 and not (len(text) == 2 and text.isalpha()):
+                errors.add(
+                    (field, "country"),
+                    f"Country must be a two-letter ISO code, not {text!r}.",
+                    UserErrorCode.INVALID,
+                )
+        values[prefix + part] = text
+    return values
+
+
+def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> dict[str, Any]:
+    """Column values from a create or update input; UNSET fields are left out."""
+
+    def given(name: str) -> bool:
+        return getattr(input, name, UNSET) is not UNSET
+
+    values: dict[str, Any] = {}
+    if creating or given("name"):
+        name = clean_text(errors, "name", input.name, required=True)
+        if name:
+            values["name"] = name
+            values["name_key"] = name_key(name)
+    if given("email"):
+        values["email"] = clean_email(errors, "email", input.email)
+    for phone_field in ("phone", "mobile", "fax"):
+        if given(phone_field):
+            values[phone_field] = clean_phone(errors, phone_field, getattr(input, phone_field))
+    if given("website"):
+        values["website"] = clean_website(errors, "website", input.website)
+    if given("discount_percent"):
+        if input.discount_percent is None:
+            values["discount_bp"] = 0
+        else:
+            bp = _collect(
+                errors, percent_to_bp, input.discount_percent, ("input", "discountPercent")
+            )
+            if bp is not None:
+                values["discount_bp"] = bp
+    for enum_field in ENUM_FIELDS:
+        if given(enum_field):
+            value = getattr(input, enum_field)
+            if value is not None:
+                values[enum_field] = value
+            elif not creating:
+                errors.add(
+                    camel(enum_field),
+                    f"{camel(enum_field)} cannot be empty.",
+                    UserErrorCode.REQUIRED,
+                )
+    if given("allow_partial_payments"):
+        values["allow_partial_payments"] = input.allow_partial_payments
+    for prefix in ("billing_", "shipping_"):
+        attribute = prefix + "address"
+        if given(attribute):
+            values.update(
+                address_values(errors, camel(attribute), prefix, getattr(input, attribute))
+            )
+    return values
+
+
+async def check_sales_rep(
+    session: AsyncSession, errors: ErrorCollector, value: str, field: str = "salesRepId"
+) -> int | None:
+    """The pk of an active staff member of the viewer's company, else a userError."""
+    pk = _collect(errors, parse_id, value, "Staff", (*errors.prefix, field))
+    if pk is None:
+        return None
+    staff = await session.get(Staff, pk)
+    if staff is None:
+        errors.add(field, "No such staff member in your company.", UserErrorCode.NOT_FOUND)
+        return None
+    if not staff.active:
+        errors.add(
+            field,
+            f"{staff.name} is inactive and cannot be a sales rep.",
+            UserErrorCode.INACTIVE_STAFF,
+        )
+        return None
+    return pk
+
+
+async def _reference_values(
+    session: AsyncSession, errors: ErrorCollector, input: Any
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    terms_id = getattr(input, "payment_terms_id", UNSET)
+    if terms_id is not UNSET:
+        if terms_id is None:
+            values["payment_terms_id"] = None
+        else:
+            pk = _collect(errors, parse_id, terms_id, "PaymentTerms", ("input", "paymentTermsId"))
+            if pk is not None:
+                if await session.get(PaymentTerms, pk) is None:
+                    errors.add(
+                        "paymentTermsId",
+                        "No such payment terms in your company.",
+                        UserErrorCode.NOT_FOUND,
+                    )
+                else:
+                    values["payment_terms_id"] = pk
+    rep_id = getattr(input, "sales_rep_id", UNSET)
+    if rep_id is not UNSET:
+        if rep_id is None:
+            values["sales_rep_id"] = None
+        else:
+            pk = await check_sales_rep(session, errors, rep_id)
+            if pk is not None:
+                values["sales_rep_id"] = pk
+    return values
+
+
+async def get_customer(session: AsyncSession, id: str, field: Sequence[str] = ("id",)) -> Customer:
+    """The viewer's customer with global id `id`, else a userError on `field`."""
+    pk = parse_id(id, "Customer", field)
+    customer = await session.get(Customer, pk)
+    if customer is None:
+        raise UserInputError.one(field, "No such customer.", UserErrorCode.NOT_FOUND)
+    return customer
+
+
+async def customer_create(context: Context, input: Any) -> dict[str, Any]:
+    viewer = context.viewer
+    errors = ErrorCollector()
+    values = _profile_values(errors, input, creating=True)
+    async with context.transaction() as session:
+        values.update(await _reference_values(session, errors, input))
+        errors.raise_if_any()
+        customer = Customer(company_id=viewer.company_id, **values)
+        session.add(customer)
+        await session.flush()
+        changes = {
+            name: [None, audit_value(value)]
+            for name, value in values.items()
+            if value is not None and name != "name_key"
+        }
+        record(session, viewer, "customer.create", customer, changes, customer_id=customer.id)
+    return {"customer": customer}
+
+
+async def customer_update(context: Context, id: str, input: Any) -> dict[str, Any]:
+    viewer = context.viewer
+    errors = ErrorCollector()
+    values = _profile_values(errors, input, creating=False)
+    async with context.transaction() as session:
+        customer = await get_customer(session, id)
+        check_version(customer, input.expected_version)
+        values.update(await _reference_values(session, errors, input))
+        errors.raise_if_any()
+        changes = apply_changes(customer, values)
+        changes.pop("name_key", None)
+        if changes:
+            record(session, viewer, "customer.update", customer, changes, customer_id=customer.id)
+    return {"customer": customer}
+
+
+async def customer_archive(context: Context, id: str) -> dict[str, Any]:
+    viewer = context.viewer
+    async with context.transaction() as session:
+        customer = await get_customer(session, id)
+        changes = apply_changes(customer, {"status": CustomerStatus.ARCHIVED})
+        if changes:
+            record(session, viewer, "customer.archive", customer, changes, customer_id=customer.id)
+    return {"customer": customer}
+
+
+async def customer_delete(context: Context, id: str) -> dict[str, Any]:
+    viewer = context.viewer
+    viewer.require(Permission.DELETE_CUSTOMER)
+    async with context.transaction() as session:
+        customer = await get_customer(session, id)
+        has_history = await session.scalar(
+            select(
+                or_(
+                    select(Order.id).where(Order.customer_id == customer.id).exists(),
+                    select(Transaction.id).where(Transaction.customer_id == customer.id).exists(),
+                )
+            )
+        )
+        if has_history:
+            raise UserInputError.one(
+                ("id",),
+                f"{customer.name} has orders or transactions; archive the customer instead.",
+                UserErrorCode.HAS_ORDERS,
+            )
+        # The event outlives the row (its customer_id is set to NULL by the foreign key).
+        record(
+            session,
+            viewer,
+            "customer.delete",
+            customer,
+            snapshot(customer, ("name", "status")),
+            customer_id=customer.id,
+        )
+        await session.flush()
+        await session.delete(customer)
+    return {"deleted_id": id}

@@ -11,19 +11,27 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import customers as resolvers
+from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.loaders import load_payment_terms, load_staff
+from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent
+from resolvers.pagination import PageArgs
 from schema.audit import customer_audit_events
-from schema.common import Address, PaymentTerms
+from schema.common import Address, AddressInput, PaymentTerms
+from schema.contacts import Contact
 from schema.enums import (
     BasisDate,
     BillingStatus,
     CustomerKind,
     CustomerStatus,
+    Engagement,
     ProductDisplay,
     ShippingMethod,
+    SortDirection,
 )
-from schema.relay import model_type
+from schema.errors import UserError, mutate
+from schema.locations import Location
+from schema.relay import Connection, model_type
 from schema.staff import Staff
 
 
@@ -86,6 +94,28 @@ class Customer(relay.Node):
     # Customers list (issue 3): stats, locations, contacts, primaryContact
     # ------------------------------------------------------------------
 
+    @strawberry.field(description="This customer's locations, by name.")
+    async def locations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Location]:
+        page = await customer_locations_page(
+            info.context, self.id, PageArgs(first, after, last, before)
+        )
+        return Connection.from_page(page)
+
+    @strawberry.field(description="The primary contact first, then oldest first.")
+    async def contacts(self, info: Info) -> list[Contact]:
+        return await info.context.loaders[load_contacts_of_customers].load(self.id)
+
+    @strawberry.field
+    async def primary_contact(self, info: Info) -> Contact | None:
+        return await info.context.loaders[load_primary_contacts].load(self.id)
+
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
     # ------------------------------------------------------------------
@@ -111,8 +141,164 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
 
 
+@strawberry.input(description="Narrows the customer list; archived customers only when asked for.")
+class CustomerFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, case- and accent-insensitive."
+    )
+    statuses: list[CustomerStatus] | None = strawberry.field(
+        default=None, description="Without ARCHIVED here, archived customers are left out."
+    )
+    billing_statuses: list[BillingStatus] | None = None
+    sales_rep_ids: list[strawberry.ID] | None = None
+    engagement: list[Engagement] | None = None
+    kinds: list[CustomerKind] | None = None
+    payment_terms_ids: list[strawberry.ID] | None = None
+    has_balance: bool | None = strawberry.field(
+        default=None, description="true: customers who owe money; false: those who don't."
+    )
+
+
+CustomerSortField = strawberry.enum(resolvers.CustomerSortField)
+
+
+@strawberry.input
+class CustomerSort:
+    field: CustomerSortField
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.input
+class CustomerCreateInput:
+    name: str
+    kind: CustomerKind | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    website: str | None = None
+    discount_percent: Decimal | None = strawberry.field(
+        default=None, description='0 to 100 with at most 2 decimals, e.g. "12.50".'
+    )
+    status: CustomerStatus | None = None
+    billing_status: BillingStatus | None = None
+    payment_terms_id: strawberry.ID | None = None
+    basis_date: BasisDate | None = None
+    sales_rep_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An active staff member."
+    )
+    default_shipping_method: ShippingMethod | None = None
+    product_display: ProductDisplay | None = None
+    allow_partial_payments: bool | None = strawberry.field(
+        default=None, description="null: the company default applies."
+    )
+    billing_address: AddressInput | None = None
+    shipping_address: AddressInput | None = None
+
+
+@strawberry.input(description="Only the fields given change; null clears an optional field.")
+class CustomerUpdateInput:
+    name: str | None = strawberry.UNSET
+    kind: CustomerKind | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    mobile: str | None = strawberry.UNSET
+    fax: str | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    discount_percent: Decimal | None = strawberry.UNSET
+    status: CustomerStatus | None = strawberry.UNSET
+    billing_status: BillingStatus | None = strawberry.UNSET
+    payment_terms_id: strawberry.ID | None = strawberry.UNSET
+    basis_date: BasisDate | None = strawberry.UNSET
+    sales_rep_id: strawberry.ID | None = strawberry.UNSET
+    default_shipping_method: ShippingMethod | None = strawberry.UNSET
+    product_display: ProductDisplay | None = strawberry.UNSET
+    allow_partial_payments: bool | None = strawberry.UNSET
+    billing_address: AddressInput | None = strawberry.UNSET
+    shipping_address: AddressInput | None = strawberry.UNSET
+    expected_version: int | None = None
+
+
+@strawberry.type
+class CustomerCreatePayload:
+    customer: Customer | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CustomerUpdatePayload:
+    customer: Customer | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CustomerArchivePayload:
+    customer: Customer | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CustomerDeletePayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One customer of your company, or null.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return await resolvers.customer_by_global_id(info.context, id)
+
+    @strawberry.field(
+        description="Your company's customers, filtered and sorted over the whole company "
+        "(by name unless `sort` says otherwise; ties broken by id)."
+    )
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CustomerFilter | None = None,
+        sort: list[CustomerSort] | None = None,
+    ) -> Connection[Customer]:
+        page = await resolvers.customers_page(
+            info.context, PageArgs(first, after, last, before), filter, sort
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def customer_create(
+        self, info: Info, input: CustomerCreateInput
+    ) -> CustomerCreatePayload:
+        return await mutate(
+            CustomerCreatePayload, lambda: resolvers.customer_create(info.context, input)
+        )
+
+    @strawberry.mutation(description="`expectedVersion` guards against lost updates (STALE).")
+    async def customer_update(
+        self, info: Info, id: strawberry.ID, input: CustomerUpdateInput
+    ) -> CustomerUpdatePayload:
+        return await mutate(
+            CustomerUpdatePayload, lambda: resolvers.customer_update(info.context, id, input)
+        )
+
+    @strawberry.mutation(
+        description="Sets status ARCHIVED: everything is kept, the customer leaves default lists."
+    )
+    async def customer_archive(self, info: Info, id: strawberry.ID) -> CustomerArchivePayload:
+        return await mutate(
+            CustomerArchivePayload, lambda: resolvers.customer_archive(info.context, id)
+        )
+
+    @strawberry.mutation(
+        description="ADMIN or MANAGER. Refused (HAS_ORDERS) while orders or transactions exist."
+    )
+    async def customer_delete(self, info: Info, id: strawberry.ID) -> CustomerDeletePayload:
+        return await mutate(
+            CustomerDeletePayload, lambda: resolvers.customer_delete(info.context, id)
+        )

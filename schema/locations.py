@@ -1,1 +1,154 @@
-"""Locations: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""Locations: a customer's sites, with an optional sales rep override."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers import locations as resolvers
+from resolvers.loaders import load_customer, load_staff
+from resolvers.money import cents_to_decimal
+from resolvers.pagination import PageArgs
+from schema.common import Address, AddressInput
+from schema.errors import UserError, mutate
+from schema.relay import Connection, model_type
+from schema.staff import Staff
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+
+@model_type(models.Location, description="A store or site of a customer.")
+class Location(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    phone: str | None
+    email: str | None
+    order_count: int = strawberry.field(description="Invoiced orders placed for this location.")
+    created_at: datetime
+    version: int
+
+    @strawberry.field
+    async def customer(
+        self, info: Info
+    ) -> Annotated[Customer, strawberry.lazy("schema.customers")]:
+        return await info.context.loaders[load_customer].load(self.customer_id)
+
+    @strawberry.field
+    def address(self) -> Address | None:
+        return Address.from_row(self)
+
+    @strawberry.field(description="This location's own rep; null means it inherits the customer's.")
+    async def sales_rep(self, info: Info) -> Staff | None:
+        if self.sales_rep_id is None:
+            return None
+        return await info.context.loaders[load_staff].load(self.sales_rep_id)
+
+    @strawberry.field(description="The override if set, else the customer's sales rep.")
+    async def effective_sales_rep(self, info: Info) -> Staff | None:
+        staff_id = await resolvers.effective_sales_rep_id(info.context, self)
+        if staff_id is None:
+            return None
+        return await info.context.loaders[load_staff].load(staff_id)
+
+    @strawberry.field(description="Total of this location's invoiced orders.")
+    def total_sales(self) -> Decimal:
+        return cents_to_decimal(self.total_sales_cents)
+
+
+@strawberry.input
+class LocationFilter:
+    customer_ids: list[strawberry.ID] | None = None
+    sales_rep_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Matches the effective rep (override, else the customer's)."
+    )
+    search: str | None = strawberry.field(default=None, description="Part of the name or city.")
+
+
+@strawberry.input
+class LocationCreateInput:
+    customer_id: strawberry.ID
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: AddressInput | None = None
+    sales_rep_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An active staff member; null inherits the customer's rep."
+    )
+
+
+@strawberry.input(description="Only the fields given change; `salesRepId: null` inherits again.")
+class LocationUpdateInput:
+    name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    sales_rep_id: strawberry.ID | None = strawberry.UNSET
+    expected_version: int | None = None
+
+
+@strawberry.type
+class LocationCreatePayload:
+    location: Location | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class LocationUpdatePayload:
+    location: Location | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class LocationDeletePayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Locations of your company, by customer name, then name.")
+    async def locations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: LocationFilter | None = None,
+    ) -> Connection[Location]:
+        page = await resolvers.locations_page(
+            info.context, PageArgs(first, after, last, before), filter
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def location_create(
+        self, info: Info, input: LocationCreateInput
+    ) -> LocationCreatePayload:
+        return await mutate(
+            LocationCreatePayload, lambda: resolvers.location_create(info.context, input)
+        )
+
+    @strawberry.mutation
+    async def location_update(
+        self, info: Info, id: strawberry.ID, input: LocationUpdateInput
+    ) -> LocationUpdatePayload:
+        return await mutate(
+            LocationUpdatePayload, lambda: resolvers.location_update(info.context, id, input)
+        )
+
+    @strawberry.mutation
+    async def location_delete(self, info: Info, id: strawberry.ID) -> LocationDeletePayload:
+        return await mutate(
+            LocationDeletePayload, lambda: resolvers.location_delete(info.context, id)
+        )
