@@ -16,6 +16,7 @@ from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent
 from resolvers.pagination import PageArgs
+from schema import interactions as relationship
 from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
 from schema.contacts import Contact
@@ -30,6 +31,7 @@ from schema.enums import (
     SortDirection,
 )
 from schema.errors import UserError, mutate
+from schema.interactions import Interaction
 from schema.locations import Location
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -127,6 +129,19 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Interactions (issue 4)
     # ------------------------------------------------------------------
+    interactions: Connection[Interaction] = strawberry.field(
+        resolver=relationship.customer_interactions, description="Newest first."
+    )
+    notes: Connection[Interaction] = strawberry.field(
+        resolver=relationship.customer_notes, description="The NOTE interactions, newest first."
+    )
+    last_interaction_at: datetime | None = strawberry.field(
+        resolver=relationship.customer_last_interaction_at
+    )
+    days_since_last_interaction: int | None = strawberry.field(
+        resolver=relationship.customer_days_since_last_interaction,
+        description="Calendar days in the company's time zone; null if never.",
+    )
 
     # ------------------------------------------------------------------
     # Orders (issue 5)

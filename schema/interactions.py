@@ -1,1 +1,207 @@
-"""Interactions: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""The relationship with a customer: sales rep assignment, the interaction log, its report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers import interactions as resolvers
+from resolvers.loaders import load_customer, load_staff
+from resolvers.pagination import PageArgs
+from schema.enums import InteractionKind
+from schema.errors import UserError, mutate
+from schema.relay import Connection, model_type
+from schema.staff import Staff
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+
+
+@model_type(
+    models.Interaction,
+    description="A visit, call, email, note... with a customer, written by a staff member.",
+)
+class Interaction(relay.Node):
+    id: relay.NodeID[int]
+    kind: InteractionKind
+    body: str
+    created_at: datetime = strawberry.field(
+        description="When it happened (occurredAt on create; defaults to when it was logged)."
+    )
+    updated_at: datetime
+    edited: bool = strawberry.field(description="Whether it was changed after being logged.")
+    version: int
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(self.customer_id)
+
+    @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
+    async def author(self, info: Info) -> Staff:
+        return await info.context.loaders[load_staff].load(self.author_id)
+
+
+# Customer fields of this domain (schema/customers.py, "Interactions (issue 4)").
+
+
+async def customer_interactions(
+    root: models.Customer,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    kinds: list[InteractionKind] | None = None,
+) -> Connection[Interaction]:
+    page = await resolvers.customer_interactions_page(
+        info.context, root.id, PageArgs(first, after, last, before), kinds
+    )
+    return Connection.from_page(page)
+
+
+async def customer_notes(
+    root: models.Customer,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[Interaction]:
+    page = await resolvers.customer_interactions_page(
+        info.context,
+        root.id,
+        PageArgs(first, after, last, before),
+        [models.InteractionKind.NOTE],
+    )
+    return Connection.from_page(page)
+
+
+def customer_last_interaction_at(root: models.Customer) -> datetime | None:
+    return root.last_interaction_at
+
+
+def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
+    return resolvers.days_since(root.last_interaction_at, info.context.viewer.company_timezone)
+
+
+@strawberry.input(description="Interactions matching all the given conditions.")
+class InteractionFilter:
+    staff_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Written by any of these staff members."
+    )
+    customer_ids: list[strawberry.ID] | None = None
+    kinds: list[InteractionKind] | None = None
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Happened at or after this moment."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Happened before this moment.")
+    search: str | None = strawberry.field(
+        default=None, description="Words in the body, case-insensitive."
+    )
+
+
+@strawberry.input
+class InteractionCreateInput:
+    customer_id: strawberry.ID
+    kind: InteractionKind
+    body: str = strawberry.field(description="Required; at most 10,000 characters.")
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened, if not now; never in the future."
+    )
+
+
+@strawberry.input
+class InteractionUpdateInput:
+    kind: InteractionKind | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+    occurred_at: datetime | None = strawberry.UNSET
+    expected_version: int | None = None
+
+
+@strawberry.type
+class CustomerSetSalesRepPayload:
+    customer: CustomerRef | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class InteractionCreatePayload:
+    interaction: Interaction | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class InteractionUpdatePayload:
+    interaction: Interaction | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class InteractionDeletePayload:
+    deleted_interaction_id: strawberry.ID | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every interaction of your company, newest first.")
+    async def interactions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: InteractionFilter | None = None,
+    ) -> Connection[Interaction]:
+        page = await resolvers.interactions_page(
+            info.context, resolvers.parse_filter(filter), PageArgs(first, after, last, before)
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Assigns an active staff member as the customer's sales rep; "
+        "`staffId: null` leaves the customer unassigned."
+    )
+    async def customer_set_sales_rep(
+        self, info: Info, customer_id: strawberry.ID, staff_id: strawberry.ID | None
+    ) -> CustomerSetSalesRepPayload:
+        return await mutate(
+            CustomerSetSalesRepPayload,
+            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
+        )
+
+    @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
+    async def interaction_create(
+        self, info: Info, input: InteractionCreateInput
+    ) -> InteractionCreatePayload:
+        return await mutate(
+            InteractionCreatePayload, lambda: resolvers.interaction_create(info.context, input)
+        )
+
+    @strawberry.mutation(description="REPs change only their own entries; managers any.")
+    async def interaction_update(
+        self, info: Info, id: strawberry.ID, input: InteractionUpdateInput
+    ) -> InteractionUpdatePayload:
+        return await mutate(
+            InteractionUpdatePayload,
+            lambda: resolvers.interaction_update(info.context, id, input),
+        )
+
+    @strawberry.mutation(
+        description="REPs delete only their own entries; the text stays in the audit trail."
+    )
+    async def interaction_delete(self, info: Info, id: strawberry.ID) -> InteractionDeletePayload:
+        return await mutate(
+            InteractionDeletePayload, lambda: resolvers.interaction_delete(info.context, id)
+        )
