@@ -17,6 +17,7 @@ from resolvers.locations import customer_locations_page
 from resolvers.money import bp_to_percent
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
+from schema import transactions as ledger_fields
 from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
 from schema.contacts import Contact
@@ -150,6 +151,13 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Transactions and balance (issue 6): balance, transactions
     # ------------------------------------------------------------------
+    balance = strawberry.field(
+        resolver=ledger_fields.customer_balance, description="What the customer owes."
+    )
+    transactions = strawberry.field(
+        resolver=ledger_fields.customer_transactions,
+        description="The customer's ledger, newest first (occurredAt, then id).",
+    )
 
     # ------------------------------------------------------------------
     # Attachments (issue 7)

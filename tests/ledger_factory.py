@@ -1,0 +1,197 @@
+"""Test factory for the ledger tests: customers and orders written straight to the database.
+
+TEMPORARY: customerCreate (branch `customers`) and orderCreate / orderUpdateStatus /
+orderCancel (branch `orders`) are not merged yet. Until they are, these helpers do
+what those mutations will do to the rows the ledger depends on (the denormalised
+customer stats, the order's balance due, releasing allocations on cancel), so the
+ledger can be tested through GraphQL. Replace them with the mutations once merged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from db.enums import INVOICED_ORDER_STATUSES, OrderStatus
+from db.models import Company, Customer, Location, Order, TransactionAllocation, utcnow
+from db.session import Database, Scope
+from resolvers.ids import encode_id
+from tests.conftest import Tenant
+
+
+async def make_customer(
+    db: Database,
+    tenant: Tenant,
+    name: str,
+    *,
+    allow_partial_payments: bool | None = None,
+    sales_rep_id: int | None = None,
+    **values: Any,
+) -> str:
+    """A customer; returns its global id."""
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        customer = Customer(
+            company_id=tenant.company_id,
+            name=name,
+            name_key=name.lower(),
+            allow_partial_payments=allow_partial_payments,
+            sales_rep_id=sales_rep_id,
+            **values,
+        )
+        session.add(customer)
+        await session.flush()
+        return encode_id("Customer", customer.id)
+
+
+async def make_location(
+    db: Database, tenant: Tenant, customer_gid: str, name: str, sales_rep_id: int | None = None
+) -> int:
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        location = Location(
+            company_id=tenant.company_id,
+            customer_id=pk(customer_gid),
+            name=name,
+            name_key=name.lower(),
+            sales_rep_id=sales_rep_id,
+        )
+        session.add(location)
+        await session.flush()
+        return location.id
+
+
+def pk(global_id: str) -> int:
+    from resolvers.ids import decode_id
+
+    decoded = decode_id(global_id)
+    assert decoded is not None
+    return decoded[1]
+
+
+async def set_company_partial_payments(db: Database, tenant: Tenant, allowed: bool) -> None:
+    async with db.transaction(None) as session:
+        await session.execute(
+            update(Company)
+            .where(Company.id == tenant.company_id)
+            .values(allow_partial_payments=allowed)
+        )
+
+
+async def make_order(
+    db: Database,
+    tenant: Tenant,
+    customer_gid: str,
+    total_cents: int,
+    *,
+    status: OrderStatus = OrderStatus.SUBMITTED,
+    due_date: date | None = None,
+    placed_at: datetime | None = None,
+    location_id: int | None = None,
+) -> str:
+    """An order as orderCreate will make it; an invoiced one counts in the customer's stats."""
+    customer_id = pk(customer_gid)
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        number = (
+            await session.scalar(
+                select(func.coalesce(func.max(Order.number), 1000)).where(
+                    Order.company_id == tenant.company_id
+                )
+            )
+        ) + 1
+        order = Order(
+            company_id=tenant.company_id,
+            number=number,
+            status=status,
+            customer_id=customer_id,
+            location_id=location_id,
+            subtotal_cents=total_cents,
+            total_cents=total_cents,
+            due_date=due_date,
+            placed_at=placed_at or utcnow(),
+            balance_due_cents=0,
+        )
+        session.add(order)
+        await session.flush()
+        if status in INVOICED_ORDER_STATUSES:
+            await _invoice(session, order)
+        return encode_id("Order", order.id)
+
+
+async def _invoice(session: Any, order: Order) -> None:
+    await session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(balance_due_cents=Order.total_cents - Order.paid_cents)
+    )
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == order.customer_id)
+        .values(
+            order_count=Customer.order_count + 1,
+            total_sales_cents=Customer.total_sales_cents + order.total_cents,
+            balance_cents=Customer.balance_cents + order.total_cents,
+            last_order_at=func.coalesce(
+                func.max(Customer.last_order_at, order.placed_at)
+                if session.bind.dialect.name == "sqlite"
+                else func.greatest(Customer.last_order_at, order.placed_at),
+                order.placed_at,
+            ),
+        )
+    )
+    if order.location_id is not None:
+        await session.execute(
+            update(Location)
+            .where(Location.id == order.location_id)
+            .values(
+                order_count=Location.order_count + 1,
+                total_sales_cents=Location.total_sales_cents + order.total_cents,
+            )
+        )
+
+
+async def invoice_order(db: Database, tenant: Tenant, order_gid: str) -> None:
+    """DRAFT -> SUBMITTED, as orderUpdateStatus will do."""
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        order = await session.get(Order, pk(order_gid))
+        assert order.status == OrderStatus.DRAFT
+        order.status = OrderStatus.SUBMITTED
+        await session.flush()
+        await _invoice(session, order)
+
+
+async def cancel_order(db: Database, tenant: Tenant, order_gid: str) -> None:
+    """orderCancel: releases the live allocations (back to customer credit), unbooks the sale."""
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        order = await session.get(Order, pk(order_gid))
+        was_invoiced = order.status in INVOICED_ORDER_STATUSES
+        await session.execute(
+            update(TransactionAllocation)
+            .where(
+                TransactionAllocation.order_id == order.id,
+                TransactionAllocation.released_at.is_(None),
+            )
+            .values(released_at=utcnow())
+        )
+        order.status = OrderStatus.CANCELLED
+        order.paid_cents = 0
+        order.balance_due_cents = 0
+        await session.flush()
+        if was_invoiced:
+            await session.execute(
+                update(Customer)
+                .where(Customer.id == order.customer_id)
+                .values(
+                    order_count=Customer.order_count - 1,
+                    total_sales_cents=Customer.total_sales_cents - order.total_cents,
+                    balance_cents=Customer.balance_cents - order.total_cents,
+                )
+            )
+
+
+async def order_row(db: Database, tenant: Tenant, order_gid: str) -> Order:
+    session = db.session(Scope(tenant.company_id))
+    try:
+        return await session.get(Order, pk(order_gid))
+    finally:
+        await session.close()
