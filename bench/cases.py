@@ -242,6 +242,203 @@ def list_case(key: str, title: str, sort: str, direction: str, by_rep: bool) -> 
     )
 
 
+# ---------------------------------------------------------------- case 2: the customer page
+
+CUSTOMER_DETAIL = """
+query CustomerDetail($id: ID!, $n: Int!) {
+  customer(id: $id) {
+    id name kind status billingStatus email phone website discountPercent version
+    paymentTerms { id name dueInDays }
+    salesRep { id name }
+    billingAddress { line1 line2 city region postalCode country }
+    balance { totalInvoiced totalPaid currentBalance overdueAmount }
+    locations { nodes { id name phone effectiveSalesRep { id name } orderCount totalSales } }
+    contacts { id name title email phone isPrimary }
+    interactions(first: $n) { nodes { id kind body createdAt author { id name } } }
+    orders(first: $n) {
+      nodes {
+        id number status placedAt total amountPaid balanceDue
+        lines { sku description quantity unitPrice lineTotal }
+      }
+    }
+    transactions(first: $n) {
+      nodes { id kind amount method reference occurredAt allocations { amount } }
+    }
+  }
+}"""
+
+
+def detail_variables(fx: Fixture, n: int = 20) -> dict[str, Any]:
+    return {"id": encode_id("Customer", fx.customer_id), "n": n}
+
+
+async def floor_detail(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> bytes:
+    pk, n = fx.customer_id, variables["n"]
+    today = fx.today if raw.postgres else fx.today.isoformat()
+    (c,) = await raw.fetch(
+        "SELECT c.id, c.name, c.kind, c.status, c.billing_status, c.email, c.phone, c.website, "
+        "c.discount_bp, c.version, t.id, t.name, t.due_in_days, c.sales_rep_id, s.name, "
+        "c.billing_line1, c.billing_line2, c.billing_city, c.billing_region, "
+        "c.billing_postal_code, c.billing_country, c.total_sales_cents, c.total_paid_cents, "
+        "c.balance_cents, (SELECT coalesce(sum(o.balance_due_cents), 0) FROM orders o "
+        "WHERE o.customer_id = c.id AND o.balance_due_cents > 0 AND o.due_date < ?) "
+        "FROM customers c LEFT JOIN payment_terms t ON t.id = c.payment_terms_id "
+        "LEFT JOIN staff s ON s.id = c.sales_rep_id WHERE c.id = ? AND c.company_id = ?",
+        today,
+        pk,
+        fx.company_id,
+    )
+    locations = await raw.fetch(
+        "SELECT l.id, l.name, l.phone, coalesce(l.sales_rep_id, c.sales_rep_id), s.name, "
+        "l.order_count, l.total_sales_cents FROM locations l "
+        "JOIN customers c ON c.id = l.customer_id "
+        "LEFT JOIN staff s ON s.id = coalesce(l.sales_rep_id, c.sales_rep_id) "
+        "WHERE l.customer_id = ? ORDER BY l.name_key, l.id",
+        pk,
+    )
+    contacts = await raw.fetch(
+        "SELECT id, name, title, email, phone, is_primary FROM contacts WHERE customer_id = ? "
+        "ORDER BY is_primary DESC, created_at, id",
+        pk,
+    )
+    interactions = await raw.fetch(
+        "SELECT i.id, i.kind, i.body, i.created_at, i.author_id, s.name FROM interactions i "
+        "JOIN staff s ON s.id = i.author_id WHERE i.customer_id = ? "
+        "ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
+        pk,
+        n,
+    )
+    orders = await raw.fetch(
+        "SELECT id, number, status, placed_at, total_cents, paid_cents, balance_due_cents "
+        "FROM orders WHERE customer_id = ? ORDER BY placed_at DESC, id DESC LIMIT ?",
+        pk,
+        n,
+    )
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for order_id, sku, description, quantity, unit, total in await raw.fetch(
+        "SELECT order_id, sku, description, quantity, unit_price_cents, line_total_cents "
+        f"FROM order_lines WHERE order_id IN ({raw.in_list()}) ORDER BY order_id, position",
+        raw.values([row[0] for row in orders]),
+    ):
+        lines.setdefault(order_id, []).append(
+            {
+                "sku": sku,
+                "description": description,
+                "quantity": quantity,
+                "unitPrice": money(unit),
+                "lineTotal": money(total),
+            }
+        )
+    transactions = await raw.fetch(
+        "SELECT id, kind, amount_cents, method, reference, occurred_at FROM transactions "
+        "WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?",
+        pk,
+        n,
+    )
+    allocations: dict[int, list[dict[str, Any]]] = {}
+    for transaction_id, amount in await raw.fetch(
+        "SELECT transaction_id, amount_cents FROM transaction_allocations "
+        f"WHERE transaction_id IN ({raw.in_list()}) ORDER BY id",
+        raw.values([row[0] for row in transactions]),
+    ):
+        allocations.setdefault(transaction_id, []).append({"amount": money(amount)})
+    customer = {
+        "id": encode_id("Customer", c[0]),
+        "name": c[1],
+        "kind": c[2],
+        "status": c[3],
+        "billingStatus": c[4],
+        "email": c[5],
+        "phone": c[6],
+        "website": c[7],
+        "discountPercent": money(c[8]),
+        "version": c[9],
+        "paymentTerms": None
+        if c[10] is None
+        else {"id": encode_id("PaymentTerms", c[10]), "name": c[11], "dueInDays": c[12]},
+        "salesRep": staff_ref(c[13], c[14]),
+        "billingAddress": None
+        if not any(c[15:21])
+        else dict(
+            zip(
+                ("line1", "line2", "city", "region", "postalCode", "country"), c[15:21], strict=True
+            )
+        ),
+        "balance": {
+            "totalInvoiced": money(c[21]),
+            "totalPaid": money(c[22]),
+            "currentBalance": money(c[23]),
+            "overdueAmount": money(c[24]),
+        },
+        "locations": {
+            "nodes": [
+                {
+                    "id": encode_id("Location", r[0]),
+                    "name": r[1],
+                    "phone": r[2],
+                    "effectiveSalesRep": staff_ref(r[3], r[4]),
+                    "orderCount": r[5],
+                    "totalSales": money(r[6]),
+                }
+                for r in locations
+            ]
+        },
+        "contacts": [
+            {
+                "id": encode_id("Contact", r[0]),
+                "name": r[1],
+                "title": r[2],
+                "email": r[3],
+                "phone": r[4],
+                "isPrimary": bool(r[5]),
+            }
+            for r in contacts
+        ],
+        "interactions": {
+            "nodes": [
+                {
+                    "id": encode_id("Interaction", r[0]),
+                    "kind": r[1],
+                    "body": r[2],
+                    "createdAt": iso(r[3]),
+                    "author": staff_ref(r[4], r[5]),
+                }
+                for r in interactions
+            ]
+        },
+        "orders": {
+            "nodes": [
+                {
+                    "id": encode_id("Order", r[0]),
+                    "number": r[1],
+                    "status": r[2],
+                    "placedAt": iso(r[3]),
+                    "total": money(r[4]),
+                    "amountPaid": money(r[5]),
+                    "balanceDue": money(r[6]),
+                    "lines": lines.get(r[0], []),
+                }
+                for r in orders
+            ]
+        },
+        "transactions": {
+            "nodes": [
+                {
+                    "id": encode_id("Transaction", r[0]),
+                    "kind": r[1],
+                    "amount": money(r[2]),
+                    "method": r[3],
+                    "reference": r[4],
+                    "occurredAt": iso(r[5]),
+                    "allocations": allocations.get(r[0], []),
+                }
+                for r in transactions
+            ]
+        },
+    }
+    return orjson.dumps({"customer": customer})
+
+
 # ---------------------------------------------------------------- case 4: search
 
 SEARCH = """
@@ -369,6 +566,14 @@ def all_cases() -> list[Case]:
         ),
         list_case("1b", "customer list, 100 rows, by name", "NAME", "ASC", False),
         list_case("1c", "customer list, 100 rows, one rep's, by name", "NAME", "ASC", True),
+        Case(
+            "2",
+            "customer page: profile, 20 interactions, orders with lines, transactions",
+            CUSTOMER_DETAIL,
+            detail_variables,
+            floor_detail,
+            sized=detail_variables,
+        ),
         Case(
             "4",
             "search for a 3-letter fragment",
