@@ -14,7 +14,7 @@ from resolvers import customers as resolvers
 from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page
-from resolvers.money import bp_to_percent
+from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
 from schema import transactions as ledger_fields
@@ -96,6 +96,28 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Customers list (issue 3): stats, locations, contacts, primaryContact
     # ------------------------------------------------------------------
+
+    @strawberry.field(description="Invoiced orders (not DRAFT or CANCELLED).")
+    def order_count(self) -> int:
+        return self.order_count
+
+    @strawberry.field(description="Total of the invoiced orders.")
+    def total_sales(self) -> Decimal:
+        return cents_to_decimal(self.total_sales_cents)
+
+    @strawberry.field(description="Total sales / order count, to the cent; null without orders.")
+    def average_order_total(self) -> Decimal | None:
+        cents = resolvers.average_order_cents(self.total_sales_cents, self.order_count)
+        return None if cents is None else cents_to_decimal(cents)
+
+    @strawberry.field(description="When the latest invoiced order was placed.")
+    def last_order_at(self) -> datetime | None:
+        return self.last_order_at
+
+    @strawberry.field(description="ENGAGED: an order placed in the last 365 days.")
+    def engagement(self, info: Info) -> Engagement:
+        cutoff = resolvers.engagement_cutoff(info.context.viewer.company_timezone)
+        return resolvers.engagement_of(self.last_order_at, cutoff)
 
     @strawberry.field(description="This customer's locations, by name.")
     async def locations(
