@@ -1,1 +1,695 @@
-"""Orders."""
+"""Orders: pricing, numbering, the status lifecycle, the denormalised stats, the history list.
+
+The ledger reads this module: `record_invoiced` and `reverse_invoiced` are the
+only places that move customer and location stats for orders, and
+`release_allocations` is what cancelling does to payments already allocated.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import INVOICED_ORDER_STATUSES, BasisDate, BillingStatus, OrderStatus
+from db.models import (
+    Company,
+    Customer,
+    Location,
+    Order,
+    OrderLine,
+    PaymentTerms,
+    Product,
+    TransactionAllocation,
+    utcnow,
+)
+from resolvers.audit import record
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
+from resolvers.ids import decode_id, parse_id
+from resolvers.loaders import rows_by_id
+from resolvers.money import decimal_to_cents, percent_to_bp
+from resolvers.pagination import PageArgs, SortKey, paginate_for
+from resolvers.products import like_pattern, visible_to
+from resolvers.text import fold
+from resolvers.validation import check_version, clean_text
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = decimal.Decimal("10000000")
+MAX_LINES = 500
+
+# Allowed status changes; anything else is INVALID_TRANSITION.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.DRAFT: frozenset({OrderStatus.SUBMITTED, OrderStatus.CANCELLED}),
+    OrderStatus.SUBMITTED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+STATUS_TIMESTAMP = {
+    OrderStatus.SUBMITTED: "submitted_at",
+    OrderStatus.CONFIRMED: "confirmed_at",
+    OrderStatus.SHIPPED: "shipped_at",
+    OrderStatus.DELIVERED: "delivered_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
+
+
+# ---------------------------------------------------------------------------
+# Pricing and dates (pure functions)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pricing:
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+
+
+def discount_cents(subtotal_cents: int, discount_bp: int) -> int:
+    """subtotal × percent / 100, rounded half-up to the cent, once, on the whole subtotal."""
+    return (subtotal_cents * discount_bp + 5_000) // 10_000
+
+
+def price_order(line_totals: Sequence[int], discount_bp: int) -> Pricing:
+    subtotal = sum(line_totals)
+    discount = discount_cents(subtotal, discount_bp)
+    return Pricing(subtotal, discount, subtotal - discount)
+
+
+@dataclass(frozen=True)
+class DueTerms:
+    """What a customer's due dates depend on."""
+
+    basis: BasisDate
+    due_in_days: int
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def due_date_for(order: Order, terms: DueTerms, timezone: str) -> date | None:
+    """The basis date (in the company's time zone) plus the terms' days; None until it is known.
+
+    ORDER_DATE: when placed; INVOICE_DATE: when submitted; DELIVERY_DATE: when delivered.
+    """
+    basis_moment = {
+        BasisDate.ORDER_DATE: order.placed_at,
+        BasisDate.INVOICE_DATE: order.submitted_at,
+        BasisDate.DELIVERY_DATE: order.delivered_at,
+    }[terms.basis]
+    if basis_moment is None:
+        return None
+    return local_date(basis_moment, timezone) + timedelta(days=terms.due_in_days)
+
+
+def search_text_for(lines: Sequence[tuple[str, str, str]]) -> str:
+    """Folded (sku, product name, description) of every line: what order search matches."""
+    return fold(" ".join(" ".join(dict.fromkeys(parts)) for parts in lines))
+
+
+async def due_terms(session: AsyncSession, customer: Customer) -> DueTerms:
+    days = 0
+    if customer.payment_terms_id is not None:
+        days = (
+            await session.execute(
+                select(PaymentTerms.due_in_days).where(PaymentTerms.id == customer.payment_terms_id)
+            )
+        ).scalar_one()
+    return DueTerms(customer.basis_date, days)
+
+
+# ---------------------------------------------------------------------------
+# Stats: the only code moving customer/location order stats (see CONTRIBUTING.md)
+# ---------------------------------------------------------------------------
+
+
+async def record_invoiced(session: AsyncSession, order: Order) -> None:
+    """`order` just became invoiced: it counts in its customer's and location's stats.
+
+    customer: order_count + 1, total_sales + total, balance + total,
+    last_order_at = max(last_order_at, placed_at); location: order_count + 1,
+    total_sales + total; order: balance_due = total - paid.
+    """
+    # Order attributes first: the statements below autoflush them in one UPDATE.
+    order.balance_due_cents = order.total_cents - order.paid_cents
+    placed_at = literal(order.placed_at, Customer.last_order_at.type)
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == order.customer_id)
+        .values(
+            order_count=Customer.order_count + 1,
+            total_sales_cents=Customer.total_sales_cents + order.total_cents,
+            balance_cents=Customer.balance_cents + order.total_cents,
+            last_order_at=case(
+                (
+                    or_(
+                        Customer.last_order_at.is_(None),
+                        Customer.last_order_at < placed_at,
+                    ),
+                    placed_at,
+                ),
+                else_=Customer.last_order_at,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if order.location_id is not None:
+        await session.execute(
+            update(Location)
+            .where(Location.id == order.location_id)
+            .values(
+                order_count=Location.order_count + 1,
+                total_sales_cents=Location.total_sales_cents + order.total_cents,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def reverse_invoiced(session: AsyncSession, order: Order) -> None:
+    """An invoiced `order` is cancelled: undo `record_invoiced`.
+
+    last_order_at becomes the latest placed_at of the customer's other invoiced
+    orders (one aggregate). The customer's total_paid is untouched: money paid
+    stays with the customer as credit, so its balance falls by the order total.
+    """
+    latest = (
+        select(func.max(Order.placed_at))
+        .where(
+            Order.customer_id == order.customer_id,
+            Order.status.in_(INVOICED_ORDER_STATUSES),
+            Order.id != order.id,
+        )
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == order.customer_id)
+        .values(
+            order_count=Customer.order_count - 1,
+            total_sales_cents=Customer.total_sales_cents - order.total_cents,
+            balance_cents=Customer.balance_cents - order.total_cents,
+            last_order_at=latest,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if order.location_id is not None:
+        await session.execute(
+            update(Location)
+            .where(Location.id == order.location_id)
+            .values(
+                order_count=Location.order_count - 1,
+                total_sales_cents=Location.total_sales_cents - order.total_cents,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def release_allocations(session: AsyncSession, order: Order, at: datetime) -> None:
+    """Payments allocated to a cancelled order go back to the customer as unallocated credit."""
+    order.paid_cents = 0
+    order.balance_due_cents = 0
+    await session.execute(
+        update(TransactionAllocation)
+        .where(
+            TransactionAllocation.order_id == order.id,
+            TransactionAllocation.released_at.is_(None),
+        )
+        .values(released_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing orders (shared by the mutations and the demo story)
+# ---------------------------------------------------------------------------
+
+
+async def next_order_number(session: AsyncSession, company_id: int) -> int:
+    """The company's next order number, taken in one UPDATE … RETURNING.
+
+    The UPDATE locks the company row (PostgreSQL) or runs under the write lock
+    (SQLite) until commit, so concurrent orders get distinct consecutive numbers.
+    """
+    taken = await session.execute(
+        update(Company)
+        .where(Company.id == company_id)
+        .values(next_order_number=Company.next_order_number + 1)
+        .returning(Company.next_order_number)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.scalar_one() - 1
+
+
+@dataclass
+class NewLine:
+    product: Product
+    quantity: int
+    unit_price_cents: int
+    description: str
+
+
+@dataclass
+class NewOrder:
+    customer: Customer
+    lines: list[NewLine]
+    discount_bp: int
+    placed_at: datetime
+    status: OrderStatus = OrderStatus.DRAFT
+    location_id: int | None = None
+    po_number: str | None = None
+    created_by_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def insert_order(
+    session: AsyncSession, new: NewOrder, terms: DueTerms, timezone: str
+) -> Order:
+    """Numbers, prices and stores a valid order; a SUBMITTED one is invoiced at once."""
+    customer = new.customer
+    line_totals = [line.quantity * line.unit_price_cents for line in new.lines]
+    pricing = price_order(line_totals, new.discount_bp)
+    order = Order(
+        company_id=customer.company_id,
+        number=await next_order_number(session, customer.company_id),
+        po_number=new.po_number,
+        status=OrderStatus.DRAFT,
+        customer_id=customer.id,
+        location_id=new.location_id,
+        created_by_id=new.created_by_id,
+        subtotal_cents=pricing.subtotal_cents,
+        discount_bp=new.discount_bp,
+        discount_cents=pricing.discount_cents,
+        total_cents=pricing.total_cents,
+        paid_cents=0,
+        balance_due_cents=0,
+        requires_prepayment=customer.billing_status == BillingStatus.PREPAY_ONLY,
+        placed_at=new.placed_at,
+        search_text=search_text_for(
+            [(line.product.sku, line.product.name, line.description) for line in new.lines]
+        ),
+        **new.extra,
+    )
+    order.due_date = due_date_for(order, terms, timezone)
+    session.add(order)
+    if new.status != OrderStatus.DRAFT:
+        # Placed as submitted: it was invoiced when it was placed.
+        await change_status(session, order, new.status, at=new.placed_at, terms=terms, tz=timezone)
+    await session.flush()
+    session.add_all(
+        OrderLine(
+            company_id=order.company_id,
+            order_id=order.id,
+            position=position,
+            product_id=line.product.id,
+            sku=line.product.sku,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+            line_total_cents=line_total,
+        )
+        for position, (line, line_total) in enumerate(zip(new.lines, line_totals, strict=True))
+    )
+    await session.flush()
+    return order
+
+
+async def change_status(
+    session: AsyncSession,
+    order: Order,
+    status: OrderStatus,
+    *,
+    at: datetime,
+    terms: DueTerms,
+    tz: str,
+    field: tuple[str, ...] = ("input", "status"),
+) -> None:
+    """Moves `order` to `status` with its timestamp, due date, stats and allocations."""
+    if status not in TRANSITIONS[order.status]:
+        raise UserInputError.one(
+            field,
+            f"An order can't go from {order.status.value} to {status.value}.",
+            UserErrorCode.INVALID_TRANSITION,
+        )
+    if status == OrderStatus.CONFIRMED and order.requires_prepayment and order.balance_due_cents:
+        raise UserInputError.one(
+            field,
+            "This customer pays in advance: the order can be confirmed once fully paid.",
+            UserErrorCode.PREPAYMENT_REQUIRED,
+        )
+    was_invoiced = order.status in INVOICED_ORDER_STATUSES
+    order.status = status
+    setattr(order, STATUS_TIMESTAMP[status], at)
+    if status in (OrderStatus.SUBMITTED, OrderStatus.DELIVERED):
+        order.due_date = due_date_for(order, terms, tz)
+    if status == OrderStatus.CANCELLED:
+        await release_allocations(session, order, at)
+        if was_invoiced:
+            await reverse_invoiced(session, order)
+    elif not was_invoiced and status in INVOICED_ORDER_STATUSES:
+        await record_invoiced(session, order)
+
+
+def _parse(errors: ErrorCollector, value: str, type_name: str, path: Sequence[str]) -> int | None:
+    try:
+        return parse_id(value, type_name, (*errors.prefix, *path))
+    except UserInputError as error:
+        errors.errors.extend(error.errors)
+        return None
+
+
+def _cents(
+    errors: ErrorCollector, value: decimal.Decimal, path: Sequence[str], label: str
+) -> int | None:
+    try:
+        return decimal_to_cents(
+            value,
+            (*errors.prefix, *path),
+            minimum=decimal.Decimal(0),
+            maximum=MAX_UNIT_PRICE,
+            label=label,
+        )
+    except UserInputError as error:
+        errors.errors.extend(error.errors)
+        return None
+
+
+async def order_create(context: Context, input: Any) -> dict[str, Any]:
+    viewer = context.viewer
+    errors = ErrorCollector()
+    customer_pk = _parse(errors, input.customer_id, "Customer", ["customerId"])
+    location_pk = None
+    if input.location_id is not None:
+        location_pk = _parse(errors, input.location_id, "Location", ["locationId"])
+    po_number = clean_text(errors, "poNumber", input.po_number, max_length=64, label="PO number")
+    status = OrderStatus(input.status.value) if input.status else OrderStatus.DRAFT
+    if status not in (OrderStatus.DRAFT, OrderStatus.SUBMITTED):
+        errors.add("status", "New orders are DRAFT or SUBMITTED.", UserErrorCode.INVALID)
+    discount_bp = None
+    if input.discount_percent is not None:
+        try:
+            discount_bp = percent_to_bp(input.discount_percent, ("input", "discountPercent"))
+        except UserInputError as error:
+            errors.errors.extend(error.errors)
+    if not input.lines:
+        errors.add("lines", "An order needs at least one line.", UserErrorCode.REQUIRED)
+    elif len(input.lines) > MAX_LINES:
+        errors.add("lines", f"At most {MAX_LINES} lines.", UserErrorCode.OUT_OF_RANGE)
+    product_pks: list[int | None] = []
+    prices: list[int | None] = []
+    descriptions: list[str | None] = []
+    for index, line in enumerate(input.lines or []):
+        path = ["lines", str(index)]
+        product_pks.append(_parse(errors, line.product_id, "Product", [*path, "productId"]))
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            errors.add(
+                [*path, "quantity"],
+                f"Quantity must be between 1 and {MAX_QUANTITY}.",
+                UserErrorCode.OUT_OF_RANGE,
+            )
+        prices.append(
+            None
+            if line.unit_price is None
+            else _cents(errors, line.unit_price, [*path, "unitPrice"], "Unit price")
+        )
+        descriptions.append(
+            clean_text(errors, [*path, "description"], line.description, max_length=1000)
+        )
+
+    async with context.transaction() as session:
+        customer = await session.get(Customer, customer_pk) if customer_pk else None
+        if customer_pk and customer is None:
+            errors.add("customerId", "No such customer.", UserErrorCode.NOT_FOUND)
+        if customer is not None and customer.billing_status == BillingStatus.CREDIT_HOLD:
+            errors.add(
+                "customerId",
+                f"{customer.name} is on credit hold: no new orders until it is lifted.",
+                UserErrorCode.CREDIT_HOLD,
+            )
+        if location_pk is not None:
+            location = await session.get(Location, location_pk)
+            if location is None:
+                errors.add("locationId", "No such location.", UserErrorCode.NOT_FOUND)
+            elif customer is not None and location.customer_id != customer.id:
+                errors.add(
+                    "locationId",
+                    "This location belongs to another customer.",
+                    UserErrorCode.INVALID,
+                )
+        products: dict[int, tuple[Product, bool]] = {}
+        wanted = {pk for pk in product_pks if pk is not None}
+        if customer is not None and wanted:
+            visible = case((visible_to(customer), True), else_=False)
+            result = await session.execute(select(Product, visible).where(Product.id.in_(wanted)))
+            products = {product.id: (product, bool(ok)) for product, ok in result.all()}
+            for index, pk in enumerate(product_pks):
+                path = ("lines", str(index), "productId")
+                if pk is None:
+                    continue
+                if pk not in products:
+                    errors.add(path, "No such product.", UserErrorCode.NOT_FOUND)
+                elif not products[pk][1]:
+                    errors.add(
+                        path,
+                        f"{products[pk][0].name} is not available to {customer.name}.",
+                        UserErrorCode.PRODUCT_NOT_VISIBLE,
+                    )
+        errors.raise_if_any()
+        assert customer is not None  # no errors: the customer was found
+
+        lines = []
+        for pk, line, price, description in zip(
+            product_pks, input.lines, prices, descriptions, strict=True
+        ):
+            product = products[pk][0]
+            lines.append(
+                NewLine(
+                    product=product,
+                    quantity=line.quantity,
+                    unit_price_cents=product.price_cents if price is None else price,
+                    description=description or product.name,
+                )
+            )
+        new = NewOrder(
+            customer=customer,
+            lines=lines,
+            discount_bp=customer.discount_bp if discount_bp is None else discount_bp,
+            placed_at=input.placed_at or utcnow(),
+            status=status,
+            location_id=location_pk,
+            po_number=po_number,
+            created_by_id=viewer.staff_id,
+        )
+        order = await insert_order(
+            session, new, await due_terms(session, customer), viewer.company_timezone
+        )
+        record(
+            session,
+            viewer,
+            "order.create",
+            order,
+            {"number": [None, order.number], "status": [None, order.status.value]},
+            customer_id=customer.id,
+        )
+    return {"order": order}
+
+
+async def order_update_status(
+    context: Context,
+    id: str,
+    status: OrderStatus,
+    expected_version: int | None = None,
+    *,
+    field: tuple[str, ...] = ("input", "status"),
+) -> dict[str, Any]:
+    """orderUpdateStatus and orderCancel (which has no input: its errors point at `id`)."""
+    viewer = context.viewer
+    pk = parse_id(id, "Order", "id")
+    async with context.transaction() as session:
+        # Locked: the ledger may be changing paid_cents of the same order.
+        order = (
+            await session.execute(select(Order).where(Order.id == pk).with_for_update())
+        ).scalar_one_or_none()
+        if order is None:
+            raise UserInputError.one("id", "No such order.", UserErrorCode.NOT_FOUND)
+        check_version(order, expected_version)
+        customer = await session.get(Customer, order.customer_id)
+        before = order.status
+        await change_status(
+            session,
+            order,
+            status,
+            at=utcnow(),
+            terms=await due_terms(session, customer),
+            tz=viewer.company_timezone,
+            field=field,
+        )
+        await session.flush()
+        record(
+            session,
+            viewer,
+            "order.status",
+            order,
+            {"status": [before.value, status.value]},
+            customer_id=order.customer_id,
+        )
+    return {"order": order}
+
+
+# ---------------------------------------------------------------------------
+# The order history: filters, search, sort (GraphQL list and CSV export share these)
+# ---------------------------------------------------------------------------
+
+# SQLite's FTS5 trigram index over orders.po_number and orders.search_text (migration 0003).
+ORDER_SEARCH_FTS = table("orders_search_fts", column("rowid"))
+# Index-assisted substring search needs 3 characters (trigrams); shorter terms scan.
+MIN_INDEXED_SEARCH = 3
+# Orders without a due date yet sort after every dated one.
+NO_DUE_DATE = date(9999, 12, 31)
+
+SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "CREATED_AT": Order.placed_at,
+    "NUMBER": Order.number,
+    "TOTAL": Order.total_cents,
+    "STATUS": Order.status,
+    "DUE_DATE": func.coalesce(Order.due_date, NO_DUE_DATE),
+}
+DEFAULT_SORT: tuple[tuple[str, bool], ...] = (("CREATED_AT", True),)
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """What to list: every part narrows (AND); empty parts don't filter."""
+
+    # Customer.orders: the list within one customer.
+    of_customer_id: int | None = None
+    customer_ids: tuple[int, ...] = ()
+    location_ids: tuple[int, ...] = ()
+    statuses: tuple[OrderStatus, ...] = ()
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    has_balance: bool | None = None
+    search: str | None = None
+    sort: tuple[tuple[str, bool], ...] = DEFAULT_SORT
+
+
+def filter_ids(values: Sequence[str] | None, type_name: str, argument: str) -> tuple[int, ...]:
+    """Pks of a list filter's ids; a malformed id or one of another type is a request error."""
+    pks = []
+    for value in values or ():
+        decoded = decode_id(value)
+        if decoded is None or decoded[0] != type_name:
+            raise BadUserInput(
+                f"`{argument}`: not a valid {type_name} id: {value!r}.", "INVALID_ID"
+            )
+        pks.append(decoded[1])
+    return tuple(dict.fromkeys(pks))
+
+
+def search_clause(dialect: str, search: str) -> ColumnElement[bool]:
+    """Number (exact, "#1042" or "1042"), PO number or line content (substring, any case).
+
+    Line content is orders.search_text (folded sku, product name, description);
+    SQLite answers substrings from the FTS5 trigram table, PostgreSQL from
+    pg_trgm GIN indexes on po_number and search_text (migration 0003).
+    """
+    term = search.strip()
+    folded = fold(term)
+    clauses: list[ColumnElement[bool]] = []
+    digits = term.removeprefix("#")
+    if digits.isdigit() and len(digits) <= 9:
+        clauses.append(Order.number == int(digits))
+    if dialect == "sqlite" and len(folded) >= MIN_INDEXED_SEARCH:
+        phrase = '"' + folded.replace('"', '""') + '"'
+        matches = select(ORDER_SEARCH_FTS.c.rowid).where(
+            text("orders_search_fts MATCH :order_search").bindparams(order_search=phrase)
+        )
+        clauses.append(Order.id.in_(matches))
+    else:
+        clauses.append(Order.po_number.ilike(like_pattern(term.lower()), escape="\\"))
+        clauses.append(Order.search_text.like(like_pattern(folded), escape="\\"))
+    return or_(*clauses)
+
+
+def orders_statement(dialect: str, query: OrderQuery, *columns: Any) -> Select[Any]:
+    """The filtered orders (no order), selecting `columns` or the Order rows."""
+    statement = select(*columns) if columns else select(Order)
+    conditions: list[ColumnElement[bool]] = []
+    if query.of_customer_id is not None:
+        conditions.append(Order.customer_id == query.of_customer_id)
+    if query.customer_ids:
+        conditions.append(Order.customer_id.in_(query.customer_ids))
+    if query.location_ids:
+        conditions.append(Order.location_id.in_(query.location_ids))
+    if query.statuses:
+        conditions.append(Order.status.in_(query.statuses))
+    if query.placed_from is not None:
+        conditions.append(Order.placed_at >= query.placed_from)
+    if query.placed_to is not None:
+        conditions.append(Order.placed_at < query.placed_to)
+    if query.has_balance is True:
+        conditions.append(Order.balance_due_cents > 0)
+    elif query.has_balance is False:
+        conditions.append(Order.balance_due_cents <= 0)
+    if query.search and query.search.strip():
+        conditions.append(search_clause(dialect, query.search))
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+def sort_keys(query: OrderQuery) -> list[SortKey]:
+    keys, seen = [], set()
+    for name, descending in query.sort or DEFAULT_SORT:
+        if name not in seen:
+            seen.add(name)
+            keys.append(SortKey(SORT_COLUMNS[name], descending))
+    return keys
+
+
+async def orders_page(context: Context, args: PageArgs, query: OrderQuery) -> Any:
+    statement = orders_statement(context.db.dialect, query)
+    return await paginate_for(context, statement, sort_keys(query), Order.id, args)
+
+
+# ---------------------------------------------------------------------------
+# Loaders
+# ---------------------------------------------------------------------------
+
+
+async def load_order_lines(context: Context, order_ids: Sequence[int]) -> list[list[OrderLine]]:
+    result = await context.session.execute(
+        select(OrderLine)
+        .where(OrderLine.order_id.in_(set(order_ids)))
+        .order_by(OrderLine.order_id, OrderLine.position)
+    )
+    lines: dict[int, list[OrderLine]] = {}
+    for line in result.scalars():
+        lines.setdefault(line.order_id, []).append(line)
+    return [lines.get(order_id, []) for order_id in order_ids]
+
+
+async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
+    return await rows_by_id(context, Location, ids)

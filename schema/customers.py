@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -36,6 +37,9 @@ from schema.interactions import Interaction
 from schema.locations import Location
 from schema.relay import Connection, model_type
 from schema.staff import Staff
+
+if TYPE_CHECKING:
+    from schema.orders import Order, OrderFilter, OrderSort
 
 
 @model_type(models.Customer, description="A customer: a business or an individual.")
@@ -169,6 +173,22 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Orders (issue 5)
     # ------------------------------------------------------------------
+
+    @strawberry.field(description="This customer's orders: the root `orders` list within it.")
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[OrderFilter, strawberry.lazy("schema.orders")] | None = None,
+        search: str | None = None,
+        sort: list[Annotated[OrderSort, strawberry.lazy("schema.orders")]] | None = None,
+    ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders")]]:
+        from schema.orders import customer_orders
+
+        return await customer_orders(self, info, first, after, last, before, filter, search, sort)
 
     # ------------------------------------------------------------------
     # Transactions and balance (issue 6): balance, transactions

@@ -1,1 +1,331 @@
-"""Orders: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""Orders: the order, its lines, the status lifecycle and the order history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import enums, models
+from resolvers import orders as resolvers
+from resolvers.loaders import load_customer, load_staff
+from resolvers.money import bp_to_percent, cents_to_decimal
+from resolvers.pagination import PageArgs
+from resolvers.products import load_product
+from schema.customers import Customer
+from schema.enums import OrderStatus, SortDirection
+from schema.errors import UserError, mutate
+from schema.products import Product
+from schema.relay import Connection, model_type
+from schema.staff import Staff
+
+if TYPE_CHECKING:
+    from schema.locations import Location
+
+MONEY_RULE = (
+    "subtotal = Σ quantity × unitPrice; discountAmount = subtotal × discountPercent / 100, "
+    "rounded half-up to the cent once, on the subtotal (not per line); "
+    "total = subtotal − discountAmount."
+)
+
+
+@model_type(models.OrderLine, description="One product on an order, priced when ordered.")
+class OrderLine:
+    sku: str = strawberry.field(description="The product's SKU when ordered.")
+    description: str
+    quantity: int
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        if self.product_id is None:
+            return None
+        return await info.context.loaders[load_product].load(self.product_id)
+
+    @strawberry.field
+    def unit_price(self) -> Decimal:
+        return cents_to_decimal(self.unit_price_cents)
+
+    @strawberry.field(description="quantity × unitPrice.")
+    def line_total(self) -> Decimal:
+        return cents_to_decimal(self.line_total_cents)
+
+
+@model_type(models.Order, description=f"A customer's order. Money: {MONEY_RULE}")
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    number: int = strawberry.field(description="Per-company sequence, unique.")
+    po_number: str | None = strawberry.field(description="The customer's purchase order number.")
+    status: OrderStatus
+    requires_prepayment: bool = strawberry.field(
+        description="PREPAY_ONLY customer: can't be CONFIRMED until balanceDue is 0."
+    )
+    placed_at: datetime = strawberry.field(
+        description="When the order was placed (defaults to creation; set to import history). "
+        "Stats, engagement, the createdFrom/createdTo filter and CREATED_AT sort use it."
+    )
+    due_date: date | None = strawberry.field(
+        description="Basis date + payment terms days. Basis: ORDER_DATE = placedAt, "
+        "INVOICE_DATE = submittedAt, DELIVERY_DATE = deliveredAt (null until then); "
+        "dates in the company's time zone."
+    )
+    submitted_at: datetime | None = strawberry.field(
+        description="When it was invoiced; placedAt for orders created as SUBMITTED."
+    )
+    confirmed_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await info.context.loaders[load_customer].load(self.customer_id)
+
+    @strawberry.field
+    async def location(
+        self, info: Info
+    ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
+        if self.location_id is None:
+            return None
+        return await info.context.loaders[resolvers.load_location].load(self.location_id)
+
+    @strawberry.field(description="Who entered the order.")
+    async def created_by(self, info: Info) -> Staff | None:
+        if self.created_by_id is None:
+            return None
+        return await info.context.loaders[load_staff].load(self.created_by_id)
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLine]:
+        return await info.context.loaders[resolvers.load_order_lines].load(self.id)
+
+    @strawberry.field(description="Σ line totals.")
+    def subtotal(self) -> Decimal:
+        return cents_to_decimal(self.subtotal_cents)
+
+    @strawberry.field(description='Percent off the subtotal, e.g. "12.50".')
+    def discount_percent(self) -> Decimal:
+        return bp_to_percent(self.discount_bp)
+
+    @strawberry.field(description=MONEY_RULE)
+    def discount_amount(self) -> Decimal:
+        return cents_to_decimal(self.discount_cents)
+
+    @strawberry.field(description="subtotal − discountAmount.")
+    def total(self) -> Decimal:
+        return cents_to_decimal(self.total_cents)
+
+    @strawberry.field(description="Payments allocated to this order (released when cancelled).")
+    def amount_paid(self) -> Decimal:
+        return cents_to_decimal(self.paid_cents)
+
+    @strawberry.field(description="total − amountPaid while invoiced; 0 for drafts and cancelled.")
+    def balance_due(self) -> Decimal:
+        return cents_to_decimal(self.balance_due_cents)
+
+
+@strawberry.input
+class OrderLineInput:
+    product_id: strawberry.ID
+    quantity: int = strawberry.field(description="At least 1.")
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Defaults to the product's price; at most 2 decimals."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="Defaults to the product's name."
+    )
+
+
+@strawberry.input
+class OrderCreateInput:
+    customer_id: strawberry.ID
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the customer's locations."
+    )
+    po_number: str | None = None
+    placed_at: datetime | None = strawberry.field(
+        default=None, description="Defaults to now; set it to import history."
+    )
+    lines: list[OrderLineInput]
+    discount_percent: Decimal | None = strawberry.field(
+        default=None,
+        description="Overrides the customer's discountPercent (which applies when omitted); "
+        "0 removes it.",
+    )
+    status: OrderStatus | None = strawberry.field(
+        default=None, description="DRAFT (default) or SUBMITTED (invoiced at once)."
+    )
+
+
+@strawberry.input
+class OrderUpdateStatusInput:
+    status: OrderStatus = strawberry.field(
+        description="DRAFT → SUBMITTED → CONFIRMED → SHIPPED → DELIVERED, one step at a time; "
+        "CANCELLED from DRAFT, SUBMITTED or CONFIRMED."
+    )
+    expected_version: int | None = None
+
+
+@strawberry.type
+class OrderCreatePayload:
+    order: Order | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class OrderUpdateStatusPayload:
+    order: Order | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class OrderCancelPayload:
+    order: Order | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="Every given field narrows the list (AND).")
+class OrderFilter:
+    customer_ids: list[strawberry.ID] | None = None
+    location_ids: list[strawberry.ID] | None = None
+    statuses: list[OrderStatus] | None = None
+    created_from: datetime | None = strawberry.field(
+        default=None, description="placedAt at or after this moment."
+    )
+    created_to: datetime | None = strawberry.field(
+        default=None, description="placedAt before this moment (exclusive)."
+    )
+    has_balance: bool | None = strawberry.field(
+        default=None, description="true: balanceDue > 0; false: nothing due."
+    )
+
+
+@strawberry.enum
+class OrderSortField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    NUMBER = "NUMBER"
+    TOTAL = "TOTAL"
+    STATUS = "STATUS"
+    DUE_DATE = "DUE_DATE"
+
+
+@strawberry.input(
+    description="CREATED_AT sorts by placedAt; STATUS by the status name; DUE_DATE puts "
+    "orders without a due date after all others (ASC). Ties are broken by id."
+)
+class OrderSort:
+    field: OrderSortField
+    direction: SortDirection = SortDirection.ASC
+
+
+def order_query(
+    filter: OrderFilter | None,
+    search: str | None,
+    sort: list[OrderSort] | None,
+    customer_id: int | None = None,
+) -> resolvers.OrderQuery:
+    """The list arguments as a resolvers.OrderQuery; `customer_id` for Customer.orders."""
+    filter = filter or OrderFilter()
+    return resolvers.OrderQuery(
+        of_customer_id=customer_id,
+        customer_ids=resolvers.filter_ids(filter.customer_ids, "Customer", "customerIds"),
+        location_ids=resolvers.filter_ids(filter.location_ids, "Location", "locationIds"),
+        statuses=tuple(enums.OrderStatus(s.value) for s in filter.statuses or ()),
+        placed_from=filter.created_from,
+        placed_to=filter.created_to,
+        has_balance=filter.has_balance,
+        search=search,
+        sort=tuple((s.field.value, s.direction == SortDirection.DESC) for s in sort or ())
+        or resolvers.DEFAULT_SORT,
+    )
+
+
+ORDERS_DESCRIPTION = (
+    "Order history, newest first by default. `search` matches the order number exactly "
+    "(1042 or #1042), the PO number or line content (SKU, product name, description) "
+    "anywhere, in any case."
+)
+
+
+async def customer_orders(
+    customer: models.Customer,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: OrderFilter | None = None,
+    search: str | None = None,
+    sort: list[OrderSort] | None = None,
+) -> Connection[Order]:
+    """Customer.orders: the root `orders` list within one customer."""
+    page = await resolvers.orders_page(
+        info.context,
+        PageArgs(first, after, last, before),
+        order_query(filter, search, sort, customer.id),
+    )
+    return Connection.from_page(page)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description=ORDERS_DESCRIPTION)
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: OrderFilter | None = None,
+        search: str | None = None,
+        sort: list[OrderSort] | None = None,
+    ) -> Connection[Order]:
+        page = await resolvers.orders_page(
+            info.context, PageArgs(first, after, last, before), order_query(filter, search, sort)
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Places an order. Lines default to the product price; the customer's "
+        f"discount applies unless `discountPercent` is given. {MONEY_RULE} Refused for "
+        "customers on CREDIT_HOLD and for products the customer may not see."
+    )
+    async def order_create(self, info: Info, input: OrderCreateInput) -> OrderCreatePayload:
+        return await mutate(OrderCreatePayload, lambda: resolvers.order_create(info.context, input))
+
+    @strawberry.mutation(
+        description="Moves an order one step along its lifecycle (or cancels it). Leaving "
+        "DRAFT invoices it: it counts in the customer's and location's sales and balance."
+    )
+    async def order_update_status(
+        self, info: Info, id: strawberry.ID, input: OrderUpdateStatusInput
+    ) -> OrderUpdateStatusPayload:
+        return await mutate(
+            OrderUpdateStatusPayload,
+            lambda: resolvers.order_update_status(
+                info.context, id, enums.OrderStatus(input.status.value), input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Cancels a DRAFT, SUBMITTED or CONFIRMED order: its sales leave the stats "
+        "and payments allocated to it return to the customer as credit."
+    )
+    async def order_cancel(self, info: Info, id: strawberry.ID) -> OrderCancelPayload:
+        return await mutate(
+            OrderCancelPayload,
+            lambda: resolvers.order_update_status(
+                info.context, id, enums.OrderStatus.CANCELLED, field=("id",)
+            ),
+        )

@@ -1,1 +1,145 @@
-"""Products: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""Products: the catalogue, exclusive products and what a customer may order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers import products as resolvers
+from resolvers.money import cents_to_decimal
+from resolvers.pagination import PageArgs
+from schema.customers import Customer
+from schema.errors import UserError, mutate
+from schema.relay import Connection, model_type
+
+
+@model_type(models.Product, description="Something your company sells.")
+class Product(relay.Node):
+    id: relay.NodeID[int]
+    sku: str
+    name: str
+    description: str | None
+    active: bool = strawberry.field(description="Inactive products can't be ordered.")
+    exclusive: bool = strawberry.field(
+        description="Only the customers in `exclusiveCustomers` see and may order it."
+    )
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @strawberry.field(description="List price; order lines default to it.")
+    def price(self) -> Decimal:
+        return cents_to_decimal(self.price_cents)
+
+    @strawberry.field(description="Customers granted this product while it is exclusive.")
+    async def exclusive_customers(self, info: Info) -> list[Customer]:
+        return await info.context.loaders[resolvers.load_exclusive_customers].load(self.id)
+
+
+@strawberry.input
+class ProductCreateInput:
+    sku: str = strawberry.field(description="Unique in your company (case-insensitive).")
+    name: str
+    price: Decimal = strawberry.field(description="At least 0, at most 2 decimals.")
+    description: str | None = None
+    active: bool | None = True
+    exclusive: bool | None = False
+
+
+@strawberry.input
+class ProductUpdateInput:
+    sku: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    price: Decimal | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+    exclusive: bool | None = strawberry.UNSET
+    expected_version: int | None = None
+
+
+@strawberry.input
+class ProductSetExclusiveCustomersInput:
+    product_id: strawberry.ID
+    customer_ids: list[strawberry.ID] = strawberry.field(
+        description="The complete new set of granted customers (replaces the old one)."
+    )
+
+
+@strawberry.type
+class ProductCreatePayload:
+    product: Product | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ProductUpdatePayload:
+    product: Product | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ProductSetExclusiveCustomersPayload:
+    product: Product | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The catalogue by name. `visibleTo`: exactly the products that customer "
+        "may see and order (active public products plus its exclusive ones, or only its "
+        "exclusive ones for EXCLUSIVE_ONLY customers); `includeInactive` is then ignored. "
+        "`search` matches name or SKU."
+    )
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        visible_to: strawberry.ID | None = None,
+        search: str | None = None,
+        include_inactive: bool = False,
+    ) -> Connection[Product]:
+        page = await resolvers.products_page(
+            info.context,
+            PageArgs(first, after, last, before),
+            visible_to_id=visible_to,
+            search=search,
+            include_inactive=include_inactive,
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="ADMIN or MANAGER.")
+    async def product_create(self, info: Info, input: ProductCreateInput) -> ProductCreatePayload:
+        return await mutate(
+            ProductCreatePayload, lambda: resolvers.product_create(info.context, input)
+        )
+
+    @strawberry.mutation(description="ADMIN or MANAGER.")
+    async def product_update(
+        self, info: Info, id: strawberry.ID, input: ProductUpdateInput
+    ) -> ProductUpdatePayload:
+        return await mutate(
+            ProductUpdatePayload, lambda: resolvers.product_update(info.context, id, input)
+        )
+
+    @strawberry.mutation(
+        description="ADMIN or MANAGER. Sets which customers an exclusive product is granted to."
+    )
+    async def product_set_exclusive_customers(
+        self, info: Info, input: ProductSetExclusiveCustomersInput
+    ) -> ProductSetExclusiveCustomersPayload:
+        return await mutate(
+            ProductSetExclusiveCustomersPayload,
+            lambda: resolvers.product_set_exclusive_customers(info.context, input),
+        )

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from db.migrate import include_name
 from db.models import Base
 from schema import schema
 
@@ -24,7 +25,9 @@ async def test_migrations_build_the_models_schema(database):
     """An empty database upgraded to head (the fixture did it) matches db/models.py."""
 
     def diff(connection):
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": include_name}
+        )
         return compare_metadata(context, Base.metadata)
 
     def tables(connection):
