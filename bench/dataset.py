@@ -46,7 +46,8 @@ from db.models import Company, PaymentTerms, Product, Staff
 from db.session import Database
 from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
-from resolvers.text import fold, name_key
+from resolvers.orders import search_text_for
+from resolvers.text import name_key
 
 STAFF_COUNT = 25
 PRODUCT_COUNT = 200
@@ -388,6 +389,22 @@ def _status_for(age_days: float, roll: float) -> OrderStatus:
     return (OrderStatus.SUBMITTED, OrderStatus.CONFIRMED, OrderStatus.SHIPPED)[int(roll * 100) % 3]
 
 
+def due_date_for(
+    basis: BasisDate, placed: datetime, status: OrderStatus, due_days: int
+) -> date | None:
+    """resolvers.orders.due_date_for on this generator's timeline (UTC company).
+
+    Submitted when placed (drafts never), delivered three days later.
+    """
+    if basis == BasisDate.ORDER_DATE:
+        moment: datetime | None = placed
+    elif basis == BasisDate.INVOICE_DATE:
+        moment = placed if status != OrderStatus.DRAFT else None
+    else:
+        moment = placed + timedelta(days=3) if status == OrderStatus.DELIVERED else None
+    return None if moment is None else moment.date() + timedelta(days=due_days)
+
+
 def discount_cents(subtotal_cents: int, discount_bp: int) -> int:
     """subtotal × percent / 100, rounded half-up once on the subtotal (the orders rule)."""
     return (subtotal_cents * discount_bp + 5000) // 10000
@@ -447,6 +464,10 @@ def _generate_customer(
     rep_id = rng.choice(world.rep_ids) if rng.random() < 0.9 else None
     terms_id, due_days = rng.choice(world.terms)
     customer_discount_bp = rng.choice((0, 0, 0, 0, 500, 1000, 1250, 333))
+    basis = rng.choice(tuple(BasisDate))
+    billing_status = rng.choice(
+        (BillingStatus.GOOD_STANDING,) * 8 + (BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY)
+    )
     created = start - timedelta(days=rng.randint(1, 120), seconds=rng.randint(0, 86_399))
     line1 = f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} St"
     postal = f"{zip_prefix}{rng.randint(100, 999)}"
@@ -473,13 +494,13 @@ def _generate_customer(
         status = _status_for(age_days, rng.random())
         location_id = rng.choice(location_ids)
         subtotal = 0
-        search_parts: list[str] = []
+        search_parts: list[tuple[str, str, str]] = []
         for position in range(1, rng.randint(*LINES_PER_ORDER) + 1):
             product_id, sku, product_name, price = rng.choice(world.products)
             quantity = rng.randint(1, 24)
             line_total = quantity * price
             subtotal += line_total
-            search_parts.append(f"{sku} {product_name}")
+            search_parts.append((sku, product_name, product_name))
             rows.order_lines.append(
                 (
                     next_id("order_lines"),
@@ -515,8 +536,8 @@ def _generate_customer(
             total,
             0,  # paid_cents, filled by the allocations below
             total if invoiced else 0,  # balance_due_cents, likewise
-            flag(False),
-            day((placed + timedelta(days=due_days)).date()) if invoiced else None,
+            flag(billing_status == BillingStatus.PREPAY_ONLY),
+            day(due_date_for(basis, placed, status, due_days)),
             placed_ts,
             placed_ts if status != OrderStatus.DRAFT else None,
             ts(placed + timedelta(hours=2))
@@ -527,7 +548,7 @@ def _generate_customer(
             else None,
             ts(placed + timedelta(days=3)) if status == OrderStatus.DELIVERED else None,
             ts(placed + timedelta(hours=5)) if status == OrderStatus.CANCELLED else None,
-            fold(" ".join(search_parts)),
+            search_text_for(search_parts),
             1,
             placed_ts,
             placed_ts,
@@ -710,12 +731,9 @@ def _generate_customer(
             f"https://{slug}.example" if business else None,
             customer_discount_bp,
             rng.choice((CustomerStatus.ACTIVE,) * 8 + (CustomerStatus.INACTIVE,)).value,
-            rng.choice(
-                (BillingStatus.GOOD_STANDING,) * 8
-                + (BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY)
-            ).value,
+            billing_status.value,
             terms_id,
-            rng.choice(tuple(BasisDate)).value,
+            basis.value,
             rep_id,
             ShippingMethod.SHIPPING.value,
             ProductDisplay.STANDARD_AND_EXCLUSIVE.value,

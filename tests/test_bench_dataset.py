@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import case, func, select
 
 from bench.dataset import ORDERS_PER_CUSTOMER, STAFF_COUNT, seed_scale
-from db.enums import INVOICED_ORDER_STATUSES, TransactionKind
+from db.enums import INVOICED_ORDER_STATUSES, BillingStatus, TransactionKind
 from db.models import (
     Company,
     Contact,
@@ -21,12 +21,15 @@ from db.models import (
     Location,
     Order,
     OrderLine,
+    PaymentTerms,
+    Product,
     Staff,
     Transaction,
     TransactionAllocation,
 )
 from db.session import Scope
-from resolvers.text import fold, name_key
+from resolvers.orders import DueTerms, due_date_for, search_text_for
+from resolvers.text import name_key
 
 N = 200
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -192,19 +195,41 @@ async def test_scale_seed_fills_every_denormalised_column_consistently(database)
         )
         assert next_number == 1001 + len(order_rows)
 
-        # search_text is the folded line content; name_key the folded name.
+        # search_text and due dates as the orders module computes them.
         lines = (
             await session.execute(
-                select(OrderLine.order_id, OrderLine.sku, OrderLine.description).order_by(
-                    OrderLine.order_id, OrderLine.position
-                )
+                select(OrderLine.order_id, OrderLine.sku, Product.name, OrderLine.description)
+                .join(Product, Product.id == OrderLine.product_id)
+                .order_by(OrderLine.order_id, OrderLine.position)
             )
         ).all()
-        expected_text: dict[int, list[str]] = {}
+        expected_text: dict[int, list[tuple[str, str, str]]] = {}
         for line in lines:
-            expected_text.setdefault(line.order_id, []).append(f"{line.sku} {line.description}")
+            expected_text.setdefault(line.order_id, []).append(tuple(line[1:]))
         for order in order_rows:
-            assert order.search_text == fold(" ".join(expected_text[order.id]))
+            assert order.search_text == search_text_for(expected_text[order.id])
+        dated = (
+            await session.execute(
+                select(
+                    Order.placed_at,
+                    Order.submitted_at,
+                    Order.delivered_at,
+                    Order.due_date,
+                    Order.requires_prepayment,
+                    Customer.basis_date,
+                    Customer.billing_status,
+                    PaymentTerms.due_in_days,
+                )
+                .join(Customer, Customer.id == Order.customer_id)
+                .join(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
+            )
+        ).all()
+        assert len(dated) == len(order_rows)
+        for order in dated:
+            terms = DueTerms(order.basis_date, order.due_in_days)
+            assert order.due_date == due_date_for(order, terms, "UTC")
+            assert order.requires_prepayment == (order.billing_status == BillingStatus.PREPAY_ONLY)
+        # name_key is the folded name.
         for name, key in (await session.execute(select(Customer.name, Customer.name_key))).all():
             assert key == name_key(name)
         for name, key in (await session.execute(select(Location.name, Location.name_key))).all():
