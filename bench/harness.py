@@ -249,6 +249,7 @@ async def measure_case(
     mode: str,
     repeat: int,
     floor_p50: dict[str, tuple[float, Any]],
+    page_sizes: tuple[int, ...] = PAGE_SIZES,
 ) -> Result:
     result = Result(case.key, case.title, backend, mode)
     reason = not_built_reason(case.query)
@@ -270,7 +271,7 @@ async def measure_case(
                     statements.append(count)
         if case.sized is not None and client.db is not None:
             sizes = []
-            for size in PAGE_SIZES:
+            for size in page_sizes:
                 _, _, count = await client.request(case.query, case.sized(fx, size))
                 sizes.append(count)
             result.statements_by_size = tuple(sizes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +13,12 @@ import httpx
 import orjson
 
 from bench.cases import ME, Case, Fixture, all_cases
+from bench.floor import Raw, iso, money
 from bench.harness import (
+    PAGE_SIZES,
     REQUEST_TIMEOUT,
     Result,
+    Server,
     http_client,
     in_process_client,
     make_fixture,
@@ -35,6 +40,8 @@ class Options:
     http: bool = True
     throughput: bool = True
     throughput_seconds: float = THROUGHPUT_SECONDS
+    # Page sizes of the statement-count check; pages must be full for counts to compare.
+    page_sizes: tuple[int, ...] = PAGE_SIZES
 
     def wants(self, key: str) -> bool:
         if self.cases is None:
@@ -51,20 +58,161 @@ async def run_suite(db: Database, company_id: int, backend: str, options: Option
         for case in cases:
             results.append(
                 await measure_case(
-                    case, client, db, fx, backend, "in-process", options.repeat, floors
+                    case,
+                    client,
+                    db,
+                    fx,
+                    backend,
+                    "in-process",
+                    options.repeat,
+                    floors,
+                    options.page_sizes,
                 )
             )
+        if options.wants("6"):
+            results.append(await run_export(db, fx, backend, client.http, None, floors))
     if options.http:
         async with serve(db.url) as server, http_client(server, fx.token) as client:
             for case in cases:
                 results.append(
                     await measure_case(
-                        case, client, db, fx, backend, "http", options.repeat, floors
+                        case,
+                        client,
+                        db,
+                        fx,
+                        backend,
+                        "http",
+                        options.repeat,
+                        floors,
+                        options.page_sizes,
                     )
                 )
+            if options.wants("6"):
+                results.append(await run_export(db, fx, backend, client.http, server, floors))
     if options.throughput and options.wants("7"):
         results.extend(await run_throughput(db, fx, backend, cases, options))
     return results
+
+
+EXPORT_PATH = "/export/orders.csv"
+SMALL_EXPORT_ROWS = 10_000
+
+
+async def run_export(
+    db: Database,
+    fx: Fixture,
+    backend: str,
+    http: httpx.AsyncClient,
+    server: Server | None,
+    floors: dict[str, tuple[float, Any]],
+) -> Result:
+    """Case 6: every order as CSV, streamed; rows per second, and the server's peak RSS
+    after exporting about 10,000 rows and then all of them (flat memory: small growth)."""
+    result = Result("6", "CSV export of all orders", backend, "http" if server else "in-process")
+    probe = await http.get(EXPORT_PATH, params={"status": "NONE"})
+    if probe.status_code == 404:
+        result.note = f"n/a (not built yet: GET {EXPORT_PATH} is 404)"
+        return result
+    headers = {"Authorization": f"Bearer {fx.token}"}
+
+    async def export(params: dict[str, str]) -> tuple[int, float]:
+        started = time.perf_counter()
+        lines = 0
+        async with http.stream("GET", EXPORT_PATH, params=params, headers=headers) as response:
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                lines += chunk.count(b"\n")
+        return lines - 1, time.perf_counter() - started
+
+    try:
+        since = await recent_orders_since(db, fx.company_id, SMALL_EXPORT_ROWS)
+        small_rows, _ = await export({"from": since})
+        rss_small = server.peak_rss_mb() if server else None
+        rows, seconds = await export({})
+        rss_all = server.peak_rss_mb() if server else None
+    except RuntimeError as error:
+        result.note = f"error: {error}"
+        return result
+    if "6" not in floors:
+        async with Raw.open(db) as raw:
+            started = time.perf_counter()
+            floor_rows = await floor_export(raw, fx)
+            floors["6"] = (time.perf_counter() - started) * 1000, floor_rows
+    floor_ms, floor_rows = floors["6"]
+    result.p50 = result.p95 = seconds * 1000
+    result.floor_p50 = floor_ms
+    result.matches_floor = rows == floor_rows
+    result.extra = {
+        "rows": rows,
+        "rows_per_s": rows / seconds,
+        "rss_small": rss_small,
+        "rss_all": rss_all,
+        "small_rows": small_rows,
+    }
+    memory = ""
+    if server:
+        memory = (
+            f"; peak RSS {rss_small:,.0f} MB after {small_rows:,} rows, {rss_all:,.0f} MB after "
+            f"all: +{rss_all - rss_small:,.0f} MB"
+        )
+    result.note = (
+        f"{rows:,} rows, {rows / seconds:,.0f} rows/s (floor {floor_rows / floor_ms * 1000:,.0f})"
+        + memory
+    )
+    return result
+
+
+async def recent_orders_since(db: Database, company_id: int, rows: int) -> str:
+    """The day from which about `rows` of the newest orders were placed."""
+    async with Raw.open(db) as raw:
+        found = await raw.fetch(
+            "SELECT placed_at FROM orders WHERE company_id = ? ORDER BY placed_at DESC LIMIT 1 "
+            "OFFSET ?",
+            company_id,
+            rows,
+        )
+    if not found:
+        return "1970-01-01"
+    value = found[0][0]
+    return str(value)[:10]
+
+
+async def floor_export(raw: Raw, fx: Fixture) -> int:
+    """One streamed SELECT of every order with its customer, through csv.writer."""
+    sql = (
+        "SELECT o.number, o.placed_at, o.status, c.name, o.po_number, o.subtotal_cents, "
+        "o.discount_cents, o.total_cents, o.paid_cents, o.balance_due_cents, o.due_date "
+        "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.company_id = ? "
+        "ORDER BY o.placed_at DESC, o.id DESC"
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = 0
+
+    def write(row: Any) -> None:
+        writer.writerow(
+            (row[0], iso(row[1]), row[2], row[3], row[4], *(money(v) for v in row[5:10]), row[10])
+        )
+
+    if raw.postgres:
+        async with raw.driver.transaction():
+            async for row in raw.driver.cursor(raw.sql(sql), fx.company_id, prefetch=1000):
+                write(row)
+                rows += 1
+                if rows % 1000 == 0:
+                    buffer.seek(0)
+                    buffer.truncate()
+    else:
+        cursor = await raw.driver.execute(sql, (fx.company_id,))
+        while batch := await cursor.fetchmany(1000):
+            for row in batch:
+                write(row)
+                rows += 1
+            buffer.seek(0)
+            buffer.truncate()
+        await cursor.close()
+    return rows
 
 
 async def run_throughput(
