@@ -116,3 +116,35 @@ async def test_company_settings_validation_writes_nothing(api, tenant):
     }
     company = await api.ok("{ company { repVisibility timezone } }", token=tenant.rep.token)
     assert company["company"] == {"repVisibility": "ALL_CUSTOMERS", "timezone": "UTC"}
+
+
+async def test_lists_and_statement_counts_respect_the_book(api, tenant, database):
+    from tests.test_customers_list import STATEMENTS_QUERY
+
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    names = []
+    for i in range(30):
+        rep = tenant.rep.id if i % 3 == 0 else tenant.rep2.id
+        pk = await _customer(database, tenant, f"Book {i:02}", rep)
+        if i % 3 == 0:
+            names.append(f"Book {i:02}")
+        if i == 1:  # rep2's customer, but rep overrides one of its locations
+            await _location(database, tenant, pk, tenant.rep.id)
+            names.append("Book 01")
+    names.sort()
+    listed = await api.ok(
+        "{ customers(first: 100) { totalCount nodes { name } } locations { totalCount } }",
+        token=tenant.rep.token,
+    )
+    assert [n["name"] for n in listed["customers"]["nodes"]] == names
+    assert listed["customers"]["totalCount"] == 11
+    assert listed["locations"]["totalCount"] == 1
+    everyone = await api.ok("{ customers { totalCount } }", token=tenant.manager.token)
+    assert everyone["customers"]["totalCount"] == 30
+
+    counts = {}
+    for size in (5, 11):
+        data = await api.ok(STATEMENTS_QUERY, {"first": size}, token=tenant.rep.token)
+        assert len(data["customers"]["nodes"]) == size
+        counts[size] = api.last_statements
+    assert counts[5] == counts[11], counts
