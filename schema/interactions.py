@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -149,6 +149,37 @@ class InteractionDeletePayload:
     user_errors: list[UserError]
 
 
+InteractionReportGroup = strawberry.enum(
+    resolvers.ReportGroup,
+    name="InteractionReportGroup",
+    description="What to count interactions by; periods are in the company's time zone.",
+)
+
+
+@strawberry.type(description="One group of interactions; fields not grouped by are null.")
+class InteractionReportRow:
+    kind: InteractionKind | None
+    period: date | None = strawberry.field(
+        description="The first day of the DAY, WEEK (Monday) or MONTH, in the company's time zone."
+    )
+    count: int
+    last_interaction_at: datetime | None
+    staff_id: strawberry.Private[int | None]
+    customer_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The author, when grouped by STAFF.")
+    async def staff(self, info: Info) -> Staff | None:
+        if self.staff_id is None:
+            return None
+        return await info.context.loaders[load_staff].load(self.staff_id)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef | None:
+        if self.customer_id is None:
+            return None
+        return await info.context.loaders[load_customer].load(self.customer_id)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every interaction of your company, newest first.")
@@ -165,6 +196,38 @@ class Query:
             info.context, resolvers.parse_filter(filter), PageArgs(first, after, last, before)
         )
         return Connection.from_page(page)
+
+    @strawberry.field(
+        description="Who talked to whom, and when: interaction counts grouped in the database, "
+        "sorted by period, then count (highest first)."
+    )
+    async def interactions_report(
+        self,
+        info: Info,
+        group_by: list[InteractionReportGroup],
+        filter: InteractionFilter | None = None,
+        include_silent_staff: Annotated[
+            bool,
+            strawberry.argument(
+                description="With STAFF grouping: active staff with no matching interaction "
+                "appear with count 0, so a manager sees who has gone quiet."
+            ),
+        ] = False,
+    ) -> list[InteractionReportRow]:
+        rows = await resolvers.interactions_report(
+            info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
+        )
+        return [
+            InteractionReportRow(
+                kind=row.kind,
+                period=row.period,
+                count=row.count,
+                last_interaction_at=row.last_interaction_at,
+                staff_id=row.staff_id,
+                customer_id=row.customer_id,
+            )
+            for row in rows
+        ]
 
 
 @strawberry.type
