@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.enums import BasisDate, BillingStatus
 from db.models import AuditEvent, BulkOperation, Customer, Location, PaymentTerms, Staff, utcnow
 from resolvers.audit import audit_value
+from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.permissions import Permission, Viewer
@@ -285,21 +286,23 @@ async def _record_all(
 async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     viewer.require(Permission.BULK_UPDATE)
-    if (input.ids is None) == (getattr(input, "filter", None) is None):
+    if (input.ids is None) == (input.filter is None):
         raise UserInputError.one(
             ("input",), "Give exactly one of ids or filter.", UserErrorCode.INVALID
         )
-    pks = ids_input(input.ids, "Customer")
+    if input.ids is not None:
+        pks = ids_input(input.ids, "Customer")
+        matched = Customer.id.in_(pks)
+    else:
+        # The same filter as the customers list, so "select all matching" means the same rows.
+        chosen = filter_statement(context, input.filter, ("input", "filter"))
+        matched = Customer.id.in_(chosen.with_only_columns(Customer.id))
     async with context.transaction() as session:
         values = await customer_values(session, input.set)
-        await check_ids_found(session, CUSTOMERS, input.ids, pks)
+        if input.ids is not None:
+            await check_ids_found(session, CUSTOMERS, input.ids, pks)
         result = await bulk_update(
-            session,
-            viewer,
-            CUSTOMERS,
-            Customer.id.in_(pks),
-            values,
-            dry_run=input.dry_run,
+            session, viewer, CUSTOMERS, matched, values, dry_run=input.dry_run
         )
     return result.payload()
 

@@ -14,6 +14,7 @@ from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
+from schema.customers import CustomerFilter
 from schema.enums import BasisDate, BillingStatus
 from schema.errors import UserError, mutate
 from schema.relay import model_type
@@ -76,6 +77,10 @@ class CustomersBulkUpdateSetInput:
 class CustomersBulkUpdateInput:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"Customers to change (at most {resolvers.MAX_BULK_IDS})."
+    )
+    filter: CustomerFilter | None = strawberry.field(
+        default=None,
+        description="Instead of ids: every customer the list shows with this filter.",
     )
     set: CustomersBulkUpdateSetInput
     dry_run: bool = strawberry.field(
