@@ -1,7 +1,8 @@
 """Test factory for the ledger tests: customers and orders written straight to the database.
 
-TEMPORARY: customerCreate (branch `customers`) and orderCreate / orderUpdateStatus /
-orderCancel (branch `orders`) are not merged yet. Until they are, these helpers do
+Customers and locations are made through GraphQL. TEMPORARY: orderCreate /
+orderUpdateStatus / orderCancel (branch `orders`) are not merged yet. Until they are,
+the order helpers do
 what those mutations will do to the rows the ledger depends on (the denormalised
 customer stats, the order's balance due, releasing allocations on cancel), so the
 ledger can be tested through GraphQL. Replace them with the mutations once merged.
@@ -20,45 +21,30 @@ from db.session import Database, Scope
 from resolvers.ids import encode_id
 from tests.conftest import Tenant
 
+CUSTOMER_CREATE = """mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {
+  customer { id } userErrors { field code message } } }"""
+LOCATION_CREATE = """mutation($input: LocationCreateInput!) { locationCreate(input: $input) {
+  location { id } userErrors { field code message } } }"""
 
-async def make_customer(
-    db: Database,
-    tenant: Tenant,
-    name: str,
-    *,
-    allow_partial_payments: bool | None = None,
-    sales_rep_id: int | None = None,
-    **values: Any,
-) -> str:
-    """A customer; returns its global id."""
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        customer = Customer(
-            company_id=tenant.company_id,
-            name=name,
-            name_key=name.lower(),
-            allow_partial_payments=allow_partial_payments,
-            sales_rep_id=sales_rep_id,
-            **values,
-        )
-        session.add(customer)
-        await session.flush()
-        return encode_id("Customer", customer.id)
+
+async def make_customer(api: Any, tenant: Tenant, name: str, **input: Any) -> str:
+    """customerCreate as the tenant's admin; returns the customer's global id."""
+    payload = await api.mutate(
+        CUSTOMER_CREATE, {"input": {"name": name, **input}}, token=tenant.admin.token
+    )
+    return payload["customer"]["id"]
 
 
 async def make_location(
-    db: Database, tenant: Tenant, customer_gid: str, name: str, sales_rep_id: int | None = None
-) -> int:
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        location = Location(
-            company_id=tenant.company_id,
-            customer_id=pk(customer_gid),
-            name=name,
-            name_key=name.lower(),
-            sales_rep_id=sales_rep_id,
-        )
-        session.add(location)
-        await session.flush()
-        return location.id
+    api: Any, tenant: Tenant, customer_gid: str, name: str, **input: Any
+) -> str:
+    """locationCreate as the tenant's admin; returns the location's global id."""
+    payload = await api.mutate(
+        LOCATION_CREATE,
+        {"input": {"customerId": customer_gid, "name": name, **input}},
+        token=tenant.admin.token,
+    )
+    return payload["location"]["id"]
 
 
 def pk(global_id: str) -> int:
@@ -87,7 +73,7 @@ async def make_order(
     status: OrderStatus = OrderStatus.SUBMITTED,
     due_date: date | None = None,
     placed_at: datetime | None = None,
-    location_id: int | None = None,
+    location_gid: str | None = None,
 ) -> str:
     """An order as orderCreate will make it; an invoiced one counts in the customer's stats."""
     customer_id = pk(customer_gid)
@@ -104,7 +90,7 @@ async def make_order(
             number=number,
             status=status,
             customer_id=customer_id,
-            location_id=location_id,
+            location_id=pk(location_gid) if location_gid else None,
             subtotal_cents=total_cents,
             total_cents=total_cents,
             due_date=due_date,

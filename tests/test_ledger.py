@@ -50,7 +50,7 @@ async def count_rows(database, tenant, model) -> int:
 async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
     """The seed's payment story: a check pays one order in full and another in part."""
     token = tenant.manager.token
-    customer = await make_customer(database, tenant, "Harbor Street Grocers")
+    customer = await make_customer(api, tenant, "Harbor Street Grocers")
     first = await make_order(database, tenant, customer, 10000)
     second = await make_order(database, tenant, customer, 25050)
     overdue = await make_order(
@@ -151,7 +151,7 @@ async def _audit_events(database, tenant) -> list[AuditEvent]:
 
 async def test_credits_and_adjustments_move_the_balance(api, tenant, database):
     token = tenant.rep.token
-    customer = await make_customer(database, tenant, "Blue Ridge Hardware")
+    customer = await make_customer(api, tenant, "Blue Ridge Hardware")
     order = await make_order(database, tenant, customer, 5000)
     credit = await record(
         api,
@@ -195,13 +195,13 @@ async def assert_refused(api, token, database, tenant, input, errors) -> None:
 
 async def test_bad_input_is_refused_and_writes_nothing(api, tenant, other_tenant, database):
     token = tenant.admin.token
-    customer = await make_customer(database, tenant, "Café Olé")
-    other = await make_customer(database, tenant, "Maple & Main Deli")
+    customer = await make_customer(api, tenant, "Café Olé")
+    other = await make_customer(api, tenant, "Maple & Main Deli")
     order = await make_order(database, tenant, customer, 10000)
     draft = await make_order(database, tenant, customer, 3000, status=OrderStatus.DRAFT)
     cancelled = await make_order(database, tenant, customer, 3000, status=OrderStatus.CANCELLED)
     others_order = await make_order(database, tenant, other, 10000)
-    foreign_customer = await make_customer(database, other_tenant, "Elsewhere Inc")
+    foreign_customer = await make_customer(api, other_tenant, "Elsewhere Inc")
     foreign_order = await make_order(database, other_tenant, foreign_customer, 10000)
 
     def refused(input, errors):
@@ -312,9 +312,9 @@ async def test_bad_input_is_refused_and_writes_nothing(api, tenant, other_tenant
 
 async def test_partial_payments_follow_customer_then_company_setting(api, tenant, database):
     token = tenant.manager.token
-    strict = await make_customer(database, tenant, "Strict Co", allow_partial_payments=False)
-    default = await make_customer(database, tenant, "Default Co")
-    lenient = await make_customer(database, tenant, "Lenient Co", allow_partial_payments=True)
+    strict = await make_customer(api, tenant, "Strict Co", allowPartialPayments=False)
+    default = await make_customer(api, tenant, "Default Co")
+    lenient = await make_customer(api, tenant, "Lenient Co", allowPartialPayments=True)
     strict_order = await make_order(database, tenant, strict, 10000)
     default_order = await make_order(database, tenant, default, 10000)
     lenient_order = await make_order(database, tenant, lenient, 10000)
@@ -365,8 +365,8 @@ async def test_partial_payments_follow_customer_then_company_setting(api, tenant
 
 async def test_transaction_history_filters_pages_and_nodes(api, tenant, other_tenant, database):
     token = tenant.rep.token
-    customer = await make_customer(database, tenant, "Sunrise Bakery")
-    other = await make_customer(database, tenant, "Pinecrest Pharmacy")
+    customer = await make_customer(api, tenant, "Sunrise Bakery")
+    other = await make_customer(api, tenant, "Pinecrest Pharmacy")
     for day, kind, amount in [
         (1, "PAYMENT", "10.00"),
         (3, "CREDIT", "5.00"),
@@ -452,7 +452,7 @@ async def test_balance_and_transactions_are_batched(api, tenant, database):
     past = date.today() - timedelta(days=10)
     customers = []
     for n in range(101):
-        customer = await make_customer(database, tenant, f"Customer {n:03d}")
+        customer = await make_customer(api, tenant, f"Customer {n:03d}")
         customers.append(customer)
         if n % 10 == 0:
             order = await make_order(database, tenant, customer, 1000 + n, due_date=past)

@@ -20,7 +20,7 @@ async def test_twenty_concurrent_payments_on_one_customer(api, tenant, database)
     fourth finds 10.00 due and is refused; nothing is lost or counted twice.
     """
     token = tenant.manager.token
-    customer = await make_customer(database, tenant, "Harbor Street Grocers")
+    customer = await make_customer(api, tenant, "Harbor Street Grocers")
     orders = [await make_order(database, tenant, customer, 10000) for _ in range(5)]
 
     async def pay(n: int):
@@ -69,7 +69,7 @@ async def test_twenty_concurrent_payments_on_one_customer(api, tenant, database)
 async def test_concurrent_unallocated_payments_all_count(api, tenant, database):
     """Twenty concurrent payments and credits with no allocation: every cent lands."""
     token = tenant.rep.token
-    customer = await make_customer(database, tenant, "Blue Ridge Hardware")
+    customer = await make_customer(api, tenant, "Blue Ridge Hardware")
     await make_order(database, tenant, customer, 100000)
 
     async def pay(n: int):

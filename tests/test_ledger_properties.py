@@ -90,9 +90,7 @@ async def test_random_histories_keep_the_ledger_reconciled(
     api, tenant, database, history, partial_ok
 ):
     token = tenant.manager.token
-    customer = await make_customer(
-        database, tenant, "Property Co", allow_partial_payments=partial_ok
-    )
+    customer = await make_customer(api, tenant, "Property Co", allowPartialPayments=partial_ok)
     model = Model(partial_ok=partial_ok)
     for operation in history:
         kind = operation[0]
