@@ -574,7 +574,7 @@ def all_cases() -> list[Case]:
             floor_detail,
             sized=detail_variables,
         ),
-        *extra_cases(),
+        *report_cases(),
         Case(
             "4",
             "search for a 3-letter fragment",
@@ -596,29 +596,82 @@ def all_cases() -> list[Case]:
 
 # ---------------------------------------------------------------- case 3: reports
 
-REPORTS = """
-query Reports($from: Date!, $to: Date!) {
+INTERACTIONS_REPORT = """
+query InteractionsReport($from: DateTime!, $to: DateTime!) {
   interactionsReport(filter: {from: $from, to: $to}, groupBy: [STAFF, MONTH]) {
     staff { id name } period count lastInteractionAt
   }
+}"""
+
+SALES_REPORT = """
+query SalesReport($from: Date!, $to: Date!) {
   salesReport(from: $from, to: $to, groupBy: [SALES_REP]) {
     salesRep { id name } orderCount total averageOrderTotal
   }
+}"""
+
+AGING_REPORT = """
+query AgingReport {
   agingReport { customer { id name } current days1To30 days31To60 days61To90 over90 total }
 }"""
+
+
+def year_bounds(fx: Fixture) -> tuple[datetime, datetime]:
+    return datetime(fx.year, 1, 1, tzinfo=UTC), datetime(fx.year + 1, 1, 1, tzinfo=UTC)
+
+
+def interactions_report_variables(fx: Fixture) -> dict[str, Any]:
+    start, end = year_bounds(fx)
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+async def floor_interactions_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
+    """One GROUP BY author and month (the company's time zone is UTC here)."""
+    start, end = year_bounds(fx)
+    if raw.postgres:
+        period = "to_char(date_trunc('month', i.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+        bounds: tuple[Any, Any] = (start, end)
+    else:
+        period = "strftime('%Y-%m-01', i.created_at)"
+        bounds = tuple(
+            b.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for b in (start, end)
+        )
+    rows = await raw.fetch(
+        f"SELECT i.author_id, s.name, {period} AS period, count(*) AS n, max(i.created_at) "
+        "FROM interactions i JOIN staff s ON s.id = i.author_id "
+        "WHERE i.company_id = ? AND i.created_at >= ? AND i.created_at < ? "
+        "GROUP BY i.author_id, s.name, period ORDER BY period, n DESC, i.author_id",
+        fx.company_id,
+        *bounds,
+    )
+    return orjson.dumps(
+        {
+            "interactionsReport": [
+                {
+                    "staff": staff_ref(r[0], r[1]),
+                    "period": r[2],
+                    "count": r[3],
+                    "lastInteractionAt": iso(r[4]),
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 def report_variables(fx: Fixture) -> dict[str, Any]:
     return {"from": f"{fx.year}-01-01", "to": f"{fx.year}-12-31"}
 
 
-def extra_cases() -> list[Case]:
-    """Cases whose GraphQL is not built yet: they print n/a until it is."""
+def report_cases() -> list[Case]:
     return [
         Case(
-            "3",
-            "reports: interactions by staff+month, sales by rep, aging",
-            REPORTS,
-            report_variables,
+            "3a",
+            "interactions report, a year by staff and month",
+            INTERACTIONS_REPORT,
+            interactions_report_variables,
+            floor_interactions_report,
         ),
+        Case("3b", "sales report, a year by sales rep", SALES_REPORT, report_variables),
+        Case("3c", "aging report", AGING_REPORT, lambda fx: {}),
     ]

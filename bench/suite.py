@@ -129,7 +129,10 @@ async def run_export(
         since = await recent_orders_since(db, fx.company_id, SMALL_EXPORT_ROWS)
         small_rows, _ = await export({"from": since})
         rss_small = server.peak_rss_mb() if server else None
+        before = db.statements
         rows, seconds = await export({})
+        if server is None:
+            result.statements = db.statements - before
         rss_all = server.peak_rss_mb() if server else None
     except RuntimeError as error:
         result.note = f"error: {error}"
