@@ -6,17 +6,19 @@ import asyncio
 import csv
 import io
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 
-from bench.cases import ME, Case, Fixture, all_cases
+from bench.cases import ME, Fixture, all_cases
 from bench.floor import Raw, iso, money
 from bench.harness import (
     PAGE_SIZES,
     REQUEST_TIMEOUT,
+    Client,
     Result,
     Server,
     http_client,
@@ -50,47 +52,41 @@ class Options:
 
 
 async def run_suite(db: Database, company_id: int, backend: str, options: Options) -> list[Result]:
+    """Reads in both modes first, then the export, then writes: every read sees the seeded data."""
     fx = await make_fixture(db, company_id)
     cases = [case for case in all_cases() if options.wants(case.key)]
     results: list[Result] = []
     floors: dict[str, tuple[float, Any]] = {}
-    async with in_process_client(db, fx.token) as client:
-        for case in cases:
-            results.append(
-                await measure_case(
-                    case,
-                    client,
-                    db,
-                    fx,
-                    backend,
-                    "in-process",
-                    options.repeat,
-                    floors,
-                    options.page_sizes,
-                )
-            )
-        if options.wants("6"):
-            results.append(await run_export(db, fx, backend, client.http, None, floors))
-    if options.http:
-        async with serve(db.url) as server, http_client(server, fx.token) as client:
-            for case in cases:
-                results.append(
-                    await measure_case(
-                        case,
-                        client,
-                        db,
-                        fx,
-                        backend,
-                        "http",
-                        options.repeat,
-                        floors,
-                        options.page_sizes,
+    async with AsyncExitStack() as stack:
+        clients: list[tuple[str, Client, Server | None]] = [
+            ("in-process", await stack.enter_async_context(in_process_client(db, fx.token)), None)
+        ]
+        if options.http:
+            server = await stack.enter_async_context(serve(db.url))
+            client = await stack.enter_async_context(http_client(server, fx.token))
+            clients.append(("http", client, server))
+        for writes in (False, True):
+            for mode, client, server in clients:
+                for case in cases:
+                    if case.mutation != writes:
+                        continue
+                    results.append(
+                        await measure_case(
+                            case,
+                            client,
+                            db,
+                            fx,
+                            backend,
+                            mode,
+                            options.repeat,
+                            floors,
+                            options.page_sizes,
+                        )
                     )
-                )
-            if options.wants("6"):
-                results.append(await run_export(db, fx, backend, client.http, server, floors))
+                if not writes and options.wants("6"):
+                    results.append(await run_export(db, fx, backend, client.http, server, floors))
     if options.throughput and options.wants("7"):
-        results.extend(await run_throughput(db, fx, backend, cases, options))
+        results.extend(await run_throughput(db, fx, backend, options))
     return results
 
 
@@ -218,9 +214,7 @@ async def floor_export(raw: Raw, fx: Fixture) -> int:
     return rows
 
 
-async def run_throughput(
-    db: Database, fx: Fixture, backend: str, cases: list[Case], options: Options
-) -> list[Result]:
+async def run_throughput(db: Database, fx: Fixture, backend: str, options: Options) -> list[Result]:
     """Requests per second against `rolodex serve --workers 2` from concurrent clients."""
     targets = [("7me", "throughput: me", ME, {})]
     listing = next((case for case in all_cases() if case.key == "1a"), None)
