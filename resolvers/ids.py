@@ -13,6 +13,11 @@ def encode_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
+# Primary keys are 32-bit integers; a larger number can't name a row (and PostgreSQL
+# would refuse it as a parameter), so it is malformed.
+MAX_PK = 2**31 - 1
+
+
 def decode_id(value: str) -> tuple[str, int] | None:
     """(type name, primary key), or None when the id is malformed."""
     try:
@@ -20,7 +25,7 @@ def decode_id(value: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, sep, pk = raw.partition(":")
-    if not sep or not type_name or not pk.isdigit() or len(pk) > 18:
+    if not sep or not type_name or not pk.isdigit() or len(pk) > 10 or int(pk) > MAX_PK:
         return None
     return type_name, int(pk)
 

@@ -19,6 +19,7 @@ from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
 from schema import transactions as ledger_fields
+from schema.attachments import customer_attachments
 from schema.audit import customer_audit_events
 from schema.common import Address, AddressInput, PaymentTerms
 from schema.contacts import Contact
@@ -204,6 +205,7 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     # Attachments (issue 7)
     # ------------------------------------------------------------------
+    attachments = strawberry.field(resolver=customer_attachments, description="Newest first.")
 
 
 @strawberry.input(description="Narrows the customer list; archived customers only when asked for.")

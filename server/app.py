@@ -24,6 +24,7 @@ from schema import build_schema
 from server.auth import authenticate
 from server.logging import configure_logging, log
 from server.settings import Settings, get_settings
+from server.uploads import UploadGuard
 
 # Modules defining ROUTES beside /graphql: CSV exports and attachment downloads.
 ROUTE_MODULES = (
@@ -113,7 +114,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(
         settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
     )
-    graphql = GraphQLApp(db, settings)
+    # Uploads (multipart spec) pass the CSRF and size guard first: see server/uploads.py.
+    graphql = GraphQLApp(db, settings, multipart_uploads_enabled=True)
+    guarded_graphql = UploadGuard(graphql, settings.attachments_max_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -123,7 +126,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     routes = [
         *(route for module in ROUTE_MODULES for route in importlib.import_module(module).ROUTES),
         Route("/healthz", healthz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", guarded_graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])

@@ -261,3 +261,15 @@ async def test_unexpected_errors_are_masked_with_a_code(api, tenant, monkeypatch
     assert body["errors"][0]["message"] == "Unexpected error."
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "secret" not in str(body)
+
+
+async def test_out_of_range_ids_are_malformed_not_crashes(api, tenant):
+    huge = encode_id("Staff", 2**31)
+    body = await api.gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": huge}, token=tenant.admin.token
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
+    update_body = await api.ok(
+        STAFF_UPDATE, {"id": huge, "input": {"name": "x"}}, token=tenant.admin.token
+    )
+    assert update_body["staffUpdate"]["userErrors"][0]["code"] == "INVALID_ID"
