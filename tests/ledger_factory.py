@@ -181,3 +181,70 @@ async def order_row(db: Database, tenant: Tenant, order_gid: str) -> Order:
         return await session.get(Order, pk(order_gid))
     finally:
         await session.close()
+
+
+async def set_company_timezone(db: Database, tenant: Tenant, timezone: str) -> None:
+    """No mutation changes the company's time zone yet; tokens pick it up per request."""
+    async with db.transaction(None) as session:
+        await session.execute(
+            update(Company).where(Company.id == tenant.company_id).values(timezone=timezone)
+        )
+
+
+async def bulk_customers_with_orders(
+    db: Database,
+    tenant: Tenant,
+    count: int,
+    *,
+    total_cents: int,
+    due_date: date | None,
+    sales_rep_id: Any = None,
+) -> list[tuple[str, str]]:
+    """Many customers, each with one invoiced order of `total_cents + n`: (customer, order) ids.
+
+    Only for statement-count tests, which need 100+ rows fast; the stats columns are
+    set as customerCreate and orderCreate would leave them.
+    """
+    async with db.transaction(Scope(tenant.company_id)) as session:
+        customers = []
+        for n in range(count):
+            total = total_cents + n
+            customer = Customer(
+                company_id=tenant.company_id,
+                name=f"Customer {n:03d}",
+                name_key=f"customer {n:03d}",
+                sales_rep_id=sales_rep_id(n) if callable(sales_rep_id) else sales_rep_id,
+                order_count=1,
+                total_sales_cents=total,
+                balance_cents=total,
+                last_order_at=utcnow(),
+            )
+            session.add(customer)
+            customers.append((customer, total))
+        await session.flush()
+        start = (
+            await session.scalar(
+                select(func.coalesce(func.max(Order.number), 1000)).where(
+                    Order.company_id == tenant.company_id
+                )
+            )
+        ) + 1
+        orders = [
+            Order(
+                company_id=tenant.company_id,
+                number=start + n,
+                status=OrderStatus.SUBMITTED,
+                customer_id=customer.id,
+                subtotal_cents=total,
+                total_cents=total,
+                balance_due_cents=total,
+                due_date=due_date,
+            )
+            for n, (customer, total) in enumerate(customers)
+        ]
+        session.add_all(orders)
+        await session.flush()
+        return [
+            (encode_id("Customer", customer.id), encode_id("Order", order.id))
+            for (customer, _), order in zip(customers, orders, strict=True)
+        ]
