@@ -6,7 +6,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,11 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
 
 from db.enums import InteractionKind
-from db.models import Customer, Interaction, Staff, utcnow
+from db.models import Contact, Customer, Interaction, Staff, utcnow
 from resolvers.audit import apply_changes, record, snapshot
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
@@ -40,10 +41,22 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.permissions import Permission
+from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+
+
+def _parse_into(
+    errors: ErrorCollector, value: str, type_name: str, field: tuple[str, ...]
+) -> int | None:
+    """parse_id, collecting its userError so every bad argument is reported at once."""
+    try:
+        return parse_id(value, type_name, field)
+    except UserInputError as error:
+        errors.errors.extend(error.errors)
+        return None
 
 
 # ----------------------------------------------------------------------
@@ -56,8 +69,12 @@ async def customer_set_sales_rep(
 ) -> dict[str, Any]:
     """Assigns an active staff member of the company as the customer's rep; None unassigns."""
     viewer = context.viewer
-    customer_pk = parse_id(customer_id, "Customer", ("customerId",))
-    staff_pk = parse_id(staff_id, "Staff", ("staffId",)) if staff_id is not None else None
+    errors = ErrorCollector(prefix=())
+    customer_pk = _parse_into(errors, customer_id, "Customer", ("customerId",))
+    staff_pk = (
+        _parse_into(errors, staff_id, "Staff", ("staffId",)) if staff_id is not None else None
+    )
+    errors.raise_if_any()
     async with context.transaction() as session:
         customer = await session.get(Customer, customer_pk)
         if customer is None:
@@ -138,6 +155,9 @@ async def _note_interaction_at(session: AsyncSession, customer_id: int, at: date
 
 async def _recompute_last_interaction_at(session: AsyncSession, customer_id: int) -> None:
     """After a delete or a moved occurredAt the latest may be gone: one aggregate."""
+    # Lock the customer first, so the aggregate's snapshot starts after any concurrent
+    # create has committed (READ COMMITTED would otherwise let it miss that entry).
+    await session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
     latest = (
         select(func.max(Interaction.created_at))
         .where(Interaction.customer_id == customer_id)
@@ -151,11 +171,7 @@ async def _recompute_last_interaction_at(session: AsyncSession, customer_id: int
 async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     errors = ErrorCollector()
-    customer_pk: int | None = None
-    try:
-        customer_pk = parse_id(input.customer_id, "Customer", ("input", "customerId"))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
+    customer_pk = _parse_into(errors, input.customer_id, "Customer", ("input", "customerId"))
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     errors.raise_if_any()
     now = utcnow()
@@ -183,6 +199,7 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             {"kind": [None, interaction.kind.value], "body": [None, interaction.body]},
             customer_id=customer_pk,
         )
+        await publish_after_commit(context, session, TimelineEventKind.CREATED, interaction)
     return {"interaction": interaction}
 
 
@@ -226,6 +243,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
                 changes,
                 customer_id=interaction.customer_id,
             )
+            await publish_after_commit(context, session, TimelineEventKind.UPDATED, interaction)
     return {"interaction": interaction}
 
 
@@ -245,6 +263,7 @@ async def interaction_delete(context: Context, id: str) -> dict[str, Any]:
         await session.delete(interaction)
         await session.flush()
         await _recompute_last_interaction_at(session, interaction.customer_id)
+        await publish_after_commit(context, session, TimelineEventKind.DELETED, interaction)
     return {"deleted_interaction_id": encode_id("Interaction", interaction.id)}
 
 
@@ -434,7 +453,8 @@ def days_since(moment: datetime | None, timezone: str, today: date | None = None
         return None
     zone = ZoneInfo(timezone)
     today = today or utcnow().astimezone(zone).date()
-    return (today - moment.astimezone(zone).date()).days
+    # occurredAt may be a few minutes ahead (clock skew), never a day.
+    return max(0, (today - moment.astimezone(zone).date()).days)
 
 
 # ----------------------------------------------------------------------
@@ -452,6 +472,8 @@ class ReportGroup(enum.StrEnum):
 
 
 PERIOD_GROUPS = (ReportGroup.DAY, ReportGroup.WEEK, ReportGroup.MONTH)
+# A report is read by a person: more rows than this is a filter that needs narrowing.
+MAX_REPORT_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -545,7 +567,12 @@ async def interactions_report(
     order += [literal_column(column.name) for column in labelled if column.name != "period"]
     statement = statement.order_by(*order)
 
-    rows = (await context.session.execute(statement)).mappings().all()
+    rows = (await context.session.execute(statement.limit(MAX_REPORT_ROWS + 1))).mappings().all()
+    if len(rows) > MAX_REPORT_ROWS:
+        raise BadUserInput(
+            f"The report has more than {MAX_REPORT_ROWS} rows; "
+            "narrow the filter or group by fewer things."
+        )
     return [
         ReportRow(
             staff_id=row.get("staff_id"),
@@ -557,3 +584,128 @@ async def interactions_report(
         )
         for row in rows
     ]
+
+
+# ----------------------------------------------------------------------
+# The demo company's story (resolvers/demo.py STORY)
+# ----------------------------------------------------------------------
+
+DEMO_BODIES: dict[InteractionKind, tuple[str, ...]] = {
+    InteractionKind.VISIT: (
+        "Walked the floor with {contact}; shelf space for the spring range agreed.",
+        "Dropped off samples of the new {product}; {contact} will try them this week.",
+        "Quarterly review with {contact}: happy with delivery times, wants fewer partial cases.",
+        "Visited the store: our display needs restocking, {contact} asked for a new planogram.",
+    ),
+    InteractionKind.CALL: (
+        "{contact} called about the last invoice; explained the credit for damaged cases.",
+        "Called {contact} to confirm next week's order of {product}.",
+        "Call with {contact}: they are comparing our prices on {product} with a competitor.",
+        "{contact} asked whether we can deliver before 9 am on Fridays. Checking with dispatch.",
+    ),
+    InteractionKind.TEXT: (
+        "Texted {contact} the delivery window for tomorrow.",
+        "{contact} texted a photo of a damaged pallet; asked for a replacement.",
+    ),
+    InteractionKind.VOICEMAIL: (
+        "Left a voicemail for {contact} about the overdue balance.",
+        "Voicemail from {contact}: please call back about {product} pricing.",
+    ),
+    InteractionKind.EMAIL: (
+        "Emailed {contact} the updated price list for {product}.",
+        "Sent {contact} the statement of account and payment options.",
+        "Email from {contact}: moving their weekly order to Tuesdays.",
+    ),
+    InteractionKind.QUOTE: (
+        "Quoted {contact} 40 cases of {product} at the volume price.",
+        "Sent a quote for a standing monthly order of {product}.",
+    ),
+    InteractionKind.NOTE: (
+        "Prefers deliveries before 9 am; back door, ring twice.",
+        "{contact} is the decision maker; the owner only signs off above $5,000.",
+        "Closed the last week of August every year.",
+        "Asks for invoices by email only, never paper.",
+    ),
+    InteractionKind.OTHER: ("Met {contact} at the regional trade show; interested in {product}.",),
+}
+DEMO_PRODUCTS = ("olive oil", "coffee beans", "paper goods", "cleaning supplies", "sparkling water")
+DEMO_KIND_WEIGHTS = {
+    InteractionKind.CALL: 30,
+    InteractionKind.EMAIL: 22,
+    InteractionKind.VISIT: 14,
+    InteractionKind.TEXT: 10,
+    InteractionKind.VOICEMAIL: 8,
+    InteractionKind.NOTE: 8,
+    InteractionKind.QUOTE: 6,
+    InteractionKind.OTHER: 2,
+}
+
+
+async def seed_demo_story(session: AsyncSession, world: Any) -> None:
+    """A year of relationship history: each customer's rep logs most of it, coworkers
+    cover now and then; some customers have gone quiet (follow-up lists need them)."""
+    rng = world.rng
+    now = utcnow()
+    zone = ZoneInfo(world.company.timezone or "UTC")
+    contacts: dict[int, list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(Contact.customer_id, Contact.name).where(Contact.company_id == world.company.id)
+    )
+    for customer_id, name in rows:
+        contacts[customer_id].append(name.split()[0])
+    active_staff = [s for s in world.staff if s.active]
+    kinds, weights = zip(*DEMO_KIND_WEIGHTS.items(), strict=True)
+    interactions: list[Interaction] = []
+    for customer in world.customers:
+        # A few customers have been left alone for months; the rest hear from us steadily.
+        quiet_days = rng.choice([0] * 6 + [45, 120])
+        for _ in range(rng.randint(4, 14)):
+            kind = rng.choices(kinds, weights)[0]
+            rep = next((s for s in active_staff if s.id == customer.sales_rep_id), None)
+            # Mostly the rep; a coworker covers a fifth of the time, and always when there is none.
+            author = rep if rep is not None and rng.random() < 0.8 else rng.choice(active_staff)
+            day = (now - timedelta(days=rng.randint(quiet_days + 1, 364))).astimezone(zone).date()
+            # Working hours on a weekday, in the company's time zone.
+            if day.weekday() >= 5:
+                day -= timedelta(days=rng.randint(day.weekday() - 4, day.weekday()))
+            at = datetime.combine(
+                day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone
+            ).astimezone(UTC)
+            body = rng.choice(DEMO_BODIES[kind]).format(
+                contact=rng.choice(contacts.get(customer.id) or ["the buyer"]),
+                product=rng.choice(DEMO_PRODUCTS),
+            )
+            edited = rng.random() < 0.05
+            interactions.append(
+                Interaction(
+                    company_id=world.company.id,
+                    customer_id=customer.id,
+                    author_id=author.id,
+                    kind=kind,
+                    body=body,
+                    created_at=at,
+                    updated_at=min(now, at + timedelta(hours=2)) if edited else at,
+                    edited=edited,
+                )
+            )
+    session.add_all(interactions)
+    await session.flush()
+    latest = (
+        select(func.max(Interaction.created_at))
+        .where(Interaction.customer_id == Customer.id)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Customer)
+        .where(Customer.company_id == world.company.id)
+        .values(last_interaction_at=latest)
+        .execution_options(synchronize_session=False)
+    )
+    # The story's later steps hold these rows: show them what the database now says.
+    latest_by_customer: dict[int, datetime] = {}
+    for interaction in interactions:
+        previous = latest_by_customer.get(interaction.customer_id)
+        if previous is None or interaction.created_at > previous:
+            latest_by_customer[interaction.customer_id] = interaction.created_at
+    for customer in world.customers:
+        set_committed_value(customer, "last_interaction_at", latest_by_customer.get(customer.id))

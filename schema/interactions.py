@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,8 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import interactions as resolvers
+from resolvers import timeline
+from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
 from schema.enums import InteractionKind
@@ -88,7 +91,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, info.context.viewer.company_timezone)
+    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")
@@ -268,3 +271,35 @@ class Mutation:
         return await mutate(
             InteractionDeletePayload, lambda: resolvers.interaction_delete(info.context, id)
         )
+
+
+CustomerTimelineEventKind = strawberry.enum(
+    timeline.TimelineEventKind, name="CustomerTimelineEventKind"
+)
+
+
+@strawberry.type(description="A change to a customer's interaction log, as it is committed.")
+class CustomerTimelineEvent:
+    event: CustomerTimelineEventKind
+    interaction: Interaction | None = strawberry.field(
+        description="The interaction as committed; null once DELETED."
+    )
+    interaction_id: strawberry.ID
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Interactions created, edited and deleted on one customer's timeline, "
+        "live. Over WebSocket (graphql-transport-ws); the token goes in connection_init's "
+        'payload as {"Authorization": "Bearer <token>"}.'
+    )
+    async def customer_timeline(
+        self, info: Info, customer_id: strawberry.ID
+    ) -> AsyncGenerator[CustomerTimelineEvent, None]:
+        async for event, interaction in timeline.customer_timeline(info.context, customer_id):
+            yield CustomerTimelineEvent(
+                event=event.kind,
+                interaction=interaction,
+                interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
+            )

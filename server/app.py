@@ -16,10 +16,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 
 from db.session import Database
 from resolvers.context import Context
+from resolvers.permissions import Viewer
 from schema import build_schema
 from server.auth import authenticate
 from server.logging import configure_logging, log
@@ -33,6 +35,15 @@ ROUTE_MODULES = (
     "server.exports_reports",
     "server.downloads",
 )
+
+
+class WebSocketContext(Context):
+    """A WebSocket's context for all its operations, signed in at connection_init."""
+
+    connection_params: dict[str, Any] | None = None
+
+    def sign_in(self, viewer: Viewer | None) -> None:
+        self._viewer = viewer
 
 
 class GraphQLApp(GraphQL):
@@ -49,7 +60,18 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         viewer = await authenticate(self.db, request.headers.get("authorization"))
+        if isinstance(request, WebSocket):
+            return WebSocketContext(self.db, self.settings, viewer, request=request)
         return Context(self.db, self.settings, viewer, request=request, response=response)
+
+    async def on_ws_connect(self, context: WebSocketContext) -> None:  # type: ignore[override]
+        # Browsers cannot set headers on a WebSocket: the token comes in connection_init.
+        params = context.connection_params or {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        if isinstance(authorization, str):
+            context.sign_in(await authenticate(self.db, authorization))
+        if not context.authenticated:
+            raise ConnectionRejectionError({"message": "Sign in first: send a valid token."})
 
     async def execute_single(self, request, request_adapter, *args: Any, **kwargs: Any):
         try:

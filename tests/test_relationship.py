@@ -81,6 +81,11 @@ async def test_inactive_foreign_and_unknown_staff_are_refused(api, tenant, other
         data = await api.ok(SET_REP, {"c": customer, "s": staff_id}, token=tenant.admin.token)
         assert data["customerSetSalesRep"]["customer"] is None
         assert errors(data["customerSetSalesRep"]) == expected, staff_id
+    both = await api.ok(SET_REP, {"c": "bad", "s": "worse"}, token=tenant.admin.token)
+    assert errors(both["customerSetSalesRep"]) == [
+        (["customerId"], "INVALID_ID"),
+        (["staffId"], "INVALID_ID"),
+    ]
     inactive = await api.ok(
         SET_REP, {"c": customer, "s": tenant.rep2.global_id}, token=tenant.admin.token
     )
