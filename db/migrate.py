@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Search structures made by hand-written, dialect-specific migrations (FTS5 tables
-# with their shadow tables, trigram indexes): not in the models, so autogenerate
-# and the models check leave them alone.
-HAND_WRITTEN_MARKERS = ("_fts", "_trgm")
+# Structures made by hand-written, dialect-specific migrations (FTS5 tables with
+# their shadow tables, trigram indexes, expression indexes): not in the models, so
+# autogenerate and the models check leave them alone.
+HAND_WRITTEN_MARKERS = ("_fts", "_trgm", "_expr")
 
 
 def include_name(name: str | None, _type: str, _parents: dict[str, str | None]) -> bool:
-    """Alembic `include_name` hook: everything but the hand-written search structures."""
+    """Alembic `include_name` hook: everything but the hand-written structures."""
     return name is None or not any(marker in name for marker in HAND_WRITTEN_MARKERS)
 
 

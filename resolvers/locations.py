@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
@@ -111,7 +111,7 @@ async def effective_sales_rep_id(context: Context, location: Location) -> int | 
     return customer.sales_rep_id if customer else None
 
 
-def locations_statement(context: Context, filter: Any) -> Any:
+def locations_statement(filter: Any) -> Select[Any]:
     """Locations joined to their customer, narrowed by a LocationFilter."""
     statement = select(Location).join(Customer, Customer.id == Location.customer_id)
     customer_ids = query_filter_ids(filter, "customer_ids", "Customer", "customerIds")
@@ -138,7 +138,7 @@ def locations_statement(context: Context, filter: Any) -> Any:
 async def locations_page(context: Context, args: PageArgs, filter: Any) -> Page[Location]:
     return await paginate_for(
         context,
-        locations_statement(context, filter),
+        locations_statement(filter),
         [SortKey(Customer.name_key), SortKey(Location.name_key)],
         Location.id,
         args,

@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     and_,
     case,
     column,
     func,
     literal,
+    literal_column,
     or_,
     select,
     table,
@@ -30,7 +32,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import INVOICED_ORDER_STATUSES, BasisDate, BillingStatus, OrderStatus
+from db.enums import (
+    INVOICED_ORDER_STATUSES,
+    BasisDate,
+    BillingStatus,
+    CustomerStatus,
+    OrderStatus,
+)
 from db.models import (
     Company,
     Customer,
@@ -54,10 +62,13 @@ from resolvers.validation import check_version, clean_text
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+    from resolvers.demo import DemoWorld
 
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = decimal.Decimal("10000000")
 MAX_LINES = 500
+# placedAt may run this far ahead of our clock (a client's clock drifts).
+CLOCK_SKEW = timedelta(minutes=5)
 
 # Allowed status changes; anything else is INVALID_TRANSITION.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -406,6 +417,11 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
     if input.location_id is not None:
         location_pk = _parse(errors, input.location_id, "Location", ["locationId"])
     po_number = clean_text(errors, "poNumber", input.po_number, max_length=64, label="PO number")
+    placed_at = input.placed_at or utcnow()
+    if placed_at > utcnow() + CLOCK_SKEW:
+        errors.add(
+            "placedAt", "An order can't be placed in the future.", UserErrorCode.OUT_OF_RANGE
+        )
     status = OrderStatus(input.status.value) if input.status else OrderStatus.DRAFT
     if status not in (OrderStatus.DRAFT, OrderStatus.SUBMITTED):
         errors.add("status", "New orders are DRAFT or SUBMITTED.", UserErrorCode.INVALID)
@@ -437,7 +453,13 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
             else _cents(errors, line.unit_price, [*path, "unitPrice"], "Unit price")
         )
         descriptions.append(
-            clean_text(errors, [*path, "description"], line.description, max_length=1000)
+            clean_text(
+                errors,
+                [*path, "description"],
+                line.description,
+                max_length=1000,
+                label="description",
+            )
         )
 
     async with context.transaction() as session:
@@ -498,7 +520,7 @@ async def order_create(context: Context, input: Any) -> dict[str, Any]:
             customer=customer,
             lines=lines,
             discount_bp=customer.discount_bp if discount_bp is None else discount_bp,
-            placed_at=input.placed_at or utcnow(),
+            placed_at=placed_at,
             status=status,
             location_id=location_pk,
             po_number=po_number,
@@ -568,15 +590,16 @@ async def order_update_status(
 ORDER_SEARCH_FTS = table("orders_search_fts", column("rowid"))
 # Index-assisted substring search needs 3 characters (trigrams); shorter terms scan.
 MIN_INDEXED_SEARCH = 3
-# Orders without a due date yet sort after every dated one.
-NO_DUE_DATE = date(9999, 12, 31)
+# Orders without a due date yet sort after every dated one. Spelled as SQL text, not a
+# bound parameter, so it matches the expression index of migration 0003.
+DUE_DATE_SORT = func.coalesce(Order.due_date, literal_column("'9999-12-31'", Date))
 
 SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "CREATED_AT": Order.placed_at,
     "NUMBER": Order.number,
     "TOTAL": Order.total_cents,
     "STATUS": Order.status,
-    "DUE_DATE": func.coalesce(Order.due_date, NO_DUE_DATE),
+    "DUE_DATE": DUE_DATE_SORT,
 }
 DEFAULT_SORT: tuple[tuple[str, bool], ...] = (("CREATED_AT", True),)
 
@@ -693,3 +716,95 @@ async def load_order_lines(context: Context, order_ids: Sequence[int]) -> list[l
 
 async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
     return await rows_by_id(context, Location, ids)
+
+
+# ---------------------------------------------------------------------------
+# Demo story
+# ---------------------------------------------------------------------------
+
+DEMO_ORDERS = 320
+DEMO_YEARS = 3
+
+
+async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
+    """Three years of orders across the demo customers, oldest first (numbers follow time).
+
+    Orders go through insert_order and change_status, like orderCreate and
+    orderUpdateStatus, so the customers' and locations' stats come out right.
+    """
+    rng = world.rng
+    company = world.company
+    now = utcnow()
+    customers = [c for c in world.customers if c.status != CustomerStatus.PROSPECT]
+    locations: dict[int, list[Location]] = {}
+    for location in world.locations:
+        locations.setdefault(location.customer_id, []).append(location)
+    catalogue: dict[int, list[Product]] = {}
+    terms: dict[int, DueTerms] = {}
+    for customer in customers:
+        catalogue[customer.id] = list(
+            (
+                await session.execute(
+                    select(Product)
+                    .where(Product.company_id == company.id, visible_to(customer))
+                    .order_by(Product.id)
+                )
+            ).scalars()
+        )
+        terms[customer.id] = await due_terms(session, customer)
+    reps = [s.id for s in world.staff]
+    moments = sorted(
+        now - timedelta(days=rng.uniform(0, 365 * DEMO_YEARS), hours=rng.randint(0, 8))
+        for _ in range(DEMO_ORDERS)
+    )
+    customers = [c for c in customers if catalogue[c.id]]
+    for index, placed_at in enumerate(moments):
+        customer = rng.choice(customers)
+        available = catalogue[customer.id]
+        products = rng.sample(available, min(len(available), rng.randint(1, 4)))
+        lines = [
+            NewLine(
+                product=product,
+                quantity=rng.randint(1, 12),
+                # Now and then a negotiated price, 5 % under list.
+                unit_price_cents=product.price_cents * (95 if rng.random() < 0.1 else 100) // 100,
+                description=product.name,
+            )
+            for product in products
+        ]
+        new = NewOrder(
+            customer=customer,
+            lines=lines,
+            # One order in ten carries a one-off promotion instead of the usual discount.
+            discount_bp=rng.choice([500, 1500]) if rng.random() < 0.1 else customer.discount_bp,
+            placed_at=placed_at,
+            # The latest few are still being put together.
+            status=OrderStatus.DRAFT if index >= DEMO_ORDERS - 3 else OrderStatus.SUBMITTED,
+            location_id=rng.choice(locations[customer.id]).id if locations[customer.id] else None,
+            po_number=f"PO-{placed_at.year}-{rng.randint(1000, 9999)}"
+            if rng.random() < 0.6
+            else None,
+            created_by_id=customer.sales_rep_id or rng.choice(reps),
+            extra={"created_at": placed_at},
+        )
+        order = await insert_order(session, new, terms[customer.id], company.timezone)
+        if new.status == OrderStatus.DRAFT:
+            continue
+        if rng.random() < 0.05:
+            steps = [OrderStatus.CANCELLED]
+        elif order.requires_prepayment:
+            # Waits for the customer's payment (the ledger's part of the story).
+            steps = []
+        else:
+            steps = [OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
+        for day, status in enumerate(steps, start=1):
+            at = placed_at + timedelta(days=day * 2)
+            if at > now:
+                break
+            await change_status(
+                session, order, status, at=at, terms=terms[customer.id], tz=company.timezone
+            )
+    await session.flush()
+    # The stats moved in set-based UPDATEs; later story steps read these objects.
+    for row in [*world.customers, *world.locations]:
+        await session.refresh(row)

@@ -1,1 +1,100 @@
-"""Views: Strawberry types, queries and mutations (Query, Mutation classes are picked up by schema/__init__.py)."""
+"""List views: the columns lists can show, and each staff member's chosen columns and sort."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import views as resolvers
+from schema.enums import ListView, SortDirection
+from schema.errors import UserError, mutate
+
+
+@strawberry.type(description="A column a list can show.")
+class ColumnInfo:
+    key: str
+    label: str
+    sortable: bool
+    default_visible: bool
+
+    @classmethod
+    def of(cls, column: resolvers.Column) -> ColumnInfo:
+        return cls(
+            key=column.key,
+            label=column.label,
+            sortable=column.sortable,
+            default_visible=column.default_visible,
+        )
+
+
+@strawberry.type(description="One sort key of a list view: a sortable column's key.")
+class ViewSort:
+    field: str
+    direction: SortDirection
+
+
+@strawberry.type(description="A staff member's choice for a list: visible columns in order, sort.")
+class ViewSettings:
+    view: ListView
+    columns: list[str]
+    sort: list[ViewSort]
+
+    @classmethod
+    def of(cls, settings: resolvers.ViewSettings) -> ViewSettings:
+        return cls(
+            view=settings.view,
+            columns=settings.columns,
+            sort=[
+                ViewSort(field=item["field"], direction=SortDirection(item["direction"]))
+                for item in settings.sort
+            ],
+        )
+
+
+@strawberry.input
+class ViewSortInput:
+    field: str = strawberry.field(description="The key of a sortable column.")
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.input
+class ViewSettingsUpdateInput:
+    view: ListView
+    columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
+    sort: list[ViewSortInput] | None = strawberry.field(
+        default=None, description="Omitted: the list's default sort."
+    )
+
+
+@strawberry.type
+class ViewSettingsUpdatePayload:
+    view_settings: ViewSettings | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every column the customer list can show.")
+    def customer_columns(self) -> list[ColumnInfo]:
+        return [ColumnInfo.of(column) for column in resolvers.CUSTOMER_COLUMNS]
+
+    @strawberry.field(description="Every column the locations list can show.")
+    def location_columns(self) -> list[ColumnInfo]:
+        return [ColumnInfo.of(column) for column in resolvers.LOCATION_COLUMNS]
+
+    @strawberry.field(description="Your columns and sort for a list; the defaults if never saved.")
+    async def view_settings(self, info: Info, view: ListView) -> ViewSettings:
+        return ViewSettings.of(await resolvers.view_settings(info.context, view))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Saves your columns and sort for a list.")
+    async def view_settings_update(
+        self, info: Info, input: ViewSettingsUpdateInput
+    ) -> ViewSettingsUpdatePayload:
+        async def action() -> dict:
+            result = await resolvers.view_settings_update(info.context, input)
+            return {"view_settings": ViewSettings.of(result["view_settings"])}
+
+        return await mutate(ViewSettingsUpdatePayload, action)

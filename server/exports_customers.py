@@ -1,5 +1,234 @@
-"""exports_customers routes."""
+"""GET /export/customers.csv: the filtered, sorted customer list with the chosen columns.
 
-from starlette.routing import BaseRoute
+Query parameters mirror CustomerFilter (`search`, `status`, `billingStatus`, `salesRep`,
+`engagement`, `kind`, `paymentTerms` (repeatable), `hasBalance=true|false`), plus
+`columns=key,key` and `sort=-totalSales,name` (column keys, `-` for descending); both
+default to the viewer's view settings for the customer list.
+"""
 
-ROUTES: list[BaseRoute] = []
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from db.enums import (
+    BillingStatus,
+    CustomerKind,
+    CustomerStatus,
+    Engagement,
+    ListView,
+)
+from db.models import Contact, Customer, PaymentTerms, Staff
+from resolvers.customers import (
+    SORT_EXPRESSIONS,
+    average_order_cents,
+    engagement_cutoff,
+    engagement_of,
+    filter_statement,
+)
+from resolvers.errors import UserInputError
+from resolvers.money import bp_to_percent, cents_to_decimal
+from resolvers.pagination import SortKey
+from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, view_settings_of
+from server.exports import csv_response, request_context, stream_rows, unauthorized
+
+
+class BadExportRequest(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """A CustomerFilter read from query parameters (the attributes filter_statement reads)."""
+
+    search: str | None
+    statuses: list[CustomerStatus] | None
+    billing_statuses: list[BillingStatus] | None
+    sales_rep_ids: list[str] | None
+    engagement: list[Engagement] | None
+    kinds: list[CustomerKind] | None
+    payment_terms_ids: list[str] | None
+    has_balance: bool | None
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    customer: Customer
+    sales_rep: str | None
+    payment_terms: str | None
+    primary_contact: str | None
+    cutoff: datetime
+
+
+def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    try:
+        return [enum_cls(value) for value in values]
+    except ValueError as error:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise BadExportRequest(f"Bad `{name}`: {error}. Allowed: {allowed}.") from error
+
+
+def _has_balance(request: Request) -> bool | None:
+    value = request.query_params.get("hasBalance")
+    if value is None:
+        return None
+    if value.lower() not in ("true", "false"):
+        raise BadExportRequest("`hasBalance` must be true or false.")
+    return value.lower() == "true"
+
+
+def export_filter(request: Request) -> ExportFilter:
+    params = request.query_params
+    return ExportFilter(
+        search=params.get("search"),
+        statuses=_enums(request, "status", CustomerStatus),
+        billing_statuses=_enums(request, "billingStatus", BillingStatus),
+        sales_rep_ids=params.getlist("salesRep") or None,
+        engagement=_enums(request, "engagement", Engagement),
+        kinds=_enums(request, "kind", CustomerKind),
+        payment_terms_ids=params.getlist("paymentTerms") or None,
+        has_balance=_has_balance(request),
+    )
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _average(customer: Customer) -> Decimal | None:
+    cents = average_order_cents(customer.total_sales_cents, customer.order_count)
+    return None if cents is None else cents_to_decimal(cents)
+
+
+# Column key -> its cell; every column of the customer list has one.
+CELLS: dict[str, Callable[[ExportRow], Any]] = {
+    "name": lambda r: r.customer.name,
+    "kind": lambda r: r.customer.kind,
+    "status": lambda r: r.customer.status,
+    "billingStatus": lambda r: r.customer.billing_status,
+    "salesRep": lambda r: r.sales_rep,
+    "primaryContact": lambda r: r.primary_contact,
+    "email": lambda r: r.customer.email,
+    "phone": lambda r: r.customer.phone,
+    "mobile": lambda r: r.customer.mobile,
+    "fax": lambda r: r.customer.fax,
+    "website": lambda r: r.customer.website,
+    "paymentTerms": lambda r: r.payment_terms,
+    "discountPercent": lambda r: bp_to_percent(r.customer.discount_bp),
+    "basisDate": lambda r: r.customer.basis_date,
+    "defaultShippingMethod": lambda r: r.customer.default_shipping_method,
+    "productDisplay": lambda r: r.customer.product_display,
+    "billingCity": lambda r: r.customer.billing_city,
+    "billingRegion": lambda r: r.customer.billing_region,
+    "billingCountry": lambda r: r.customer.billing_country,
+    "shippingCity": lambda r: r.customer.shipping_city,
+    "orderCount": lambda r: r.customer.order_count,
+    "totalSales": lambda r: cents_to_decimal(r.customer.total_sales_cents),
+    "averageOrderTotal": lambda r: _average(r.customer),
+    "lastOrderAt": lambda r: r.customer.last_order_at,
+    "engagement": lambda r: engagement_of(r.customer.last_order_at, r.cutoff),
+    "balance": lambda r: cents_to_decimal(r.customer.balance_cents),
+    "createdAt": lambda r: r.customer.created_at,
+}
+if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
+    raise RuntimeError("Every customer list column needs exactly one CSV cell.")
+
+
+def chosen_columns(request: Request, saved: list[str]) -> list[str]:
+    raw = request.query_params.get("columns")
+    if raw is None:
+        return saved
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    known = columns_by_key(ListView.CUSTOMERS)
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise BadExportRequest(f"Unknown columns: {', '.join(unknown)}. Known: {', '.join(known)}.")
+    if not keys:
+        raise BadExportRequest("`columns` names no column.")
+    return keys
+
+
+def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
+    raw = request.query_params.get("sort")
+    items = (
+        [
+            {"field": key.lstrip("-"), "direction": "DESC" if key.startswith("-") else "ASC"}
+            for key in (part.strip() for part in raw.split(","))
+            if key
+        ]
+        if raw is not None
+        else saved
+    )
+    known = columns_by_key(ListView.CUSTOMERS)
+    keys: list[SortKey] = []
+    for item in items:
+        column = known.get(item["field"])
+        if column is None or column.sort_field is None:
+            raise BadExportRequest(f"Cannot sort customers by {item['field']!r}.")
+        keys.append(SortKey(SORT_EXPRESSIONS[column.sort_field], item["direction"] == "DESC"))
+    return keys or [SortKey(Customer.name_key)]
+
+
+async def export_customers(request: Request) -> Response:
+    context = await request_context(request)
+    if context is None:
+        return unauthorized()
+    try:
+        filter = export_filter(request)
+        statement = filter_statement(context, filter)
+        settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
+        columns = chosen_columns(request, settings.columns)
+        keys = chosen_sort(request, settings.sort)
+    except (UserInputError, BadExportRequest) as error:
+        return PlainTextResponse(str(error), status_code=400)
+    finally:
+        await context.close()
+
+    descending_id = keys[-1].descending
+    statement = (
+        statement.outerjoin(Staff, Staff.id == Customer.sales_rep_id)
+        .outerjoin(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
+        .outerjoin(Contact, and_(Contact.customer_id == Customer.id, Contact.is_primary))
+        .add_columns(Staff.name, PaymentTerms.name, Contact.name)
+        .order_by(
+            *(k.expression.desc() if k.descending else k.expression.asc() for k in keys),
+            Customer.id.desc() if descending_id else Customer.id.asc(),
+        )
+    )
+    cutoff = engagement_cutoff(context.viewer.company_timezone)
+    cells = [CELLS[key] for key in columns]
+    labels = columns_by_key(ListView.CUSTOMERS)
+
+    def to_cells(row: Any) -> Iterable[Any]:
+        export_row = ExportRow(row[0], row[1], row[2], row[3], cutoff)
+        return [_text(cell(export_row)) for cell in cells]
+
+    return csv_response(
+        "customers.csv",
+        [labels[key].label for key in columns],
+        stream_rows(context, statement),
+        to_cells,
+    )
+
+
+ROUTES: list[BaseRoute] = [Route("/export/customers.csv", export_customers, methods=["GET"])]

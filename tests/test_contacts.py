@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from db.models import Contact
+from db.models import AuditEvent, Contact
 
 CREATE_CUSTOMER = """mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {
   customer { id } userErrors { field message code } } }"""
@@ -115,7 +115,28 @@ async def test_deleting_primary_promotes_oldest_remaining(api, tenant, database)
         left = await session.scalar(
             select(func.count()).select_from(Contact).where(Contact.company_id == tenant.company_id)
         )
+        events = (
+            await session.execute(
+                select(AuditEvent.action, AuditEvent.changes)
+                .where(
+                    AuditEvent.company_id == tenant.company_id, AuditEvent.entity_type == "Contact"
+                )
+                .order_by(AuditEvent.id)
+            )
+        ).all()
     assert left == 0
+    # Every change of primary is in the audit trail, the promotion included.
+    assert [(action, changes.get("is_primary")) for action, changes in events] == [
+        ("contact.create", [None, True]),
+        ("contact.create", None),
+        ("contact.create", None),
+        ("contact.update", [True, False]),
+        ("contact.setPrimary", [False, True]),
+        ("contact.delete", [True, None]),
+        ("contact.update", [False, True]),
+        ("contact.delete", [False, None]),
+        ("contact.delete", [True, None]),
+    ]
 
 
 async def test_update_validation_stale_and_isolation(api, tenant, other_tenant, database):

@@ -188,6 +188,12 @@ async def test_bad_orders_are_refused_and_nothing_is_written(api, tenant, other_
     assert await refused(api, token, acme, [line(beans, 1)], locationId="bogus") == [
         (["input", "locationId"], "INVALID_ID")
     ]
+    long_text = await refused(api, token, acme, [line(beans, 1, description="x" * 1001)])
+    assert long_text == [(["input", "lines", "0", "description"], "TOO_LONG")]
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert await refused(api, token, acme, [line(beans, 1)], placedAt=tomorrow) == [
+        (["input", "placedAt"], "OUT_OF_RANGE")
+    ]
     assert (await api.ok(COUNT, token=token))["orders"]["totalCount"] == 0
     # No number was used up by the refusals.
     order = await create(api, token, acme, [line(beans, 1)], locationId=acme_site)

@@ -140,6 +140,14 @@ async def test_due_date_sort_puts_undated_orders_last(api, tenant, database, his
     assert due == [1004, 1001, 1002, 1005, 1003, 1006]
     due = await numbers(api, history, sort=[{"field": "DUE_DATE", "direction": "DESC"}])
     assert due == [1006, 1003, 1005, 1002, 1001, 1004]
+    # Cursors across the undated orders: pages of 2 give the same sequence.
+    sort = [{"field": "DUE_DATE", "direction": "ASC"}]
+    paged, after = [], None
+    for _ in range(3):
+        data = await api.ok(ORDERS, {"sort": sort, "first": 2, "after": after}, token=history.token)
+        paged += [n["number"] for n in data["orders"]["nodes"]]
+        after = data["orders"]["pageInfo"]["endCursor"]
+    assert paged == [1004, 1001, 1002, 1005, 1003, 1006]
 
 
 async def test_filters(api, history):
