@@ -1,19 +1,38 @@
 """Bulk updates of customers and locations: validated, set-based, audited, revertible.
 
 One bulk update is: one SELECT snapshotting the matched rows (locked on
-PostgreSQL; SQLite's write transaction already holds the database), UPDATEs by
-id of the rows that really change (bumping `version`), one BulkOperation row
-and a bulk INSERT of one AuditEvent per changed row (field -> [before, after]).
-No ORM objects are loaded for the rows themselves, so 10,000 rows stay fast.
+PostgreSQL; SQLite's write transaction already holds the database), one
+BulkOperation row, one INSERT ... SELECT writing an AuditEvent per changed row
+(field -> [before, after], built in SQL) and one UPDATE by id of the rows that
+really change (bumping `version`). Id lists travel as one bound parameter. No ORM
+objects are loaded for the rows, so 10,000 rows take a fraction of a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, Select, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    Select,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,8 +50,6 @@ if TYPE_CHECKING:
 
 # Most ids one request may list; larger sets go through a filter.
 MAX_BULK_IDS = 10_000
-# Ids per UPDATE statement: well under SQLite's and asyncpg's bound-parameter limits.
-ID_CHUNK = 5_000
 # A dry run previews this many changed rows (the counts cover all of them).
 PREVIEW_ROWS = 100
 
@@ -64,9 +81,20 @@ class RowChange:
     changes: dict[str, list[Any]]
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start : start + ID_CHUNK]
+def id_in(
+    session: AsyncSession, column: ColumnElement[int], ids: Sequence[int]
+) -> ColumnElement[bool]:
+    """`column IN ids` with the whole list as ONE bound parameter.
+
+    An IN list of 10,000 parameters costs SQLAlchemy more time to render and bind
+    than the database needs to run it (and nears the drivers' parameter limits).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(BigInteger)))
+    listed = func.json_each(bindparam(None, json.dumps(list(ids)), type_=String)).table_valued(
+        "value"
+    )
+    return column.in_(select(listed.c.value))
 
 
 def _stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
@@ -148,28 +176,30 @@ def ids_input(ids: list[str] | None, type_name: str) -> list[int]:
     return parse_ids(ids, type_name, ("input", "ids"))
 
 
-async def check_ids_found(
-    session: AsyncSession, target: BulkTarget, ids: list[str], pks: list[int]
-) -> None:
+def check_all_found(target: BulkTarget, ids: list[str], pks: list[int], found: set[int]) -> None:
     """NOT_FOUND for every listed id that is not a row of the viewer's company."""
-    found: set[int] = set()
-    for chunk in _chunks(pks):
-        result = await session.execute(select(target.model.id).where(target.model.id.in_(chunk)))
-        found.update(result.scalars())
     if len(found) == len(pks):
         return
     errors = ErrorCollector(("input", "ids"))
-    wanted = set(pks)
+    missing = set(pks) - found
     for index, value in enumerate(ids):
         pk = parse_ids([value], target.entity_type, ("input", "ids"))[0]
-        if pk in wanted and pk not in found:
+        if pk in missing:
             errors.add(
                 str(index),
                 f"No such {target.entity_type.lower()}: {value!r}.",
                 UserErrorCode.NOT_FOUND,
             )
-            wanted.discard(pk)
+            missing.discard(pk)
     errors.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Rows chosen by id: the ids as given (for error paths) and their pks."""
+
+    ids: list[str]
+    pks: list[int]
 
 
 @dataclass
@@ -192,34 +222,37 @@ async def bulk_update(
     session: AsyncSession,
     viewer: Viewer,
     target: BulkTarget,
-    matched: ColumnElement[bool],
     values: dict[str, Any],
     *,
+    listed: Listed | None = None,
+    matched: ColumnElement[bool] | None = None,
     dry_run: bool,
 ) -> BulkResult:
     """Sets `values` on the rows of `target` matching `matched`; see the module docstring."""
     model = target.model
+    if listed is not None:
+        matched = id_in(session, model.id, listed.pks)
     columns = [getattr(model, name) for name in values]
     snapshot: Select[Any] = (
-        select(model.id, model.version, target.customer_id, *columns)
+        select(model.id, model.version, *columns)
         .where(matched)
         .order_by(model.id)
         .with_for_update()
     )
     rows = (await session.execute(snapshot)).all()
+    if listed is not None:
+        check_all_found(target, listed.ids, listed.pks, {row.id for row in rows})
     changed: list[RowChange] = []
     versions: dict[str, int] = {}
-    customer_of: dict[int, int] = {}
     for row in rows:
         changes = {
             name: [audit_value(before), audit_value(after)]
-            for (name, after), before in zip(values.items(), row[3:], strict=True)
+            for (name, after), before in zip(values.items(), row[2:], strict=True)
             if before != after
         }
         if changes:
             changed.append(RowChange(row.id, changes))
             versions[str(row.id)] = row.version + 1
-            customer_of[row.id] = row[2]
     if dry_run:
         return BulkResult(len(rows), len(changed), None, changed)
 
@@ -237,18 +270,75 @@ async def bulk_update(
     )
     session.add(operation)
     await session.flush()
-    changed_ids = [change.id for change in changed]
-    for chunk in _chunks(changed_ids):
+    if changed:
+        changed_ids = [change.id for change in changed]
+        # The audit rows are written first, in SQL, from the values still in place.
+        await session.execute(
+            insert(AuditEvent).from_select(
+                AUDIT_COLUMNS,
+                select(
+                    literal(viewer.company_id),
+                    literal(viewer.staff_id),
+                    literal(target.update_action),
+                    literal(target.entity_type),
+                    model.id,
+                    target.customer_id,
+                    changes_expression(session, model, values),
+                    literal(operation.id),
+                    literal(utcnow(), AuditEvent.created_at.type),
+                ).where(
+                    model.company_id == viewer.company_id, id_in(session, model.id, changed_ids)
+                ),
+            )
+        )
         await session.execute(
             update(model)
-            .where(model.id.in_(chunk))
+            .where(id_in(session, model.id, changed_ids))
             .values(**values, version=model.version + 1)
             .execution_options(synchronize_session=False)
         )
-    await _record_all(
-        session, viewer, target, target.update_action, changed, customer_of, operation.id
-    )
     return BulkResult(len(rows), len(changed), operation, changed)
+
+
+AUDIT_COLUMNS = [
+    AuditEvent.company_id,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.customer_id,
+    AuditEvent.changes,
+    AuditEvent.bulk_operation_id,
+    AuditEvent.created_at,
+]
+
+
+def changes_expression(
+    session: AsyncSession, model: type[Customer] | type[Location], values: dict[str, Any]
+) -> ColumnElement[Any]:
+    """SQL for a row's {field: [before, after]}, holding only the fields that differ.
+
+    Built in the database so 10,000 audit rows cost one INSERT ... SELECT instead
+    of 10,000 rows of Python parameters. Values come out as audit_value() gives them
+    (enums as their stored strings, ids as numbers).
+    """
+    parts = []
+    for name, new in values.items():
+        column = getattr(model, name)
+        after = literal(new, column.type)
+        parts.append((name, column, after, column.is_distinct_from(after)))
+    if session.get_bind().dialect.name == "postgresql":
+        members = []
+        for name, column, after, differs in parts:
+            pair = case((differs, func.jsonb_build_array(column, after)), else_=null())
+            members += [literal(name), pair]
+        # Unchanged fields are null members, which jsonb_strip_nulls drops.
+        return cast(func.jsonb_strip_nulls(func.jsonb_build_object(*members)), JSON)
+    merged: ColumnElement[Any] = literal("{}")
+    for name, column, after, differs in parts:
+        member = func.json_object(name, func.json_array(column, after))
+        merged = func.json_patch(merged, case((differs, member), else_=literal("{}")))
+    return merged
 
 
 async def _record_all(
@@ -290,19 +380,23 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
         raise UserInputError.one(
             ("input",), "Give exactly one of ids or filter.", UserErrorCode.INVALID
         )
+    listed, matched = None, None
     if input.ids is not None:
-        pks = ids_input(input.ids, "Customer")
-        matched = Customer.id.in_(pks)
+        listed = Listed(input.ids, ids_input(input.ids, "Customer"))
     else:
         # The same filter as the customers list, so "select all matching" means the same rows.
         chosen = filter_statement(context, input.filter, ("input", "filter"))
         matched = Customer.id.in_(chosen.with_only_columns(Customer.id))
     async with context.transaction() as session:
         values = await customer_values(session, input.set)
-        if input.ids is not None:
-            await check_ids_found(session, CUSTOMERS, input.ids, pks)
         result = await bulk_update(
-            session, viewer, CUSTOMERS, matched, values, dry_run=input.dry_run
+            session,
+            viewer,
+            CUSTOMERS,
+            values,
+            listed=listed,
+            matched=matched,
+            dry_run=input.dry_run,
         )
     return result.payload()
 
@@ -310,17 +404,11 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
 async def locations_bulk_update(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     viewer.require(Permission.BULK_UPDATE)
-    pks = ids_input(input.ids, "Location")
+    listed = Listed(input.ids, ids_input(input.ids, "Location"))
     async with context.transaction() as session:
         values = await location_values(session, input.set)
-        await check_ids_found(session, LOCATIONS, input.ids, pks)
         result = await bulk_update(
-            session,
-            viewer,
-            LOCATIONS,
-            Location.id.in_(pks),
-            values,
-            dry_run=input.dry_run,
+            session, viewer, LOCATIONS, values, listed=listed, dry_run=input.dry_run
         )
     return result.payload()
 
@@ -399,13 +487,12 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
             groups.setdefault(key, []).append(change.id)
         for key, ids in groups.items():
             values = {name: _stored_value(getattr(model, name), value) for name, value in key}
-            for chunk in _chunks(ids):
-                await session.execute(
-                    update(model)
-                    .where(model.id.in_(chunk))
-                    .values(**values, version=model.version + 1)
-                    .execution_options(synchronize_session=False)
-                )
+            await session.execute(
+                update(model)
+                .where(id_in(session, model.id, ids))
+                .values(**values, version=model.version + 1)
+                .execution_options(synchronize_session=False)
+            )
         await _record_all(
             session, viewer, target, target.revert_action, restored, customer_of, operation.id
         )
