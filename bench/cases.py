@@ -606,14 +606,21 @@ query InteractionsReport($from: DateTime!, $to: DateTime!) {
 SALES_REPORT = """
 query SalesReport($from: Date!, $to: Date!) {
   salesReport(from: $from, to: $to, groupBy: [SALES_REP]) {
-    salesRep { id name } orderCount total averageOrderTotal
+    rows { salesRep { id name } orderCount total averageOrderTotal }
+    totals { orderCount total averageOrderTotal }
   }
 }"""
 
 AGING_REPORT = """
-query AgingReport {
-  agingReport { customer { id name } current days1To30 days31To60 days61To90 over90 total }
+query AgingReport($asOf: Date!) {
+  agingReport(asOf: $asOf) {
+    asOf
+    rows { customer { id name } current days1To30 days31To60 days61To90 over90 total }
+    totals { current days1To30 days31To60 days61To90 over90 total }
+  }
 }"""
+
+INVOICED_SQL = "('SUBMITTED', 'CONFIRMED', 'SHIPPED', 'DELIVERED')"
 
 
 def year_bounds(fx: Fixture) -> tuple[datetime, datetime]:
@@ -663,6 +670,103 @@ def report_variables(fx: Fixture) -> dict[str, Any]:
     return {"from": f"{fx.year}-01-01", "to": f"{fx.year}-12-31"}
 
 
+async def floor_sales_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
+    """One GROUP BY the effective rep (the location's override, else the customer's)."""
+    start, end = year_bounds(fx)
+    bounds: tuple[Any, ...] = (start, end)
+    if not raw.postgres:
+        bounds = tuple(
+            b.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for b in bounds
+        )
+    rows = await raw.fetch(
+        "SELECT coalesce(l.sales_rep_id, c.sales_rep_id) AS rep, s.name, count(*), "
+        "sum(o.total_cents) AS total FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "LEFT JOIN locations l ON l.id = o.location_id "
+        "LEFT JOIN staff s ON s.id = coalesce(l.sales_rep_id, c.sales_rep_id) "
+        f"WHERE o.company_id = ? AND o.status IN {INVOICED_SQL} "
+        "AND o.placed_at >= ? AND o.placed_at < ? "
+        "GROUP BY 1, 2 ORDER BY total DESC, "
+        "coalesce(l.sales_rep_id, c.sales_rep_id) IS NULL DESC, 1",
+        fx.company_id,
+        *bounds,
+    )
+    count = sum(r[2] for r in rows)
+    total = sum(int(r[3]) for r in rows)
+    return orjson.dumps(
+        {
+            "salesReport": {
+                "rows": [
+                    {
+                        "salesRep": staff_ref(r[0], r[1]),
+                        "orderCount": r[2],
+                        "total": money(int(r[3])),
+                        "averageOrderTotal": average(int(r[3]), r[2]),
+                    }
+                    for r in rows
+                ],
+                "totals": {
+                    "orderCount": count,
+                    "total": money(total),
+                    "averageOrderTotal": average(total, count),
+                },
+            }
+        }
+    )
+
+
+AGING_KEYS = ("current", "days1To30", "days31To60", "days61To90", "over90", "total")
+
+
+def aging_variables(fx: Fixture) -> dict[str, Any]:
+    return {"asOf": fx.today.isoformat()}
+
+
+async def floor_aging_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
+    """One GROUP BY customer with a CASE per bucket; the totals row summed here."""
+    as_of = fx.today
+    edges = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
+    params: list[Any] = [e if raw.postgres else e.isoformat() for e in edges]
+    buckets = (
+        "sum(CASE WHEN o.due_date IS NULL OR o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
+        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
+        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
+        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
+        "sum(CASE WHEN o.due_date < ? THEN o.balance_due_cents ELSE 0 END), "
+        "sum(o.balance_due_cents) AS total"
+    )
+    rows = await raw.fetch(
+        f"SELECT o.customer_id, c.name, {buckets} FROM orders o "
+        "JOIN customers c ON c.id = o.customer_id "
+        f"WHERE o.company_id = ? AND o.status IN {INVOICED_SQL} AND o.balance_due_cents > 0 "
+        "GROUP BY o.customer_id, c.name ORDER BY total DESC, o.customer_id",
+        params[0],
+        params[0],
+        params[1],
+        params[1],
+        params[2],
+        params[2],
+        params[3],
+        params[3],
+        fx.company_id,
+    )
+    totals = [sum(int(r[i]) for r in rows) for i in range(2, 8)]
+    return orjson.dumps(
+        {
+            "agingReport": {
+                "asOf": as_of.isoformat(),
+                "rows": [
+                    {
+                        "customer": {"id": encode_id("Customer", r[0]), "name": r[1]},
+                        **{key: money(int(v)) for key, v in zip(AGING_KEYS, r[2:], strict=True)},
+                    }
+                    for r in rows
+                ],
+                "totals": {key: money(v) for key, v in zip(AGING_KEYS, totals, strict=True)},
+            }
+        }
+    )
+
+
 def report_cases() -> list[Case]:
     return [
         Case(
@@ -672,6 +776,12 @@ def report_cases() -> list[Case]:
             interactions_report_variables,
             floor_interactions_report,
         ),
-        Case("3b", "sales report, a year by sales rep", SALES_REPORT, report_variables),
-        Case("3c", "aging report", AGING_REPORT, lambda fx: {}),
+        Case(
+            "3b",
+            "sales report, a year by sales rep",
+            SALES_REPORT,
+            report_variables,
+            floor_sales_report,
+        ),
+        Case("3c", "aging report", AGING_REPORT, aging_variables, floor_aging_report),
     ]
