@@ -275,6 +275,8 @@ class Location(TenantScoped, Versioned, Timestamped, Base):
     line1: Mapped[str | None] = mapped_column(String(200))
     line2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))
+    # Folded city for search; kept in step by resolvers.text (null: search falls back to lower()).
+    city_key: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str | None] = mapped_column(String(100))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -295,6 +297,8 @@ class Contact(TenantScoped, Versioned, Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    # Folded name for search; kept in step by resolvers.text (null: search falls back to lower()).
+    name_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))

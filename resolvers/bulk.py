@@ -271,31 +271,14 @@ async def bulk_update(
     session.add(operation)
     await session.flush()
     if changed:
-        changed_ids = [change.id for change in changed]
-        # The audit rows are written first, in SQL, from the values still in place.
-        await session.execute(
-            insert(AuditEvent).from_select(
-                AUDIT_COLUMNS,
-                select(
-                    literal(viewer.company_id),
-                    literal(viewer.staff_id),
-                    literal(target.update_action),
-                    literal(target.entity_type),
-                    model.id,
-                    target.customer_id,
-                    changes_expression(session, model, values),
-                    literal(operation.id),
-                    literal(utcnow(), AuditEvent.created_at.type),
-                ).where(
-                    model.company_id == viewer.company_id, id_in(session, model.id, changed_ids)
-                ),
-            )
-        )
-        await session.execute(
-            update(model)
-            .where(id_in(session, model.id, changed_ids))
-            .values(**values, version=model.version + 1)
-            .execution_options(synchronize_session=False)
+        await write_changes(
+            session,
+            viewer,
+            target,
+            target.update_action,
+            [change.id for change in changed],
+            values,
+            operation.id,
         )
     return BulkResult(len(rows), len(changed), operation, changed)
 
@@ -341,35 +324,42 @@ def changes_expression(
     return merged
 
 
-async def _record_all(
+async def write_changes(
     session: AsyncSession,
     viewer: Viewer,
     target: BulkTarget,
     action: str,
-    changed: list[RowChange],
-    customer_of: dict[int, int],
+    ids: Sequence[int],
+    values: dict[str, Any],
     operation_id: int,
 ) -> None:
-    """One AuditEvent per changed row, in one multi-row INSERT."""
-    if not changed:
-        return
-    now = utcnow()
+    """Sets `values` on rows `ids` (bumping version) with one AuditEvent per row.
+
+    The audit rows are written first, by one INSERT ... SELECT reading the values
+    still in place; then one UPDATE. No per-row Python parameters either way.
+    """
+    model = target.model
     await session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "company_id": viewer.company_id,
-                "actor_id": viewer.staff_id,
-                "action": action,
-                "entity_type": target.entity_type,
-                "entity_id": change.id,
-                "customer_id": customer_of[change.id],
-                "changes": change.changes,
-                "bulk_operation_id": operation_id,
-                "created_at": now,
-            }
-            for change in changed
-        ],
+        insert(AuditEvent).from_select(
+            AUDIT_COLUMNS,
+            select(
+                literal(viewer.company_id),
+                literal(viewer.staff_id),
+                literal(action),
+                literal(target.entity_type),
+                model.id,
+                target.customer_id,
+                changes_expression(session, model, values),
+                literal(operation_id),
+                literal(utcnow(), AuditEvent.created_at.type),
+            ).where(model.company_id == viewer.company_id, id_in(session, model.id, ids)),
+        )
+    )
+    await session.execute(
+        update(model)
+        .where(id_in(session, model.id, ids))
+        .values(**values, version=model.version + 1)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -444,7 +434,7 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
         )
         recorded = (await session.execute(events)).all()
         current_rows = await session.execute(
-            select(model.id, model.version, target.customer_id, *columns)
+            select(model.id, model.version, *columns)
             .where(
                 model.id.in_(
                     select(AuditEvent.entity_id).where(
@@ -457,12 +447,12 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
         )
         current = {row.id: row for row in current_rows}
 
-        restored: list[RowChange] = []
+        # Rows to restore, grouped by the values they get back: one write per group.
+        groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
         skipped: list[int] = []
-        customer_of: dict[int, int] = {}
         for entity_id, changes in recorded:
             row = current.get(entity_id)
-            now_values = dict(zip(names, row[3:], strict=True)) if row is not None else {}
+            now_values = dict(zip(names, row[2:], strict=True)) if row is not None else {}
             untouched = (
                 row is not None
                 and row.version == versions.get(str(entity_id))
@@ -473,34 +463,20 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
             if not untouched:
                 skipped.append(entity_id)
                 continue
-            restored.append(
-                RowChange(
-                    entity_id, {name: [after, before] for name, (before, after) in changes.items()}
-                )
-            )
-            customer_of[entity_id] = row[2]
-
-        # Rows restored to the same before values share one UPDATE.
-        groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
-        for change in restored:
-            key = tuple(sorted((name, after) for name, (_, after) in change.changes.items()))
-            groups.setdefault(key, []).append(change.id)
+            key = tuple(sorted((name, before) for name, (before, _) in changes.items()))
+            groups.setdefault(key, []).append(entity_id)
         for key, ids in groups.items():
             values = {name: _stored_value(getattr(model, name), value) for name, value in key}
-            await session.execute(
-                update(model)
-                .where(id_in(session, model.id, ids))
-                .values(**values, version=model.version + 1)
-                .execution_options(synchronize_session=False)
+            # The values in place equal the operation's "after" ones (checked above), so
+            # the audit rows come out as {field: [after, before]}.
+            await write_changes(
+                session, viewer, target, target.revert_action, ids, values, operation.id
             )
-        await _record_all(
-            session, viewer, target, target.revert_action, restored, customer_of, operation.id
-        )
         operation.reverted_at = utcnow()
         operation.reverted_by_id = viewer.staff_id
     return {
         "bulk_operation": operation,
-        "restored_count": len(restored),
+        "restored_count": sum(len(ids) for ids in groups.values()),
         "skipped_count": len(skipped),
         "skipped_ids": [encode_id(target.entity_type, pk) for pk in skipped],
     }

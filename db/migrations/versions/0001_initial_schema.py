@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:10:50.130316
+Create Date: 2026-11-24 08:07:32.019561
 """
 
 import sqlalchemy as sa
@@ -431,6 +431,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.String(length=200), nullable=True),
         sa.Column("title", sa.String(length=200), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("phone", sa.String(length=40), nullable=True),
@@ -538,6 +539,7 @@ def upgrade() -> None:
         sa.Column("line1", sa.String(length=200), nullable=True),
         sa.Column("line2", sa.String(length=200), nullable=True),
         sa.Column("city", sa.String(length=100), nullable=True),
+        sa.Column("city_key", sa.String(length=100), nullable=True),
         sa.Column("region", sa.String(length=100), nullable=True),
         sa.Column("postal_code", sa.String(length=20), nullable=True),
         sa.Column("country", sa.String(length=2), nullable=True),
