@@ -47,7 +47,7 @@ from db.session import Database
 from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
 from resolvers.orders import search_text_for
-from resolvers.text import name_key
+from resolvers.text import name_key, optional_key
 
 STAFF_COUNT = 25
 PRODUCT_COUNT = 200
@@ -145,13 +145,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "version created_at updated_at"
     ).split(),
     "locations": (
-        "id company_id customer_id name name_key phone email line1 line2 city region "
+        "id company_id customer_id name name_key phone email line1 line2 city city_key region "
         "postal_code country sales_rep_id order_count total_sales_cents version created_at "
         "updated_at"
     ).split(),
     "contacts": (
-        "id company_id customer_id name title email phone mobile fax notes is_primary version "
-        "created_at updated_at"
+        "id company_id customer_id name name_key title email phone mobile fax notes is_primary "
+        "version created_at updated_at"
     ).split(),
     "orders": (
         "id company_id number po_number status customer_id location_id created_by_id "
@@ -686,6 +686,7 @@ def _generate_customer(
                 f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} Ave",
                 None,
                 l_city,
+                optional_key(l_city),
                 l_region,
                 f"{l_zip}{rng.randint(100, 999)}",
                 "US",
@@ -705,6 +706,7 @@ def _generate_customer(
                 company_id,
                 customer_id,
                 contact_name,
+                optional_key(contact_name),
                 "Owner" if n == 0 else rng.choice(("Buyer", "Accounts payable", "Manager")),
                 f"contact{n + 1}@{slug}.example",
                 f"+1 503 555 {rng.randint(0, 9999):04d}",

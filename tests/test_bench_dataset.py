@@ -29,7 +29,7 @@ from db.models import (
 )
 from db.session import Scope
 from resolvers.orders import DueTerms, due_date_for, search_text_for
-from resolvers.text import name_key
+from resolvers.text import name_key, optional_key
 
 N = 200
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -232,8 +232,13 @@ async def test_scale_seed_fills_every_denormalised_column_consistently(database)
         # name_key is the folded name.
         for name, key in (await session.execute(select(Customer.name, Customer.name_key))).all():
             assert key == name_key(name)
-        for name, key in (await session.execute(select(Location.name, Location.name_key))).all():
-            assert key == name_key(name)
+        locations = await session.execute(
+            select(Location.name, Location.name_key, Location.city, Location.city_key)
+        )
+        for name, key, city, city_key in locations.all():
+            assert (key, city_key) == (name_key(name), optional_key(city))
+        for name, key in (await session.execute(select(Contact.name, Contact.name_key))).all():
+            assert key == optional_key(name)
 
 
 async def test_scale_seed_is_deterministic_for_a_seed(database):
