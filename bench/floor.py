@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,12 +38,6 @@ def iso(value: datetime | str | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat()
-
-
-def day(value: date | str | None) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else value.isoformat()
 
 
 class Raw:
@@ -75,9 +69,6 @@ class Raw:
 
     def values(self, ids: Sequence[int]) -> Any:
         return list(ids) if self.postgres else orjson.dumps(list(ids)).decode()
-
-    def flag(self, value: Any) -> bool:
-        return bool(value)
 
     async def fetch(self, statement: str, *params: Any) -> list[Sequence[Any]]:
         if self.postgres:
