@@ -35,9 +35,14 @@ clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-*
 
 # Before the first release only: rewrite the initial migration from db/models.py.
+# The hand-written migrations after it (search indexes) step aside meanwhile.
 migration-regen: $(STAMP)
-	rm -f db/migrations/versions/0001_initial_schema.py /tmp/rolodex-regen.db
+	rm -rf /tmp/rolodex-regen && mkdir -p /tmp/rolodex-regen/later
+	mv db/migrations/versions/000[2-9]_*.py /tmp/rolodex-regen/later/
+	rm -f db/migrations/versions/0001_initial_schema.py
 	$(BIN)/python -c "from alembic import command; from db.migrate import alembic_config; \
-	command.revision(alembic_config('sqlite+aiosqlite:////tmp/rolodex-regen.db'), \
+	command.revision(alembic_config('sqlite+aiosqlite:////tmp/rolodex-regen/empty.db'), \
 	message='initial schema', autogenerate=True, rev_id='0001')"
+	mv /tmp/rolodex-regen/later/*.py db/migrations/versions/
+	$(BIN)/ruff check --fix -q --select I db/migrations/versions/0001_initial_schema.py
 	$(BIN)/ruff format db/migrations/versions/0001_initial_schema.py

@@ -552,14 +552,22 @@ async def order_update_status(
     viewer = context.viewer
     pk = parse_id(id, "Order", "id")
     async with context.transaction() as session:
-        # Locked: the ledger may be changing paid_cents of the same order.
+        customer_id = (
+            await session.execute(select(Order.customer_id).where(Order.id == pk))
+        ).scalar_one_or_none()
+        if customer_id is None:
+            raise UserInputError.one("id", "No such order.", UserErrorCode.NOT_FOUND)
+        # Locks in the ledger's order (customer row, then its orders), so a payment and a
+        # status change of the same customer wait for each other instead of deadlocking.
+        customer = (
+            await session.execute(
+                select(Customer).where(Customer.id == customer_id).with_for_update()
+            )
+        ).scalar_one()
         order = (
             await session.execute(select(Order).where(Order.id == pk).with_for_update())
-        ).scalar_one_or_none()
-        if order is None:
-            raise UserInputError.one("id", "No such order.", UserErrorCode.NOT_FOUND)
+        ).scalar_one()
         check_version(order, expected_version)
-        customer = await session.get(Customer, order.customer_id)
         before = order.status
         await change_status(
             session,

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 CHANNEL = "rolodex_timeline"
 # A subscriber this far behind is dropped rather than let memory grow without bound.
 MAX_QUEUED_EVENTS = 1_000
-RECONNECT_DELAY_SECONDS = 1.0
 _PENDING = "rolodex_timeline_pending"
 
 log = structlog.get_logger(__name__)
@@ -97,9 +96,7 @@ class Hub:
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:
-                # None tells the subscriber it has missed events.
-                queue.get_nowait()
-                queue.put_nowait(None)
+                _tell_missed(queue)
 
     @asynccontextmanager
     async def subscribe(
@@ -107,7 +104,7 @@ class Hub:
     ) -> AsyncIterator[asyncio.Queue[TimelineEvent | None]]:
         queue: asyncio.Queue[TimelineEvent | None] = asyncio.Queue(MAX_QUEUED_EVENTS)
         key = (company_id, customer_id)
-        await self._before_first_subscriber()
+        await self._ensure_listening()
         self._queues[key].add(queue)
         try:
             yield queue
@@ -117,8 +114,8 @@ class Hub:
                 del self._queues[key]
             self._after_subscriber_left()
 
-    async def _before_first_subscriber(self) -> None:
-        """Hook: start listening before the subscriber can miss anything."""
+    async def _ensure_listening(self) -> None:
+        """Hook: listen before a new subscriber can miss anything."""
 
     def _after_subscriber_left(self) -> None:
         """Hook: stop listening once nobody is left."""
@@ -129,6 +126,15 @@ class Hub:
         pending[1].append(event)
 
 
+def _tell_missed(queue: asyncio.Queue[TimelineEvent | None]) -> None:
+    """None, as the next thing a subscriber reads, says it has missed events."""
+    # What is still queued is incomplete anyway: the subscriber starts over.
+    with suppress(asyncio.QueueEmpty):
+        while True:
+            queue.get_nowait()
+    queue.put_nowait(None)
+
+
 class PostgresHub(Hub):
     """Hears every process's commits through LISTEN on one connection of its own."""
 
@@ -137,7 +143,6 @@ class PostgresHub(Hub):
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._connection: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
-        self._reconnect: asyncio.Task[None] | None = None
         # The event loop keeps only weak references to tasks.
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -145,7 +150,7 @@ class PostgresHub(Hub):
         # Inside the transaction: PostgreSQL sends it at commit, and drops it on rollback.
         await session.execute(select(func.pg_notify(CHANNEL, event.to_json())))
 
-    async def _before_first_subscriber(self) -> None:
+    async def _ensure_listening(self) -> None:
         async with self._lock:
             if self._connection is None or self._connection.is_closed():
                 await self._listen()
@@ -165,21 +170,13 @@ class PostgresHub(Hub):
         self.deliver(event)
 
     def _on_lost(self, _connection: Any) -> None:
-        if self.total_subscribers and self._reconnect is None:
-            self._reconnect = asyncio.get_running_loop().create_task(self._keep_listening())
-
-    async def _keep_listening(self) -> None:
-        try:
-            while self.total_subscribers:
-                await asyncio.sleep(RECONNECT_DELAY_SECONDS)
-                try:
-                    async with self._lock:
-                        await self._listen()
-                    return
-                except (OSError, asyncpg.PostgresError):
-                    continue
-        finally:
-            self._reconnect = None
+        # Events may have gone by unheard: every subscriber is told so and resubscribes
+        # (which listens anew), rather than showing a timeline with a silent gap.
+        self._connection = None
+        for queues in self._queues.values():
+            for queue in queues:
+                _tell_missed(queue)
+        log.warning("timeline.listener_lost", subscribers=self.total_subscribers)
 
     def _after_subscriber_left(self) -> None:
         if self.total_subscribers == 0 and self._connection is not None:
@@ -251,7 +248,7 @@ async def customer_timeline(
         while True:
             event = await queue.get()
             if event is None:
-                raise Overflow("Too many timeline events were missed; subscribe again.")
+                raise Overflow("Timeline events were missed; subscribe again.")
             async with _connection_lock(context):
                 # A fresh snapshot per event: loaders cached nothing from earlier ones.
                 await context.refresh()

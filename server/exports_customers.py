@@ -9,6 +9,7 @@ default to the viewer's view settings for the customer list.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,9 +104,19 @@ def export_filter(request: Request) -> ExportFilter:
     )
 
 
+# Spreadsheets run cells starting like this as formulas (CSV injection); phone numbers
+# such as "+1 555 0100" are left alone.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PHONE_LIKE = re.compile(r"^[+-]?[0-9 ().\-/x]+$")
+
+
 def _text(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        if value.startswith(FORMULA_START) and not PHONE_LIKE.match(value):
+            return "'" + value
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):

@@ -17,10 +17,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from db.enums import Role
 from db.migrate import upgrade
 from db.session import Database
+from resolvers import credentials
 from resolvers.accounts import create_company, create_staff
 from resolvers.credentials import issue_token
 from server.app import create_app
@@ -44,6 +46,10 @@ def _postgres_answers() -> bool:
 
     return asyncio.run(probe())
 
+
+# Argon2's production cost is the point in production and a waste in tests, where
+# every test makes a company of four members.
+credentials._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 POSTGRES_AVAILABLE = _postgres_answers()
 if REQUIRE_POSTGRES and not POSTGRES_AVAILABLE:

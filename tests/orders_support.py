@@ -1,67 +1,58 @@
-"""Shared setup for the product and order tests.
-
-Customers and locations are inserted straight into the database here because
-`customerCreate`/`locationCreate` are built on another branch; once they land,
-these factories can become GraphQL calls. Everything else goes through GraphQL.
-"""
+"""Shared setup for the product and order tests: customers, locations and products,
+all made through GraphQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from db.enums import BasisDate, BillingStatus, ProductDisplay
-from db.models import Customer, Location, PaymentTerms
-from db.session import Database, Scope
-from resolvers.ids import encode_id
-from resolvers.text import name_key
 from tests.conftest import Api, Tenant
+
+CUSTOMER_CREATE = """mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {
+  customer { id } userErrors { field message code } } }"""
+LOCATION_CREATE = """mutation($input: LocationCreateInput!) { locationCreate(input: $input) {
+  location { id } userErrors { field message code } } }"""
 
 
 async def make_customer(
-    db: Database,
+    api: Api,
     tenant: Tenant,
     name: str,
     *,
-    discount_bp: int = 0,
+    discount: str = "0",
     terms: str | None = "Net 30",
-    basis_date: BasisDate = BasisDate.ORDER_DATE,
-    billing_status: BillingStatus = BillingStatus.GOOD_STANDING,
-    product_display: ProductDisplay = ProductDisplay.STANDARD_AND_EXCLUSIVE,
+    basis_date: str = "ORDER_DATE",
+    billing_status: str = "GOOD_STANDING",
+    product_display: str = "STANDARD_AND_EXCLUSIVE",
     locations: tuple[str, ...] = (),
 ) -> tuple[str, list[str]]:
-    """A customer (direct insert, see module docstring); its global id and its locations' ids."""
-    async with db.transaction(Scope(tenant.company_id)) as session:
-        terms_id = None
-        if terms is not None:
-            terms_id = (
-                await session.execute(select(PaymentTerms.id).where(PaymentTerms.name == terms))
-            ).scalar_one()
-        customer = Customer(
-            company_id=tenant.company_id,
-            name=name,
-            name_key=name_key(name),
-            discount_bp=discount_bp,
-            payment_terms_id=terms_id,
-            basis_date=basis_date,
-            billing_status=billing_status,
-            product_display=product_display,
+    """A customer with `locations`; its global id and its locations' ids."""
+    token = tenant.manager.token
+    terms_id = None
+    if terms is not None:
+        listed = await api.ok("{ paymentTerms { id name } }", token=token)
+        terms_id = next(t["id"] for t in listed["paymentTerms"] if t["name"] == terms)
+    created = await api.mutate(
+        CUSTOMER_CREATE,
+        {
+            "input": {
+                "name": name,
+                "discountPercent": discount,
+                "paymentTermsId": terms_id,
+                "basisDate": basis_date,
+                "billingStatus": billing_status,
+                "productDisplay": product_display,
+            }
+        },
+        token=token,
+    )
+    customer_id = created["customer"]["id"]
+    location_ids = []
+    for location in locations:
+        made = await api.mutate(
+            LOCATION_CREATE, {"input": {"customerId": customer_id, "name": location}}, token=token
         )
-        session.add(customer)
-        await session.flush()
-        rows = [
-            Location(
-                company_id=tenant.company_id,
-                customer_id=customer.id,
-                name=location,
-                name_key=name_key(location),
-            )
-            for location in locations
-        ]
-        session.add_all(rows)
-        await session.flush()
-        return encode_id("Customer", customer.id), [encode_id("Location", r.id) for r in rows]
+        location_ids.append(made["location"]["id"])
+    return customer_id, location_ids
 
 
 PRODUCT_FIELDS = "id sku name description price active exclusive version"

@@ -527,7 +527,7 @@ async def test_downloads_need_a_token_and_stay_in_their_company(
     payload = await upload(
         api.client, tenant.rep.token, encode_id("Customer", 10**12), PDF, "x.pdf"
     )
-    assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+    assert payload["userErrors"][0]["code"] == "INVALID_ID"
     payload = await upload(api.client, tenant.rep.token, "nope", PDF, "a.pdf")
     assert payload == {
         "attachment": None,

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from db.enums import OrderStatus
-from db.models import AuditEvent, Customer, Order, PaymentTerms
+from db.enums import OrderStatus, TransactionKind
+from db.models import (
+    AuditEvent,
+    Contact,
+    Customer,
+    Location,
+    Order,
+    PaymentTerms,
+    Transaction,
+)
 from resolvers.ids import encode_id
 
 PROFILE = """
@@ -327,11 +335,34 @@ async def test_archive_hides_from_default_list(api, tenant, database):
 async def test_delete_needs_manager_and_no_orders(api, tenant, database):
     plain = await create_customer(api, tenant, name="Plain")
     with_order = await create_customer(api, tenant, name="Buyer")
+    payer = await create_customer(api, tenant, name="Payer")
+    # Its location and contact go with it.
+    await api.mutate(
+        """mutation($c: ID!) { locationCreate(input: {customerId: $c, name: "Shop"}) {
+             location { id } userErrors { code } } }""",
+        {"c": plain["id"]},
+        token=tenant.rep.token,
+    )
+    await api.mutate(
+        """mutation($c: ID!) { contactCreate(input: {customerId: $c, name: "Pat"}) {
+             contact { id } userErrors { code } } }""",
+        {"c": plain["id"]},
+        token=tenant.rep.token,
+    )
     body = await api.gql(DELETE, {"id": plain["id"]}, token=tenant.rep.token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    # orderCreate is another engineer's work: the order row goes in directly.
+    # orderCreate and transactionRecord are other engineers' work: rows go in directly.
     buyer_pk = await customer_pk(database, "Buyer", tenant)
+    payer_pk = await customer_pk(database, "Payer", tenant)
     async with database.transaction(None) as session:
+        session.add(
+            Transaction(
+                company_id=tenant.company_id,
+                customer_id=payer_pk,
+                kind=TransactionKind.PAYMENT,
+                amount_cents=500,
+            )
+        )
         session.add(
             Order(
                 company_id=tenant.company_id,
@@ -353,10 +384,18 @@ async def test_delete_needs_manager_and_no_orders(api, tenant, database):
             }
         ],
     }
+    refused = await api.ok(DELETE, {"id": payer["id"]}, token=tenant.manager.token)
+    assert refused["customerDelete"]["userErrors"][0]["code"] == "HAS_ORDERS"
     deleted = await api.mutate(DELETE, {"id": plain["id"]}, token=tenant.admin.token)
     assert deleted["deletedId"] == plain["id"]
     assert (await api.ok(GET, {"id": plain["id"]}, token=tenant.rep.token))["customer"] is None
-    assert await count_customers(database, tenant.company_id) == 1
+    assert await count_customers(database, tenant.company_id) == 2
+    async with database.transaction(None) as session:
+        for model in (Location, Contact):
+            left = await session.scalar(
+                select(func.count()).select_from(model).where(model.company_id == tenant.company_id)
+            )
+            assert left == 0, model
     events = await audit_actions(database, tenant.company_id)
     assert events[-1][0] == "customer.delete"
     assert events[-1][1] == {"name": ["Plain", None], "status": ["ACTIVE", None]}

@@ -154,3 +154,15 @@ async def test_bad_parameters_are_400(api, tenant):
         response = await export(api, tenant.rep.token, params)
         assert response.status_code == 400, params
         assert message in response.text, response.text
+
+
+async def test_formula_like_text_is_neutralised(api, tenant):
+    await api.mutate(
+        CREATE,
+        {"input": {"name": '=HYPERLINK("http://evil.example")', "phone": "+1 (555) 010-2000"}},
+        token=tenant.rep.token,
+    )
+    response = await export(api, tenant.rep.token, {"columns": "name,phone"})
+    assert response.text == (
+        'Name,Phone\r\n"\'=HYPERLINK(""http://evil.example"")",+1 (555) 010-2000\r\n'
+    )

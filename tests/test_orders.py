@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from db.enums import BasisDate, BillingStatus, ProductDisplay, TransactionKind
+from db.enums import TransactionKind
 from db.models import Customer, Location, Order, Transaction, TransactionAllocation
 from db.session import Scope
 from resolvers.ids import decode_id
@@ -56,7 +56,7 @@ async def set_status(api, token, order_id, status, **extra) -> dict:
 
 
 async def stats(database, tenant, global_id: str) -> dict:
-    """The denormalised stats row (their GraphQL fields are built on the customers branch)."""
+    """The denormalised stats row, balance included (its GraphQL field is the ledger's)."""
     model = {"Customer": Customer, "Location": Location}[decode_id(global_id)[0]]
     async with database.transaction(Scope(tenant.company_id)) as session:
         row = await session.get(model, decode_id(global_id)[1])
@@ -73,7 +73,7 @@ async def stats(database, tenant, global_id: str) -> dict:
 async def test_customer_discount_applies_and_is_overridden_or_removed(api, tenant, database):
     """Story: the customer's 12.5 % appears on a new order; another overrides it, one removes it."""
     cafe, (main,) = await make_customer(
-        database, tenant, "Café Olé", discount_bp=1250, locations=("Main store",)
+        api, tenant, "Café Olé", discount="12.50", locations=("Main store",)
     )
     beans = await make_product(api, tenant, "COF-1", "Espresso beans", "19.99")
     cups = await make_product(api, tenant, "CUP-1", "Paper cups", "5.01")
@@ -144,12 +144,10 @@ async def test_customer_discount_applies_and_is_overridden_or_removed(api, tenan
 
 
 async def test_bad_orders_are_refused_and_nothing_is_written(api, tenant, other_tenant, database):
-    acme, (acme_site,) = await make_customer(database, tenant, "Acme", locations=("Depot",))
-    _, (other_site,) = await make_customer(database, tenant, "Bistro", locations=("Kitchen",))
-    held, _ = await make_customer(
-        database, tenant, "Held Inc", billing_status=BillingStatus.CREDIT_HOLD
-    )
-    stranger, _ = await make_customer(database, other_tenant, "Stranger")
+    acme, (acme_site,) = await make_customer(api, tenant, "Acme", locations=("Depot",))
+    _, (other_site,) = await make_customer(api, tenant, "Bistro", locations=("Kitchen",))
+    held, _ = await make_customer(api, tenant, "Held Inc", billing_status="CREDIT_HOLD")
+    stranger, _ = await make_customer(api, other_tenant, "Stranger")
     beans = await make_product(api, tenant, "COF-1", "Espresso beans", "19.99")
     theirs = await make_product(api, other_tenant, "THEIRS", "Their product", "1.00")
     token = tenant.rep.token
@@ -209,11 +207,9 @@ async def test_bad_orders_are_refused_and_nothing_is_written(api, tenant, other_
 
 async def test_exclusive_product_is_invisible_and_unorderable_for_others(api, tenant, database):
     """Story: the reserve coffee is granted to Acme only; Bistro can't see or order it."""
-    acme, _ = await make_customer(database, tenant, "Acme")
-    bistro, _ = await make_customer(database, tenant, "Bistro")
-    boutique, _ = await make_customer(
-        database, tenant, "Boutique", product_display=ProductDisplay.EXCLUSIVE_ONLY
-    )
+    acme, _ = await make_customer(api, tenant, "Acme")
+    bistro, _ = await make_customer(api, tenant, "Bistro")
+    boutique, _ = await make_customer(api, tenant, "Boutique", product_display="EXCLUSIVE_ONLY")
     public = await make_product(api, tenant, "PUB", "Apples", "1.00")
     reserve = await make_product(api, tenant, "RES", "Reserve coffee", "40.00", exclusive=True)
     await grant(api, tenant, reserve, [acme, boutique])
@@ -245,7 +241,7 @@ async def test_exclusive_product_is_invisible_and_unorderable_for_others(api, te
 
 
 async def test_invoicing_and_cancelling_move_the_stats_exactly(api, tenant, database):
-    acme, (depot,) = await make_customer(database, tenant, "Acme", locations=("Depot",))
+    acme, (depot,) = await make_customer(api, tenant, "Acme", locations=("Depot",))
     widget = await make_product(api, tenant, "W", "Widget", "25.00")
     token = tenant.rep.token
     january = await create(
@@ -286,6 +282,19 @@ async def test_invoicing_and_cancelling_move_the_stats_exactly(api, tenant, data
         "last_order_at": datetime(2026, 1, 10, 12, tzinfo=UTC),
     }
     assert await stats(database, tenant, depot) == {"order_count": 2, "total_sales_cents": 15000}
+    # The same through the customer's stats fields.
+    profile = await api.ok(
+        """query($id: ID!) { customer(id: $id) { orderCount totalSales lastOrderAt
+             locations { nodes { orderCount totalSales } } } }""",
+        {"id": acme},
+        token=token,
+    )
+    assert profile["customer"] == {
+        "orderCount": 2,
+        "totalSales": "150.00",
+        "lastOrderAt": "2026-01-10T12:00:00+00:00",
+        "locations": {"nodes": [{"orderCount": 2, "totalSales": "150.00"}]},
+    }
 
     cancelled = (await api.ok(CANCEL, {"id": january["id"]}, token=token))["orderCancel"]
     assert cancelled["userErrors"] == []
@@ -347,7 +356,7 @@ async def test_invoicing_and_cancelling_move_the_stats_exactly(api, tenant, data
 
 
 async def test_status_lifecycle_and_invalid_transitions(api, tenant, database):
-    acme, _ = await make_customer(database, tenant, "Acme")
+    acme, _ = await make_customer(api, tenant, "Acme")
     widget = await make_product(api, tenant, "W", "Widget", "25.00")
     token = tenant.rep.token
     order = await create(api, token, acme, [line(widget, 1)])
@@ -388,12 +397,12 @@ async def test_status_lifecycle_and_invalid_transitions(api, tenant, database):
 
 async def test_due_date_follows_the_basis_date(api, tenant, database):
     invoice, _ = await make_customer(
-        database, tenant, "On invoice", terms="Net 15", basis_date=BasisDate.INVOICE_DATE
+        api, tenant, "On invoice", terms="Net 15", basis_date="INVOICE_DATE"
     )
     delivery, _ = await make_customer(
-        database, tenant, "On delivery", terms="Net 7", basis_date=BasisDate.DELIVERY_DATE
+        api, tenant, "On delivery", terms="Net 7", basis_date="DELIVERY_DATE"
     )
-    no_terms, _ = await make_customer(database, tenant, "No terms", terms=None)
+    no_terms, _ = await make_customer(api, tenant, "No terms", terms=None)
     widget = await make_product(api, tenant, "W", "Widget", "25.00")
     token = tenant.rep.token
     today = datetime.now(UTC).date()
@@ -420,9 +429,7 @@ async def test_due_date_follows_the_basis_date(api, tenant, database):
 
 
 async def test_prepay_only_orders_confirm_once_paid(api, tenant, database):
-    prepay, _ = await make_customer(
-        database, tenant, "Prepay Co", billing_status=BillingStatus.PREPAY_ONLY
-    )
+    prepay, _ = await make_customer(api, tenant, "Prepay Co", billing_status="PREPAY_ONLY")
     widget = await make_product(api, tenant, "W", "Widget", "25.00")
     token = tenant.rep.token
     order = await create(api, token, prepay, [line(widget, 2)], status="SUBMITTED")
@@ -451,7 +458,7 @@ async def test_prepay_only_orders_confirm_once_paid(api, tenant, database):
 
 
 async def test_concurrent_creates_get_distinct_consecutive_numbers(api, tenant, database):
-    acme, _ = await make_customer(database, tenant, "Acme")
+    acme, _ = await make_customer(api, tenant, "Acme")
     widget = await make_product(api, tenant, "W", "Widget", "1.00")
     orders = await asyncio.gather(
         *(
@@ -465,7 +472,7 @@ async def test_concurrent_creates_get_distinct_consecutive_numbers(api, tenant, 
 
 
 async def test_orders_are_invisible_to_other_companies(api, tenant, other_tenant, database):
-    acme, _ = await make_customer(database, tenant, "Acme")
+    acme, _ = await make_customer(api, tenant, "Acme")
     widget = await make_product(api, tenant, "W", "Widget", "1.00")
     order = await create(api, tenant.rep.token, acme, [line(widget, 1)])
     theirs = other_tenant.admin.token
@@ -479,6 +486,6 @@ async def test_orders_are_invisible_to_other_companies(api, tenant, other_tenant
     cancel = (await api.ok(CANCEL, {"id": order["id"]}, token=theirs))["orderCancel"]
     assert cancel["userErrors"][0]["code"] == "NOT_FOUND"
     # Their own numbering starts independently.
-    other_customer, _ = await make_customer(database, other_tenant, "Other")
+    other_customer, _ = await make_customer(api, other_tenant, "Other")
     other_widget = await make_product(api, other_tenant, "W", "Widget", "1.00")
     assert (await create(api, theirs, other_customer, [line(other_widget, 1)]))["number"] == 1001

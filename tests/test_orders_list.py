@@ -52,10 +52,10 @@ async def history(api, tenant, database) -> History:
     1005    Acme / Depot       PO-2024-BETA   2026-03-15  SUBMITTED   72.00  2026-04-14
     """
     acme, (depot, shop) = await make_customer(
-        database, tenant, "Acme", locations=("Depot", "Shop"), basis_date=BasisDate.ORDER_DATE
+        api, tenant, "Acme", locations=("Depot", "Shop"), basis_date="ORDER_DATE"
     )
     bistro, _ = await make_customer(
-        database, tenant, "Bistro", terms="Net 15", basis_date=BasisDate.INVOICE_DATE
+        api, tenant, "Bistro", terms="Net 15", basis_date="INVOICE_DATE"
     )
     beans = await make_product(api, tenant, "COF-ESP", "Espresso beans", "24.50")
     milk = await make_product(api, tenant, "MLK-OAT", "Oat milk", "36.00")
@@ -225,7 +225,7 @@ async def test_pages_are_stable_forwards_and_backwards(api, history):
 
 
 async def test_orders_of_other_companies_never_match(api, history, other_tenant, database):
-    theirs, _ = await make_customer(database, other_tenant, "Theirs")
+    theirs, _ = await make_customer(api, other_tenant, "Theirs")
     beans = await make_product(api, other_tenant, "COF-ESP", "Espresso beans", "1.00")
     await create(api, other_tenant.rep.token, theirs, [line(beans, 1)], poNumber="PO-2024-X")
     assert await numbers(api, history, search="PO-2024") == [1005, 1001]
@@ -241,7 +241,7 @@ FULL_PAGE = """query($first: Int) { orders(first: $first) { totalCount nodes {
 
 async def test_a_page_of_10_or_110_orders_runs_the_same_statements(api, tenant, database):
     customers = [
-        await make_customer(database, tenant, f"Customer {n}", locations=(f"Site {n}",))
+        await make_customer(api, tenant, f"Customer {n}", locations=(f"Site {n}",))
         for n in range(3)
     ]
     products = [await make_product(api, tenant, f"P{n}", f"Product {n}", "2.00") for n in range(3)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from db.enums import ProductDisplay
+from db.models import Product, ProductExclusiveCustomer
+from db.session import Scope
+from resolvers.ids import decode_id
 from tests.orders_support import (
     PRODUCT_CREATE,
     PRODUCT_FIELDS,
@@ -136,11 +138,9 @@ async def test_sku_is_unique_per_company_only(api, tenant, other_tenant):
 
 
 async def test_exclusive_products_are_seen_only_by_granted_customers(api, tenant, database):
-    acme, _ = await make_customer(database, tenant, "Acme")
-    bistro, _ = await make_customer(database, tenant, "Bistro")
-    boutique, _ = await make_customer(
-        database, tenant, "Boutique", product_display=ProductDisplay.EXCLUSIVE_ONLY
-    )
+    acme, _ = await make_customer(api, tenant, "Acme")
+    bistro, _ = await make_customer(api, tenant, "Bistro")
+    boutique, _ = await make_customer(api, tenant, "Boutique", product_display="EXCLUSIVE_ONLY")
     await make_product(api, tenant, "PUB-A", "Apples", "1.00")
     await make_product(api, tenant, "PUB-OLD", "Bananas (discontinued)", "1.00", active=False)
     reserve = await make_product(api, tenant, "EXC-R", "Reserve coffee", "40.00", exclusive=True)
@@ -180,8 +180,8 @@ async def test_exclusive_products_are_seen_only_by_granted_customers(api, tenant
 async def test_granting_refuses_unknown_customers_and_writes_nothing(
     api, tenant, other_tenant, database
 ):
-    acme, _ = await make_customer(database, tenant, "Acme")
-    stranger, _ = await make_customer(database, other_tenant, "Stranger")
+    acme, _ = await make_customer(api, tenant, "Acme")
+    stranger, _ = await make_customer(api, other_tenant, "Stranger")
     reserve = await make_product(api, tenant, "EXC-R", "Reserve", "40.00", exclusive=True)
     await grant(api, tenant, reserve, [acme])
     refused = await api.ok(
@@ -216,3 +216,38 @@ async def test_products_page_through_the_catalogue(api, tenant):
     assert page["pageInfo"]["hasNextPage"] is True
     rest = await skus(api, tenant.rep.token, first=3, after=page["pageInfo"]["endCursor"])
     assert rest == ["P3", "P4"]
+
+
+async def test_a_page_of_10_or_110_products_runs_the_same_statements(api, tenant, database):
+    customers = [(await make_customer(api, tenant, f"Customer {n}"))[0] for n in range(3)]
+    # 110 exclusive products with grants, inserted in one transaction for speed.
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        for n in range(110):
+            product = Product(
+                company_id=tenant.company_id,
+                sku=f"P{n:03d}",
+                name=f"Product {n:03d}",
+                price_cents=100 + n,
+                exclusive=True,
+            )
+            session.add(product)
+            await session.flush()
+            session.add(
+                ProductExclusiveCustomer(
+                    company_id=tenant.company_id,
+                    product_id=product.id,
+                    customer_id=decode_id(customers[n % 3])[1],
+                )
+            )
+    query = """query($first: Int) { products(first: $first) {
+      nodes { sku price exclusiveCustomers { name } } } }"""
+    small = await api.ok(query, {"first": 10}, token=tenant.rep.token)
+    small_count = api.last_statements
+    large = await api.ok(query, {"first": 110}, token=tenant.rep.token)
+    assert len(small["products"]["nodes"]) == 10
+    assert large["products"]["nodes"][109] == {
+        "sku": "P109",
+        "price": "2.09",
+        "exclusiveCustomers": [{"name": "Customer 1"}],
+    }
+    assert api.last_statements == small_count

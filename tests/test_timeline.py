@@ -263,3 +263,59 @@ async def test_a_deactivated_member_stops_receiving(api, app, tenant, database):
         assert message["payload"]["data"] is None
         assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert (await ws.receive_json(timeout=WAIT_SECONDS)) == {"id": "1", "type": "complete"}
+
+
+async def test_a_subscriber_that_falls_behind_is_told_to_resubscribe(
+    app, tenant, database, monkeypatch
+):
+    import resolvers.timeline
+
+    monkeypatch.setattr(resolvers.timeline, "MAX_QUEUED_EVENTS", 2)
+    (customer,) = await make_customers(database, tenant, "Busy Page")
+    async with socket(app, bearer(tenant.rep)) as ws:
+        assert (await ws.receive_json(timeout=WAIT_SECONDS))["type"] == "connection_ack"
+        await subscribe(ws, database, tenant, customer)
+        hub = hub_for(database)
+        # Three events at once, with no chance for the page to read between them.
+        for n in range(3):
+            hub.deliver(
+                TimelineEvent(tenant.company_id, pk(customer), 10**6 + n, TimelineEventKind.DELETED)
+            )
+        message = await ws.receive_json(timeout=WAIT_SECONDS)
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "TIMELINE_OVERFLOW"
+        assert message["payload"]["errors"][0]["message"] == (
+            "Timeline events were missed; subscribe again."
+        )
+        assert (await ws.receive_json(timeout=WAIT_SECONDS)) == {"id": "1", "type": "complete"}
+
+
+@pytest.mark.postgres
+async def test_a_lost_listener_connection_ends_subscriptions_and_listens_anew(
+    api, app, tenant, database
+):
+    if database.sqlite:
+        pytest.skip("SQLite has no listener connection")
+    (customer,) = await make_customers(database, tenant, "Flaky Network")
+    async with socket(app, bearer(tenant.rep)) as ws:
+        assert (await ws.receive_json(timeout=WAIT_SECONDS))["type"] == "connection_ack"
+        await subscribe(ws, database, tenant, customer)
+        listener_pid = hub_for(database)._connection.get_server_pid()
+        dsn = database.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", listener_pid)
+        finally:
+            await admin.close()
+        message = await ws.receive_json(timeout=WAIT_SECONDS)
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "TIMELINE_OVERFLOW"
+        assert (await ws.receive_json(timeout=WAIT_SECONDS)) == {"id": "1", "type": "complete"}
+        # Subscribing again listens on a new connection, and events flow.
+        await subscribe(ws, database, tenant, customer, op="2")
+        assert hub_for(database)._connection.get_server_pid() != listener_pid
+        await api.mutate(
+            CREATE,
+            {"input": {"customerId": customer, "kind": "CALL", "body": "Back online"}},
+            token=tenant.rep.token,
+        )
+        event = await next_event(ws)
+        assert event["interaction"]["body"] == "Back online"

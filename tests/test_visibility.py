@@ -8,6 +8,9 @@ from db.models import AuditEvent, Customer, Location
 from db.session import Scope
 from resolvers.ids import encode_id
 from resolvers.text import name_key
+from tests.orders_support import make_customer, make_product
+from tests.test_customers_list import STATEMENTS_QUERY
+from tests.test_orders import create, line
 
 SET_VISIBILITY = """mutation($v: RepVisibility!) {
   companyUpdate(input: {repVisibility: $v}) { company { repVisibility } userErrors { code } } }"""
@@ -119,8 +122,6 @@ async def test_company_settings_validation_writes_nothing(api, tenant):
 
 
 async def test_lists_and_statement_counts_respect_the_book(api, tenant, database):
-    from tests.test_customers_list import STATEMENTS_QUERY
-
     await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
     names = []
     for i in range(30):
@@ -148,3 +149,94 @@ async def test_lists_and_statement_counts_respect_the_book(api, tenant, database
         assert len(data["customers"]["nodes"]) == size
         counts[size] = api.last_statements
     assert counts[5] == counts[11], counts
+
+
+async def test_customers_csv_export_respects_the_book(api, tenant, database):
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    await _customer(database, tenant, "Mine", tenant.rep.id)
+    await _customer(database, tenant, "Theirs", tenant.rep2.id)
+
+    async def names(token: str) -> list[str]:
+        response = await api.client.get(
+            "/export/customers.csv",
+            params={"columns": "name"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        return response.text.splitlines()[1:]
+
+    assert await names(tenant.rep.token) == ["Mine"]
+    assert await names(tenant.rep2.token) == ["Theirs"]
+    assert await names(tenant.manager.token) == ["Mine", "Theirs"]
+
+
+async def test_orders_interactions_and_their_exports_respect_the_book(api, tenant):
+    mine, _ = await make_customer(api, tenant, "Mine & Co")
+    theirs, _ = await make_customer(api, tenant, "Theirs Ltd")
+    for customer, rep in ((mine, tenant.rep), (theirs, tenant.rep2)):
+        await api.mutate(
+            """mutation($c: ID!, $s: ID) { customerSetSalesRep(customerId: $c, staffId: $s) {
+                 customer { id } userErrors { code } } }""",
+            {"c": customer, "s": rep.global_id},
+            token=tenant.manager.token,
+        )
+    widget = await make_product(api, tenant, "W-1", "Widget", "10.00")
+    mine_order = await create(api, tenant.manager.token, mine, [line(widget, 1)], poNumber="PO-M")
+    theirs_order = await create(
+        api, tenant.manager.token, theirs, [line(widget, 2)], poNumber="PO-T"
+    )
+    for customer in (mine, theirs):
+        await api.mutate(
+            """mutation($c: ID!) { interactionCreate(input: {customerId: $c, kind: CALL, body: "Hi"})
+                 { interaction { id } userErrors { code } } }""",
+            {"c": customer},
+            token=tenant.manager.token,
+        )
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+
+    query = """{ orders { totalCount nodes { poNumber } }
+                 interactions { totalCount nodes { customer { name } } } }"""
+    seen = await api.ok(query, token=tenant.rep.token)
+    assert seen["orders"] == {"totalCount": 1, "nodes": [{"poNumber": "PO-M"}]}
+    assert seen["interactions"] == {"totalCount": 1, "nodes": [{"customer": {"name": "Mine & Co"}}]}
+    everyone = await api.ok(query, token=tenant.manager.token)
+    assert everyone["orders"]["totalCount"] == 2
+    assert everyone["interactions"]["totalCount"] == 2
+
+    hidden = await api.ok(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [mine_order["id"], theirs_order["id"]]},
+        token=tenant.rep.token,
+    )
+    assert hidden["nodes"] == [{"id": mine_order["id"]}, None]
+
+    csv = await api.client.get(
+        "/export/orders.csv", headers={"Authorization": f"Bearer {tenant.rep.token}"}
+    )
+    assert csv.status_code == 200
+    rows = csv.text.splitlines()
+    assert len(rows) == 2 and "PO-M" in rows[1]
+
+    # Writing to a hidden customer is "not found", exactly as for another company's.
+    refused = await api.ok(
+        """mutation($c: ID!) { interactionCreate(input: {customerId: $c, kind: CALL, body: "x"})
+             { interaction { id } userErrors { field code } } }""",
+        {"c": theirs},
+        token=tenant.rep.token,
+    )
+    assert refused["interactionCreate"]["interaction"] is None
+    assert refused["interactionCreate"]["userErrors"][0]["code"] == "NOT_FOUND"
+    search = """{ search(query: "ltd") { __typename ... on Customer { name } }
+                  orders: search(query: "PO-") { ... on Order { poNumber } } }"""
+    assert await api.ok(search, token=tenant.rep.token) == {
+        "search": [],
+        "orders": [{"poNumber": "PO-M"}],
+    }
+    assert (await api.ok(search, token=tenant.manager.token))["search"] == [
+        {"__typename": "Customer", "name": "Theirs Ltd"}
+    ]
+    report = await api.ok(
+        "{ interactionsReport(groupBy: [CUSTOMER]) { customer { name } count } }",
+        token=tenant.rep.token,
+    )
+    assert report["interactionsReport"] == [{"customer": {"name": "Mine & Co"}, "count": 1}]

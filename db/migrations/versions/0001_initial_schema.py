@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:07:32.019561
+Create Date: 2026-11-24 08:34:38.126608
 """
 
 import sqlalchemy as sa

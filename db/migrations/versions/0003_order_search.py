@@ -10,13 +10,13 @@ SQLite batch migrations rebuild a table and drop its triggers: a later batch
 migration of `orders` must recreate the triggers below.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
