@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from strawberry.dataloader import DataLoader
 
 from db.enums import RepVisibility, Role
-from db.session import Database, Scope
+from db.session import Database, Scope, apply_scope
 from resolvers.errors import Unauthenticated, UserErrorCode, UserInputError
 from resolvers.permissions import Viewer
 
@@ -76,6 +76,7 @@ class Context:
         viewer: Viewer | None,
         request: Any = None,
         response: Any = None,
+        session: AsyncSession | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -84,7 +85,12 @@ class Context:
         self.request = request
         self.response = response
         self.loaders = Loaders(self)
-        self._session: ReadSession | None = None
+        # Whole small tables read once per request (see loaders.load_staff).
+        self.request_cache: dict[Any, Any] = {}
+        self._session: ReadSession | None = session and ReadSession(session)
+        if session is not None and viewer is not None:
+            # The session that authenticated the request serves its reads too.
+            apply_scope(session, self.scope)
 
     @property
     def viewer(self) -> Viewer:
@@ -107,14 +113,17 @@ class Context:
     @property
     def session(self) -> ReadSession:
         """The read session of this request, scoped to the viewer's company."""
+        scope = self.scope  # raises UNAUTHENTICATED without a viewer
         if self._session is None:
-            self._session = ReadSession(self.db.session(self.scope))
+            self._session = ReadSession(self.db.session(scope))
         return self._session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A scoped write transaction; afterwards reads and loaders see what it wrote."""
         scope = self.scope
+        # Give the read connection back first: a request holds one connection at a time.
+        await self.refresh()
         try:
             async with self.db.transaction(scope) as session:
                 yield session
@@ -132,6 +141,7 @@ class Context:
             await self._session.close()
             self._session = None
         self.loaders.clear()
+        self.request_cache.clear()
 
     async def close(self) -> None:
         if self._session is not None:

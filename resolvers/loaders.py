@@ -26,7 +26,17 @@ async def rows_by_id(context: Context, model: type[M], ids: Sequence[int]) -> li
 
 
 async def load_staff(context: Context, ids: Sequence[int]) -> list[Staff | None]:
-    return await rows_by_id(context, Staff, ids)
+    """Staff by id from one read of the whole company's staff per request.
+
+    A company has tens to hundreds of staff, and they are referenced at every
+    depth (reps, location overrides, authors): reading them all at once keeps a
+    request at one staff statement whichever ids each level happens to need.
+    """
+    staff = context.request_cache.get(Staff)
+    if staff is None:
+        result = await context.session.execute(select(Staff))
+        staff = context.request_cache[Staff] = {row.id: row for row in result.scalars()}
+    return [staff.get(i) for i in ids]
 
 
 async def load_customer(context: Context, ids: Sequence[int]) -> list[Customer | None]:

@@ -23,10 +23,13 @@ from db.session import Database
 from resolvers.context import Context
 from resolvers.permissions import Viewer
 from schema import build_schema
-from server.auth import authenticate
+from server.auth import authenticate, authenticate_in
 from server.logging import configure_logging, log
 from server.settings import Settings, get_settings
 from server.uploads import UploadGuard
+
+# Where get_context leaves the request's Context in the ASGI scope.
+REQUEST_CONTEXT = "rolodex.context"
 
 # Modules defining ROUTES beside /graphql: CSV exports and attachment downloads.
 ROUTE_MODULES = (
@@ -59,10 +62,26 @@ class GraphQLApp(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        viewer = await authenticate(self.db, request.headers.get("authorization"))
         if isinstance(request, WebSocket):
+            viewer = await authenticate(self.db, request.headers.get("authorization"))
             return WebSocketContext(self.db, self.settings, viewer, request=request)
-        return Context(self.db, self.settings, viewer, request=request, response=response)
+        # One session per HTTP request: it checks the token, then serves the reads.
+        session = self.db.session(None)
+        try:
+            viewer = await authenticate_in(session, request.headers.get("authorization"))
+        except BaseException:
+            await session.close()
+            raise
+        if viewer is None:
+            # Never hand an unscoped session to a request without a viewer.
+            await session.close()
+            session = None
+        context = Context(
+            self.db, self.settings, viewer, request=request, response=response, session=session
+        )
+        # Closed by RequestLog after the response, even when no operation ran (a 400 or 405).
+        request.scope[REQUEST_CONTEXT] = context
+        return context
 
     async def on_ws_connect(self, context: WebSocketContext) -> None:  # type: ignore[override]
         # Browsers cannot set headers on a WebSocket: the token comes in connection_init.
@@ -96,7 +115,7 @@ class GraphQLApp(GraphQL):
 
 
 class RequestLog:
-    """One structured log line per HTTP request, with its duration and status."""
+    """One structured log line per HTTP request, and its database session closed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -117,6 +136,9 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_status)
         finally:
+            context = scope.get(REQUEST_CONTEXT)
+            if context is not None:
+                await context.close()
             log.info(
                 "request",
                 method=scope["method"],

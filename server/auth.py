@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db.session import Database
 from resolvers.credentials import viewer_for_token
 from resolvers.permissions import Viewer
@@ -25,3 +27,9 @@ async def authenticate(db: Database, authorization: str | None) -> Viewer | None
         return await viewer_for_token(session, token)
     finally:
         await session.close()
+
+
+async def authenticate_in(session: AsyncSession, authorization: str | None) -> Viewer | None:
+    """Like `authenticate`, on a session the caller goes on using for the request."""
+    token = bearer_token(authorization)
+    return await viewer_for_token(session, token) if token else None
