@@ -449,19 +449,14 @@ async def store_bytes(
 
 
 async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
-    # The demo runs from the CLI, which configures storage from the same environment
-    # settings as the server, so the files it adds can be downloaded from it.
-    from server.settings import get_settings
-
-    settings = get_settings()
-    storage = storage_for(settings)
+    storage = storage_for(world.settings)
     price_list = DEMO_PRICE_LIST.encode()
     uploader = world.staff[1].id if len(world.staff) > 1 else None
     for customer in world.customers[:4]:
         await store_bytes(
             session,
             storage,
-            incoming_dir(settings),
+            incoming_dir(world.settings),
             customer=customer,
             uploaded_by_id=uploader,
             filename="Price list 2026.csv",
@@ -471,7 +466,7 @@ async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
         await store_bytes(
             session,
             storage,
-            incoming_dir(settings),
+            incoming_dir(world.settings),
             customer=customer,
             uploaded_by_id=uploader,
             filename=f"Credit application – {customer.name}.pdf",

@@ -11,6 +11,7 @@ import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,12 +107,14 @@ class DemoWorld:
 
     company: Company
     staff: list[Staff]
+    # The server's settings (attachments storage): the demo's files must be downloadable.
+    settings: Any = None
     customers: list[Customer] = field(default_factory=list)
     locations: list[Location] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(42))
 
 
-async def seed_demo(session: AsyncSession) -> DemoWorld:
+async def seed_demo(session: AsyncSession, settings: Any) -> DemoWorld:
     company = await create_company(session, "Northwind Wholesale")
     staff = [
         await create_staff(
@@ -119,7 +122,7 @@ async def seed_demo(session: AsyncSession) -> DemoWorld:
         )
         for name, email, role in STAFF
     ]
-    world = DemoWorld(company=company, staff=staff)
+    world = DemoWorld(company=company, staff=staff, settings=settings)
     await _seed_customers(session, world)
     for module_name in STORY:
         step = getattr(importlib.import_module(module_name), "seed_demo_story", None)

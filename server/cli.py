@@ -99,7 +99,7 @@ async def _demo_if_empty(db: Database) -> str | None:
         has_company = (await session.execute(select(func.count(Company.id)))).scalar_one()
         if has_company:
             return await demo_login_text(session, fresh=False)
-        await seed_demo(session)
+        await seed_demo(session, get_settings())
         return await demo_login_text(session, fresh=True)
 
 
@@ -194,7 +194,7 @@ def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> 
 
         async def work(db: Database) -> str:
             async with db.transaction(None) as session:
-                await seed_demo(session)
+                await seed_demo(session, get_settings())
                 return await demo_login_text(session, fresh=True)
 
         click.echo(run_with_db(database_url, work))

@@ -8,7 +8,6 @@ from db.models import Company, Customer, Staff
 from db.session import Scope
 from resolvers.attachments import DEMO_PRICE_LIST, demo_pdf, seed_demo_story
 from resolvers.demo import DemoWorld
-from server.settings import get_settings
 from tests.test_attachments import make_customers
 
 FILES = """query($id: ID!) { customer(id: $id) { name attachments {
@@ -16,27 +15,20 @@ FILES = """query($id: ID!) { customer(id: $id) { name attachments {
 
 
 async def test_demo_story_adds_a_price_list_and_credit_applications(
-    api, tenant, database, settings, monkeypatch
+    api, tenant, database, settings
 ):
-    # The demo reads the environment's settings, as the CLI does: point them at the app's.
-    monkeypatch.setenv("ROLODEX_ATTACHMENTS_DIR", str(settings.attachments_dir))
-    get_settings.cache_clear()
     names = ["Harbor Street Grocers", "Blue Ridge Hardware", "Café Olé", "Sunrise Bakery", "Extra"]
     ids = await make_customers(database, tenant.company_id, names)
-    try:
-        async with database.transaction(Scope(tenant.company_id)) as session:
-            staff = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
-            customers = list(
-                (await session.execute(select(Customer).order_by(Customer.id))).scalars()
-            )
-            world = DemoWorld(
-                company=await session.get(Company, tenant.company_id),
-                staff=staff,
-                customers=customers,
-            )
-            await seed_demo_story(session, world)
-    finally:
-        get_settings.cache_clear()
+    async with database.transaction(Scope(tenant.company_id)) as session:
+        staff = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
+        customers = list((await session.execute(select(Customer).order_by(Customer.id))).scalars())
+        world = DemoWorld(
+            company=await session.get(Company, tenant.company_id),
+            staff=staff,
+            customers=customers,
+            settings=settings,
+        )
+        await seed_demo_story(session, world)
 
     price_list = DEMO_PRICE_LIST.encode()
     pdf = demo_pdf("Credit application: Harbor Street Grocers")
