@@ -41,6 +41,15 @@ def apply_changes(row: Base, values: Mapping[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def creation_changes(values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """field -> [None, value] for what a new row was given (search keys left out)."""
+    return {
+        name: [None, audit_value(value)]
+        for name, value in values.items()
+        if value is not None and not name.endswith("_key")
+    }
+
+
 def snapshot(row: Base, fields: Iterable[str]) -> dict[str, list[Any]]:
     """field -> [value, None]: what a deleted row held."""
     return {name: [audit_value(getattr(row, name)), None] for name in fields}

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
 from db.models import Contact, Customer
-from resolvers.audit import apply_changes, audit_value, record, snapshot
+from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
 from resolvers.validation import check_version, clean_email, clean_phone, clean_text
@@ -110,7 +110,7 @@ async def contact_create(context: Context, input: Any) -> dict[str, Any]:
         )
         session.add(contact)
         await session.flush()
-        changes = {name: [None, audit_value(value)] for name, value in values.items() if value}
+        changes = creation_changes(values)
         if is_primary:
             changes["is_primary"] = [None, True]
         record(session, viewer, "contact.create", contact, changes, customer_id=customer.id)

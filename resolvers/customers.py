@@ -15,7 +15,7 @@ from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
 from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
-from resolvers.audit import apply_changes, audit_value, record, snapshot
+from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
 from resolvers.loaders import load_customer, rows_by_id
@@ -411,11 +411,7 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
         customer = Customer(company_id=viewer.company_id, **values)
         session.add(customer)
         await session.flush()
-        changes = {
-            name: [None, audit_value(value)]
-            for name, value in values.items()
-            if value is not None and name != "name_key"
-        }
+        changes = creation_changes(values)
         record(session, viewer, "customer.create", customer, changes, customer_id=customer.id)
     return {"customer": customer}
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
 from db.models import Customer, Location
-from resolvers.audit import apply_changes, audit_value, record, snapshot
+from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.customers import (
     address_values,
     check_sales_rep,
@@ -206,11 +206,7 @@ async def location_create(context: Context, input: Any) -> dict[str, Any]:
         location = Location(company_id=viewer.company_id, customer_id=customer.id, **values)
         session.add(location)
         await session.flush()
-        changes = {
-            name: [None, audit_value(value)]
-            for name, value in values.items()
-            if value is not None and name != "name_key"
-        }
+        changes = creation_changes(values)
         record(session, viewer, "location.create", location, changes, customer_id=customer.id)
     return {"location": location}
 
