@@ -11,6 +11,7 @@ from strawberry import UNSET
 
 from db.models import Customer, Location
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
+from resolvers.context import loaded, then
 from resolvers.customers import (
     address_values,
     check_sales_rep,
@@ -63,16 +64,12 @@ def page_of_list(
     has_more = len(keyed) > size
     chosen = (keyed[len(keyed) - size :] if size else []) if backwards else keyed[:size]
     total = len(items)
-
-    async def count() -> int:
-        return total
-
     return Page(
         items=[item for _, item in chosen],
         cursors=[encode_cursor(list(k)) for k, _ in chosen],
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
-        count=count,
+        count=lambda: total,
     )
 
 
@@ -110,14 +107,18 @@ async def customer_locations_page(
     return page_of_list(context, locations, location_key, args)
 
 
-async def effective_sales_rep_id(context: Context, location: Location) -> int | None:
+def effective_sales_rep_id(context: Context, location: Location) -> Any:
+    """The override, else the customer's rep: the id, or an awaitable of it when the
+    customer's rep was not read along with the location (see `loaded`)."""
     if location.sales_rep_id is not None:
         return location.sales_rep_id
     inherited = getattr(location, "inherited_sales_rep_id", MISSING)
     if inherited is not MISSING:
         return inherited
-    customer = await context.loaders[load_customer].load(location.customer_id)
-    return customer.sales_rep_id if customer else None
+    return then(
+        loaded(context, load_customer, location.customer_id),
+        lambda customer: customer.sales_rep_id if customer else None,
+    )
 
 
 def locations_statement(filter: Any) -> Select[Any]:

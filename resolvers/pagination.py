@@ -38,7 +38,8 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
-    count: Callable[[], Awaitable[int]]
+    # The total over all pages: an int, or an awaitable when it needs a query.
+    count: Callable[[], Awaitable[int] | int]
     start_cursor: str | None = field(init=False)
     end_cursor: str | None = field(init=False)
 

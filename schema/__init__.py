@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 
 from schema.errors import MaskUnexpectedErrors
 from schema.extensions import CloseSessions, RequireAuthentication
+from schema.fast_resolvers import install as install_fast_resolvers
 from schema.scalars import SCALAR_MAP
 
 # Each domain module may define Query, Mutation and Subscription classes; they are merged here.
@@ -59,6 +60,7 @@ def build_schema(
     max_aliases: int = 30,
     max_tokens: int = 5000,
     introspection: bool = True,
+    fast_resolvers: bool = True,
 ) -> strawberry.Schema:
     extensions: list = [
         RequireAuthentication,
@@ -73,13 +75,16 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    if fast_resolvers:
+        install_fast_resolvers(built)
+    return built
 
 
 # The default schema, as exported to schema.graphql.

@@ -13,8 +13,15 @@ from strawberry.types import Info
 from db import models
 from resolvers import customers as resolvers
 from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
+from resolvers.context import loaded, prefetch, then
+from resolvers.ledger import load_overdue_cents
 from resolvers.loaders import load_payment_terms, load_staff
-from resolvers.locations import customer_locations_page
+from resolvers.locations import (
+    effective_sales_rep_id,
+    load_locations_of_customers,
+    location_key,
+    page_of_list,
+)
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
@@ -37,6 +44,7 @@ from schema.errors import UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
 from schema.relay import Connection, model_type
+from schema.selection import connection_nodes, connection_nodes_of
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -69,17 +77,20 @@ class Customer(relay.Node):
     def discount_percent(self) -> Decimal:
         return bp_to_percent(self.discount_bp)
 
-    @strawberry.field
-    async def sales_rep(self, info: Info) -> Staff | None:
-        if self.sales_rep_id is None:
-            return None
-        return await info.context.loaders[load_staff].load(self.sales_rep_id)
+    # Fields read through loaders are sync: they return the value when the page was
+    # prefetched (see Query.customers), else an awaitable (schema/selection.py).
 
     @strawberry.field
-    async def payment_terms(self, info: Info) -> PaymentTerms | None:
+    def sales_rep(self, info: Info) -> Staff | None:
+        if self.sales_rep_id is None:
+            return None
+        return loaded(info.context, load_staff, self.sales_rep_id)
+
+    @strawberry.field
+    def payment_terms(self, info: Info) -> PaymentTerms | None:
         if self.payment_terms_id is None:
             return None
-        return await info.context.loaders[load_payment_terms].load(self.payment_terms_id)
+        return loaded(info.context, load_payment_terms, self.payment_terms_id)
 
     @strawberry.field(description="Whether partial payments are allowed, company default applied.")
     async def partial_payments_allowed(self, info: Info) -> bool:
@@ -125,7 +136,7 @@ class Customer(relay.Node):
         return resolvers.engagement_of(self.last_order_at, cutoff)
 
     @strawberry.field(description="This customer's locations, by name.")
-    async def locations(
+    def locations(
         self,
         info: Info,
         first: int | None = None,
@@ -133,18 +144,21 @@ class Customer(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Location]:
-        page = await customer_locations_page(
-            info.context, self.id, PageArgs(first, after, last, before)
+        args = PageArgs(first, after, last, before)
+        return then(
+            loaded(info.context, load_locations_of_customers, self.id),
+            lambda locations: Connection.from_page(
+                page_of_list(info.context, locations, location_key, args)
+            ),
         )
-        return Connection.from_page(page)
 
     @strawberry.field(description="The primary contact first, then oldest first.")
-    async def contacts(self, info: Info) -> list[Contact]:
-        return await info.context.loaders[load_contacts_of_customers].load(self.id)
+    def contacts(self, info: Info) -> list[Contact]:
+        return loaded(info.context, load_contacts_of_customers, self.id)
 
     @strawberry.field
-    async def primary_contact(self, info: Info) -> Contact | None:
-        return await info.context.loaders[load_primary_contacts].load(self.id)
+    def primary_contact(self, info: Info) -> Contact | None:
+        return loaded(info.context, load_primary_contacts, self.id)
 
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
@@ -333,7 +347,35 @@ class Query:
         page = await resolvers.customers_page(
             info.context, PageArgs(first, after, last, before), filter, sort
         )
+        await prefetch_customers(info, page.items)
         return Connection.from_page(page)
+
+
+async def prefetch_customers(info: Info, customers: list[models.Customer]) -> None:
+    """Loads what the selection reads below a page of customers, a statement per kind,
+    before GraphQL descends: the rows' fields then resolve without awaiting."""
+    selected = connection_nodes(info)
+    context, ids = info.context, [customer.id for customer in customers]
+    staff_ids: list[int | None] = []
+    if "salesRep" in selected:
+        staff_ids += [customer.sales_rep_id for customer in customers]
+    if "paymentTerms" in selected:
+        await prefetch(context, load_payment_terms, [c.payment_terms_id for c in customers])
+    if "primaryContact" in selected:
+        await prefetch(context, load_primary_contacts, ids)
+    if "contacts" in selected:
+        await prefetch(context, load_contacts_of_customers, ids)
+    if "overdueAmount" in selected.get("balance", {}):
+        await prefetch(context, load_overdue_cents, ids)
+    if "locations" in selected:
+        lists = await prefetch(context, load_locations_of_customers, ids)
+        below = connection_nodes_of(selected["locations"])
+        for location in (location for locations in lists for location in locations):
+            if "salesRep" in below:
+                staff_ids.append(location.sales_rep_id)
+            if "effectiveSalesRep" in below:
+                staff_ids.append(effective_sales_rep_id(context, location))
+    await prefetch(context, load_staff, staff_ids)
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import locations as resolvers
+from resolvers.context import loaded, then
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -45,17 +46,19 @@ class Location(relay.Node):
         return Address.from_row(self)
 
     @strawberry.field(description="This location's own rep; null means it inherits the customer's.")
-    async def sales_rep(self, info: Info) -> Staff | None:
+    def sales_rep(self, info: Info) -> Staff | None:
         if self.sales_rep_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.sales_rep_id)
+        return loaded(info.context, load_staff, self.sales_rep_id)
 
     @strawberry.field(description="The override if set, else the customer's sales rep.")
-    async def effective_sales_rep(self, info: Info) -> Staff | None:
-        staff_id = await resolvers.effective_sales_rep_id(info.context, self)
-        if staff_id is None:
-            return None
-        return await info.context.loaders[load_staff].load(staff_id)
+    def effective_sales_rep(self, info: Info) -> Staff | None:
+        return then(
+            resolvers.effective_sales_rep_id(info.context, self),
+            lambda staff_id: (
+                None if staff_id is None else loaded(info.context, load_staff, staff_id)
+            ),
+        )
 
     @strawberry.field(description="Total of this location's invoiced orders.")
     def total_sales(self) -> Decimal:

@@ -45,11 +45,12 @@ class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]]
     nodes: list[NodeType]
     page_info: relay.PageInfo
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+    _count: strawberry.Private[Callable[[], Awaitable[int] | int]]
 
     @strawberry.field(description="How many items the whole list holds (all pages).")
-    async def total_count(self) -> int:
-        return await self._count()
+    def total_count(self) -> int:
+        # Sync so a count known without a query (a list loaded whole) costs no coroutine.
+        return self._count()  # type: ignore[return-value]
 
     @classmethod
     def from_page(cls, page: Page[Any]) -> Connection[Any]:

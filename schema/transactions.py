@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from db import enums, models
 from resolvers import ledger
+from resolvers.context import loaded, then
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -103,9 +104,10 @@ class CustomerBalance:
         description="Balance due on invoiced orders whose due date has passed "
         "(today in the company's time zone)."
     )
-    async def overdue_amount(self, info: Info) -> Decimal:
-        cents = await info.context.loaders[ledger.load_overdue_cents].load(self._customer_id)
-        return cents_to_decimal(cents)
+    def overdue_amount(self, info: Info) -> Decimal:
+        return then(
+            loaded(info.context, ledger.load_overdue_cents, self._customer_id), cents_to_decimal
+        )
 
 
 # Resolvers of the Customer fields in its "Transactions and balance" section.

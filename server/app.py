@@ -56,6 +56,7 @@ class GraphQLApp(GraphQL):
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
             introspection=settings.introspection,
+            fast_resolvers=settings.fast_resolvers,
         )
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
         self.db = db

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     introspection: bool = True
     graphiql: bool = True
+    # Direct calls for argument-free sync resolvers (schema/fast_resolvers.py); off is
+    # Strawberry's own call path, should an upgrade ever disagree with it.
+    fast_resolvers: bool = True
 
     # Attachments
     attachments_dir: Path = Path("./data/attachments")

@@ -1,0 +1,61 @@
+"""`python -m bench.profile`: profile one case in-process with pyinstrument.
+
+Uses the data set `python -m bench` keeps (seeding it the first time), warms up,
+then profiles `--repeat` requests and prints the call tree (or writes HTML).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from pyinstrument import Profiler
+
+from bench.__main__ import prepare
+from bench.cases import all_cases
+from bench.harness import in_process_client, make_fixture
+from db.session import Database
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("case", help="case key, e.g. 1a")
+    parser.add_argument("--scale", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--html", help="write an HTML report here instead of printing")
+    return parser.parse_args()
+
+
+async def profile(args: argparse.Namespace) -> Profiler:
+    case = next(case for case in all_cases() if case.key == args.case)
+    url, company_id = await prepare(args.backend, args.scale, args.seed)
+    db = Database(url)
+    try:
+        fx = await make_fixture(db, company_id)
+        variables = case.variables(fx)
+        async with in_process_client(db, fx.token) as client:
+            for _ in range(3):
+                await client.request(case.query, variables)
+            profiler = Profiler(async_mode="enabled")
+            with profiler:
+                for _ in range(args.repeat):
+                    await client.request(case.query, variables)
+        return profiler
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    args = arguments()
+    profiler = asyncio.run(profile(args))
+    if args.html:
+        with open(args.html, "w") as out:
+            out.write(profiler.output_html())
+    else:
+        print(profiler.output_text(unicode=True, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
