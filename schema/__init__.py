@@ -62,14 +62,19 @@ def build_schema(
     introspection: bool = True,
     fast_resolvers: bool = True,
 ) -> strawberry.Schema:
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     extensions: list = [
         RequireAuthentication,
         CloseSessions,
         # Instances with the same maxsize share one LRU cache across requests.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        # The limits' rule classes are made once: ValidationCache keys on them, and a
+        # limiter built per request (a new class each time) would never hit the cache.
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         MaskUnexpectedErrors,
     ]

@@ -250,6 +250,23 @@ async def test_depth_limit(api, tenant):
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
+async def test_alias_limit(api, tenant):
+    many = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(31)) + " }"
+    body = await api.gql(many, token=tenant.rep.token)
+    assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"
+
+
+async def test_validation_is_cached_across_requests(api, tenant):
+    from strawberry.extensions import ValidationCache
+
+    cache = ValidationCache(maxsize=256).cached_validate_document  # shared by same-size caches
+    query = "{ me { id name } }"
+    await api.ok(query, token=tenant.rep.token)
+    hits = cache.cache_info().hits
+    await api.ok(query, token=tenant.rep.token)
+    assert cache.cache_info().hits == hits + 1
+
+
 async def test_unexpected_errors_are_masked_with_a_code(api, tenant, monkeypatch):
     from resolvers import company
 
