@@ -49,6 +49,8 @@ class Result:
     statements: int | None = None
     statements_by_size: tuple[int, ...] | None = None
     p50: float | None = None  # milliseconds
+    sql_p50: float | None = None  # of which in SQL statements (in-process only)
+    fields: int | None = None  # fields in the answer: what GraphQL execution resolved
     p95: float | None = None
     floor_p50: float | None = None
     matches_floor: bool | None = None
@@ -128,11 +130,13 @@ class Client:
         self.http = http
         self.headers = {"Authorization": f"Bearer {token}"}
         self.db = db
+        self.last_sql_ms = 0.0
 
     async def request(
         self, query: str, variables: dict[str, Any]
     ) -> tuple[dict, float, int | None]:
         before = self.db.statements if self.db else 0
+        sql_before = self.db.statement_seconds if self.db else 0.0
         started = time.perf_counter()
         response = await self.http.post(
             "/graphql",
@@ -142,6 +146,8 @@ class Client:
         body = response.json()
         elapsed = (time.perf_counter() - started) * 1000
         statements = self.db.statements - before if self.db else None
+        if self.db:
+            self.last_sql_ms = (self.db.statement_seconds - sql_before) * 1000
         if response.status_code != 200 or body.get("errors"):
             raise RuntimeError(f"HTTP {response.status_code}: {str(body.get('errors'))[:300]}")
         return body["data"], elapsed, statements
@@ -261,6 +267,7 @@ async def measure_case(
     # A mutation's first run sets every row one way; the timed ones then change every row.
     warmup = 1 if case.mutation else min(2, repeat)
     latencies: list[float] = []
+    sql: list[float] = []
     statements: list[int] = []
     data: dict[str, Any] = {}
     try:
@@ -270,6 +277,7 @@ async def measure_case(
                 latencies.append(elapsed)
                 if count is not None:
                     statements.append(count)
+                    sql.append(client.last_sql_ms)
         if case.sized is not None and client.db is not None:
             sizes = []
             for size in page_sizes:
@@ -281,6 +289,8 @@ async def measure_case(
         return result
     result.p50 = statistics.median(latencies)
     result.p95 = percentile(latencies, 0.95)
+    result.sql_p50 = statistics.median(sql) if sql else None
+    result.fields = count_fields(data)
     result.statements = max(statements) if statements else None
     if case.floor is not None:
         async with Raw.open(db) as raw:
@@ -297,6 +307,15 @@ async def measure_case(
     return result
 
 
+def count_fields(value: Any) -> int:
+    """Fields in a GraphQL answer: each key of each object, at every depth."""
+    if isinstance(value, dict):
+        return len(value) + sum(count_fields(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(count_fields(v) for v in value)
+    return 0
+
+
 def fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -310,6 +329,8 @@ def table(results: list[Result]) -> str:
         "stmts@10/100/250",
         "p50 ms",
         "p95 ms",
+        "sql p50 ms",
+        "fields",
         "floor p50 ms",
         "×floor",
         "same answer",
@@ -326,6 +347,8 @@ def table(results: list[Result]) -> str:
                 "/".join(map(str, r.statements_by_size)) if r.statements_by_size else "—",
                 fmt(r.p50),
                 fmt(r.p95),
+                fmt(r.sql_p50),
+                "—" if r.fields is None else f"{r.fields:,}",
                 fmt(r.floor_p50, 2),
                 fmt(r.ratio, 1),
                 "—" if r.matches_floor is None else ("yes" if r.matches_floor else "NO"),

@@ -10,6 +10,7 @@ process hold the write lock, with WAL and a busy timeout across processes.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option for the rare statement that must look across companies
 # (login by email, unique emails). Greppable on purpose.
 ALL_COMPANIES = "rolodex_all_companies"
+STATEMENT_STARTED = "rolodex_statement_started"
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,22 @@ class Database:
         # One writer at a time in this process (SQLite only): no busy waits between our own tasks.
         self._write_lock = asyncio.Lock() if self.sqlite else None
         self.statements = 0
+        # Wall time spent in statements (driver round trips included), for the benchmarks.
+        self.statement_seconds = 0.0
         for engine in {self.engine, self.write_engine}:
             event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+            event.listen(engine.sync_engine, "after_cursor_execute", self._time)
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
-    def _count(self, *_args: Any) -> None:
+    def _count(self, connection: Any, *_args: Any) -> None:
         self.statements += 1
+        connection.info[STATEMENT_STARTED] = time.perf_counter()
+
+    def _time(self, connection: Any, *_args: Any) -> None:
+        started = connection.info.pop(STATEMENT_STARTED, None)
+        if started is not None:
+            self.statement_seconds += time.perf_counter() - started
 
     @property
     def dialect(self) -> str:
