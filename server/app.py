@@ -7,6 +7,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -61,6 +62,11 @@ class GraphQLApp(GraphQL):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
         self.db = db
         self.settings = settings
+
+    def encode_json(self, data: object) -> str:
+        # orjson: a large page's response encodes several times faster than with json.dumps.
+        # Text, not bytes: WebSocket messages must stay text frames.
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         if isinstance(request, WebSocket):
