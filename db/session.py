@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from db.models import TenantScoped
-from db.sqlfunctions import SQLITE_FUNCTIONS
 from db.visibility import book_criteria
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -64,8 +63,6 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        for name, (arity, function) in SQLITE_FUNCTIONS.items():
-            dbapi_conn.create_function(name, arity, function, deterministic=True)
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Date,
     and_,
+    case,
     cast,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -496,21 +499,162 @@ def company_timezone(context: Context) -> str:
     return name
 
 
-def period_start(sqlite: bool, group: ReportGroup, moment: Any, timezone: str) -> Any:
-    """SQL for the local date starting `group`'s period (weeks start on Monday)."""
-    if sqlite:
-        # rolodex_local_date: db/sqlfunctions.py, registered on every SQLite connection.
-        local = func.rolodex_local_date(moment, timezone)
-        if group == ReportGroup.WEEK:
-            # 'weekday 0' moves to the coming Sunday (or stays), six days back is Monday.
-            local = func.date(local, "weekday 0", "-6 days")
-        elif group == ReportGroup.MONTH:
-            local = func.date(local, "start of month")
-        return type_coerce(local, Date())
+_DAY = 86_400
+
+
+@lru_cache(maxsize=256)
+def utc_offsets(timezone: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """The UTC offsets (seconds) `timezone` uses between epoch seconds `start` and `end`:
+    (since, offset) pairs in time order, the first since `start`.
+
+    zoneinfo gives the offset at an instant; a transition is found by checking every
+    day and bisecting to the second where the offset turns (transitions fall on whole
+    seconds). Two transitions that cancel out within one day would be missed: the tz
+    database has none."""
+    zone = ZoneInfo(timezone)
+
+    def offset(at: int) -> int:
+        shift = datetime.fromtimestamp(at, zone).utcoffset()
+        return int(shift.total_seconds()) if shift is not None else 0
+
+    pieces = [(start, offset(start))]
+    cursor = start
+    while cursor < end:
+        step = min(cursor + _DAY, end)
+        if offset(step) == pieces[-1][1]:
+            cursor = step
+            continue
+        low, high = cursor, step  # offset(low) is the current one, offset(high) is not
+        while high - low > 1:
+            middle = (low + high) // 2
+            if offset(middle) == pieces[-1][1]:
+                low = middle
+            else:
+                high = middle
+        pieces.append((high, offset(high)))
+        cursor = high
+    return tuple(pieces)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+_FIRST_EPOCH = _epoch(datetime(2, 1, 1, tzinfo=UTC))
+_LAST_EPOCH = _epoch(datetime(9998, 1, 1, tzinfo=UTC))
+
+
+def sqlite_period(
+    group: ReportGroup, moment: Any, offsets: Sequence[tuple[int, int]]
+) -> ColumnElement[Any]:
+    """SQLite SQL for the local date starting `group`'s period (weeks start on Monday),
+    given the zone's UTC offsets over every instant the statement can see (utc_offsets).
+
+    Stored times are naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'). At offset 0 the
+    local date is a prefix of that text; otherwise SQLite's date() shifts it by the
+    offset, a CASE choosing among the offsets in force within the range when the zone
+    changes offset there. date() rounds fractions to milliseconds, so 23:59:59.9999
+    would become the next day: the fraction is cut first (offsets are whole seconds)."""
+    if len(offsets) == 1 and offsets[0][1] == 0:
+        if group == ReportGroup.DAY:
+            return func.substr(moment, 1, 10)
+        if group == ReportGroup.MONTH:
+            return func.substr(moment, 1, 7).concat("-01")
+        return func.date(func.substr(moment, 1, 10), "weekday 0", "-6 days")
+    shift: Any = literal(f"{offsets[0][1]:+d} seconds")
+    if len(offsets) > 1:
+        # Latest first: `moment` is at or after the start of the first arm that holds.
+        shift = case(
+            *[
+                (moment >= datetime.fromtimestamp(since, UTC), f"{seconds:+d} seconds")
+                for since, seconds in reversed(offsets[1:])
+            ],
+            else_=shift,
+        )
+    modifiers: tuple[Any, ...] = (shift,)
+    if group == ReportGroup.WEEK:
+        # 'weekday 0' moves to the coming Sunday (or stays), six days back is Monday.
+        modifiers += ("weekday 0", "-6 days")
+    elif group == ReportGroup.MONTH:
+        modifiers += ("start of month",)
+    return func.date(func.substr(moment, 1, 19), *modifiers)
+
+
+def period_start(group: ReportGroup, moment: Any, timezone: str) -> Any:
+    """PostgreSQL SQL for the local date starting `group`'s period (weeks start on Monday)."""
     local = func.timezone(timezone, moment)
     if group == ReportGroup.DAY:
         return cast(local, Date())
     return cast(func.date_trunc(group.value.lower(), local), Date())
+
+
+# Zones with no offset but 0, ever: no bounds needed to convert their times.
+UTC_ZONES = frozenset(
+    {
+        "UTC",
+        "Etc/UTC",
+        "Etc/UCT",
+        "Etc/Universal",
+        "Etc/Zulu",
+        "UCT",
+        "Universal",
+        "Zulu",
+        "Etc/GMT",
+        "Etc/GMT0",
+        "Etc/GMT+0",
+        "Etc/GMT-0",
+        "Etc/Greenwich",
+        "GMT",
+        "GMT0",
+        "GMT+0",
+        "GMT-0",
+        "Greenwich",
+    }
+)
+
+
+async def _sqlite_report_range(
+    context: Context, filter: InteractionFilter, timezone: str
+) -> tuple[InteractionFilter, tuple[tuple[int, int], ...]]:
+    """The filter with both bounds set, and the zone's offsets between them.
+
+    A bound the filter leaves open is the company's first or last interaction (an
+    indexed read each). Rows written after that read outside those bounds are left
+    out, as if the report had run first."""
+    if timezone in UTC_ZONES:
+        return filter, ((0, 0),)
+    low, high = filter.from_, filter.to
+    if low is None or high is None:
+        first = select(func.min(Interaction.created_at)).scalar_subquery()
+        last = select(func.max(Interaction.created_at)).scalar_subquery()
+        earliest, latest = (await context.session.execute(select(first, last))).one()
+        if earliest is None:
+            earliest = latest = utcnow()
+        # Both are UTCDateTime: aware datetimes.
+        low = low or earliest
+        # `to` is exclusive: one microsecond past the last interaction.
+        high = high or latest + timedelta(microseconds=1)
+        filter = replace(filter, from_=low, to=high)
+    # Whole days either side, so that a day's reports share one computation; within the
+    # years zoneinfo converts in every zone (the first offset holds before `start`).
+    start = max(_epoch(low) // _DAY * _DAY, _FIRST_EPOCH)
+    end = min((_epoch(high) // _DAY + 1) * _DAY, _LAST_EPOCH)
+    return filter, utc_offsets(timezone, start, end)
+
+
+AUTHOR_INDEX_GROUPS = frozenset({ReportGroup.STAFF, *PERIOD_GROUPS})
+
+
+def _covered_by_author_index(filter: InteractionFilter, groups: Sequence[ReportGroup]) -> bool:
+    """Whether ix_interactions_company_author_created holds every column the report reads
+    (author_id, created_at and the id of each row), chosen staff aside (then it is used anyway)."""
+    return (
+        AUTHOR_INDEX_GROUPS.issuperset(groups)
+        and filter.staff_ids is None
+        and filter.customer_ids is None
+        and filter.kinds is None
+        and not filter.search
+    )
 
 
 async def interactions_report(
@@ -538,9 +682,14 @@ async def interactions_report(
     if ReportGroup.KIND in groups:
         columns["kind"] = Interaction.kind
     if periods:
-        columns["period"] = period_start(
-            context.db.sqlite, periods[0], Interaction.created_at, company_timezone(context)
-        )
+        timezone = company_timezone(context)
+        if context.db.sqlite:
+            filter, offsets = await _sqlite_report_range(context, filter, timezone)
+            columns["period"] = type_coerce(
+                sqlite_period(periods[0], Interaction.created_at, offsets), Date()
+            )
+        else:
+            columns["period"] = period_start(periods[0], Interaction.created_at, timezone)
     labelled = [expression.label(name) for name, expression in columns.items()]
     count = func.count(Interaction.id).label("count")
     latest = func.max(Interaction.created_at).label("last_interaction_at")
@@ -557,6 +706,11 @@ async def interactions_report(
             statement = statement.where(Staff.id.in_(filter.staff_ids))
     else:
         statement = select(*labelled, count, latest).where(*filter.conditions())
+        if context.db.sqlite and _covered_by_author_index(filter, groups):
+            # Always true (author_id is a NOT NULL foreign key to a staff member of the
+            # same company), and it lets SQLite read the covering index (company,
+            # author, created_at) once per staff member instead of a row per interaction.
+            statement = statement.where(Interaction.author_id.in_(select(Staff.id)))
     # Grouping by the labels keeps PostgreSQL from seeing two different period expressions.
     statement = statement.group_by(*(column.name for column in labelled))
     order: list[Any] = []

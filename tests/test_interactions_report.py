@@ -123,6 +123,65 @@ async def test_periods_follow_the_company_time_zone(api, tenant, database):
     assert await periods("MONTH") == [("2026-03-01", 4), ("2026-04-01", 1)]
 
 
+async def test_periods_across_dst_changes_inside_the_range(api, tenant, database):
+    """Europe/Berlin changes offset on 29 March (+1 → +2) and 25 October 2026 (back):
+    each moment below lands on another day, week or month at the wrong offset."""
+    await set_timezone(database, tenant, "Europe/Berlin")
+    (acme,) = await make_customers(database, tenant, "Acme")
+    for month, day, hour in [
+        (1, 31, 23),  # Berlin Sun 1 Feb 00:30 (CET)
+        (3, 28, 23),  # Sun 29 Mar 00:30 (CET, the change is at 01:00 UTC)
+        (3, 29, 22),  # Mon 30 Mar 00:30 (CEST)
+        (3, 31, 22),  # Wed 1 Apr 00:30 (CEST)
+        (10, 24, 22),  # Sun 25 Oct 00:30 (CEST)
+        (10, 25, 22),  # Sun 25 Oct 23:30 (CET again)
+        (10, 31, 22),  # Sat 31 Oct 23:30 (CET)
+    ]:
+        await add(
+            database,
+            tenant,
+            acme,
+            tenant.rep.id,
+            "CALL",
+            datetime(2026, month, day, hour, 30, tzinfo=UTC),
+        )
+
+    async def periods(group: str, window: dict | None) -> list[tuple[str, int]]:
+        data = await api.ok(
+            REPORT, {"groupBy": [group, "STAFF"], "filter": window}, token=tenant.rep.token
+        )
+        return [(row["period"], row["count"]) for row in data["interactionsReport"]]
+
+    year = {"from": "2026-01-01T00:00:00+00:00", "to": "2027-01-01T00:00:00+00:00"}
+    for window in (year, None, {"from": year["from"]}, {"to": year["to"]}):
+        assert await periods("DAY", window) == [
+            ("2026-02-01", 1),
+            ("2026-03-29", 1),
+            ("2026-03-30", 1),
+            ("2026-04-01", 1),
+            ("2026-10-25", 2),
+            ("2026-10-31", 1),
+        ], window
+        assert await periods("WEEK", window) == [
+            ("2026-01-26", 1),
+            ("2026-03-23", 1),
+            ("2026-03-30", 2),
+            ("2026-10-19", 2),
+            ("2026-10-26", 1),
+        ], window
+        assert await periods("MONTH", window) == [
+            ("2026-02-01", 1),
+            ("2026-03-01", 2),
+            ("2026-04-01", 1),
+            ("2026-10-01", 3),
+        ], window
+    # Bounds that cut the log: only what lies between them, still at the right offsets.
+    autumn = {"from": "2026-10-25T00:00:00+00:00", "to": "2026-10-31T22:30:00+00:00"}
+    assert await periods("DAY", autumn) == [("2026-10-25", 1)]
+    late = {"from": "2026-10-25T00:00:00+00:00"}
+    assert await periods("WEEK", late) == [("2026-10-19", 1), ("2026-10-26", 1)]
+
+
 async def test_rows_sort_by_period_then_count(api, tenant, database):
     (acme,) = await make_customers(database, tenant, "Acme")
     day1 = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -226,7 +285,7 @@ async def test_report_rows_load_staff_and_customers_in_batches(api, tenant, data
 
 async def test_report_statements_use_the_time_indexes(api, tenant, database):
     """EXPLAIN the SQL the report really runs: (company, created_at) for a date range,
-    (company, author, created_at) for chosen staff."""
+    (company, author, created_at) for chosen staff, and on SQLite for staff and periods."""
     captured: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
@@ -264,9 +323,12 @@ async def test_report_statements_use_the_time_indexes(api, tenant, database):
             {"groupBy": ["STAFF"], "filter": {**year, "staffIds": [tenant.rep.global_id]}},
             token=tenant.rep.token,
         )
+        await api.ok(
+            REPORT, {"groupBy": ["STAFF", "MONTH"], "filter": year}, token=tenant.rep.token
+        )
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
-    assert len(captured) == 2
+    assert len(captured) == 3
 
     plans = []
     async with database.engine.connect() as connection:
@@ -287,6 +349,12 @@ async def test_report_statements_use_the_time_indexes(api, tenant, database):
         assert "Seq Scan" not in plans[0], plans[0]
         assert "ix_interactions_company_" in plans[0], plans[0]
     assert "ix_interactions_company_author_created" in plans[1], plans[1]
+    if database.sqlite:
+        # By staff and period: the (company, author, created_at) index holds every column
+        # read, so SQLite reads it per staff member rather than each row of the table.
+        assert "COVERING INDEX ix_interactions_company_author_created" in plans[2], plans[2]
+    else:
+        assert "Seq Scan on interactions" not in plans[2], plans[2]
 
 
 async def test_oversized_reports_ask_for_a_narrower_filter(api, tenant, database, monkeypatch):

@@ -242,6 +242,11 @@ async def test_orders_interactions_and_their_exports_respect_the_book(api, tenan
         token=tenant.rep.token,
     )
     assert report["interactionsReport"] == [{"customer": {"name": "Mine & Co"}, "count": 1}]
+    # By staff and period (read from the author index on SQLite): still only the book.
+    by_staff = "{ interactionsReport(groupBy: [STAFF, MONTH]) { staff { name } count } }"
+    for token, count in ((tenant.rep.token, 1), (tenant.manager.token, 2)):
+        rows = (await api.ok(by_staff, token=token))["interactionsReport"]
+        assert sum(row["count"] for row in rows) == count
 
     # A rep's reports count only their book; managers' count everything.
     reports = """{ salesReport(groupBy: [CUSTOMER]) { rows { customer { name } total } totals { total } }
