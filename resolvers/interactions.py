@@ -32,6 +32,7 @@ from db.models import Contact, Customer, Interaction, Staff, utcnow
 from resolvers.audit import apply_changes, record, snapshot
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
+from resolvers.loaders import prime_staff
 from resolvers.pagination import (
     Page,
     PageArgs,
@@ -378,14 +379,19 @@ async def load_customer_logs(
         subquery = ranked.subquery()
         row = aliased(Interaction, subquery)
         # One extra row per customer tells whether there is a next page.
+        # With the authors, so `author` needs no staff statement.
         statement = (
-            select(row)
+            select(row, Staff)
+            .outerjoin(Staff, Staff.id == row.author_id)
             .where(subquery.c.rank <= first + 1)
             .order_by(subquery.c.customer_id, subquery.c.rank)
         )
         found: dict[int, list[Interaction]] = defaultdict(list)
-        for interaction in (await context.session.execute(statement)).scalars():
+        authors = []
+        for interaction, author in await context.session.execute(statement):
             found[interaction.customer_id].append(interaction)
+            authors.append(author)
+        prime_staff(context, authors)
         for customer_id in customer_ids:
             rows = found.get(customer_id, [])
             pages[CustomerLogKey(customer_id, first, kinds)] = (rows[:first], len(rows) > first)

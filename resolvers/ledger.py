@@ -425,17 +425,30 @@ def company_today(viewer: Viewer) -> date:
     return datetime.now(ZoneInfo(viewer.company_timezone)).date()
 
 
+def _overdue(viewer: Viewer) -> list[Any]:
+    """The orders whose balance due counts as overdue today."""
+    return [
+        Order.status.in_(INVOICED_ORDER_STATUSES),
+        Order.balance_due_cents > 0,
+        Order.due_date < company_today(viewer),
+    ]
+
+
+def overdue_cents_of(viewer: Viewer, customer_id: Any) -> Any:
+    """The overdue amount of one customer as a scalar subquery, to read along with the
+    customer's row (`customer_id`: its id column); the same sum as load_overdue_cents."""
+    return (
+        select(func.coalesce(func.sum(Order.balance_due_cents), 0))
+        .where(Order.customer_id == customer_id, *_overdue(viewer))
+        .scalar_subquery()
+    )
+
+
 async def load_overdue_cents(context: Context, customer_ids: Sequence[int]) -> list[int]:
     """Overdue amount per customer: one statement for any number of customers."""
-    today = company_today(context.viewer)
     result = await context.session.execute(
         select(Order.customer_id, func.sum(Order.balance_due_cents))
-        .where(
-            Order.customer_id.in_(list(set(customer_ids))),
-            Order.status.in_(INVOICED_ORDER_STATUSES),
-            Order.balance_due_cents > 0,
-            Order.due_date < today,
-        )
+        .where(Order.customer_id.in_(list(set(customer_ids))), *_overdue(context.viewer))
         .group_by(Order.customer_id)
     )
     overdue = {customer_id: int(total) for customer_id, total in result.all()}

@@ -36,6 +36,7 @@ from schema.enums import (
 from schema.errors import UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
+from schema.lookahead import selects
 from schema.relay import Connection, model_type
 from schema.staff import Staff
 
@@ -314,7 +315,9 @@ class CustomerDeletePayload:
 class Query:
     @strawberry.field(description="One customer of your company, or null.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        return await resolvers.customer_by_global_id(info.context, id)
+        return await resolvers.customer_by_global_id(
+            info.context, id, with_overdue=selects(info, "balance", "overdueAmount")
+        )
 
     @strawberry.field(
         description="Your company's customers, filtered and sorted over the whole company "
