@@ -22,7 +22,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
@@ -373,18 +372,19 @@ async def load_customer_logs(
             )
             .label("rank")
         )
-        ranked = select(Interaction, rank).where(Interaction.customer_id.in_(customer_ids))
+        ranked = select(Interaction.id, rank).where(Interaction.customer_id.in_(customer_ids))
         if kinds is not None:
             ranked = ranked.where(Interaction.kind.in_(kinds))
         subquery = ranked.subquery()
-        row = aliased(Interaction, subquery)
-        # One extra row per customer tells whether there is a next page.
-        # With the authors, so `author` needs no staff statement.
+        # One extra row per customer tells whether there is a next page. The rows are
+        # joined to their ranks (cheaper to build than an alias of the ranked rows), and
+        # to their authors, so `author` needs no staff statement.
         statement = (
-            select(row, Staff)
-            .outerjoin(Staff, Staff.id == row.author_id)
+            select(Interaction, Staff)
+            .join(subquery, subquery.c.id == Interaction.id)
+            .outerjoin(Staff, Staff.id == Interaction.author_id)
             .where(subquery.c.rank <= first + 1)
-            .order_by(subquery.c.customer_id, subquery.c.rank)
+            .order_by(Interaction.customer_id, subquery.c.rank)
         )
         found: dict[int, list[Interaction]] = defaultdict(list)
         authors = []

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import orjson
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from resolvers.errors import BadUserInput
@@ -164,9 +163,8 @@ async def paginate(
     order_keys = (
         [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys
     )
-    page_statement = page_statement.order_by(
-        *(k.expression.desc() if k.descending else k.expression.asc() for k in order_keys)
-    ).limit(size + 1)
+    order_by = [k.expression.desc() if k.descending else k.expression.asc() for k in order_keys]
+    page_statement = page_statement.order_by(*order_by).limit(size + 1)
 
     width = len(all_keys)
     grouped: dict[Any, list[Any]] = {}
@@ -176,7 +174,7 @@ async def paginate(
         rows = (await session.execute(page_statement)).all()
     else:
         rows, grouped = await _with_children(
-            session, statement, page_statement, order_keys, id_column, children
+            session, statement, page_statement, key_labels, order_by, id_column, children
         )
     has_more = len(rows) > size
     rows = rows[:size]
@@ -203,24 +201,20 @@ async def _with_children(
     session: Any,
     statement: Select[Any],
     page_statement: Select[Any],
-    order_keys: Sequence[SortKey],
+    key_labels: Sequence[Any],
+    order_by: Sequence[Any],
     id_column: ColumnElement[int],
     children: Children,
 ) -> tuple[list[Any], dict[Any, list[Any]]]:
     """The page's rows (as `paginate` reads them) and their children, from one statement:
-    the page as a subquery, outer-joined to the children, in the page's order."""
-    (described,) = statement.column_descriptions
-    page = page_statement.subquery("page")
-    parent = aliased(described["entity"], page)
-    parent_id = getattr(parent, id_column.key)
-    keys = [page.c[f"_k{i}"] for i in range(len(order_keys))]
+    the statement's rows whose ids are the page's (a subquery), outer-joined to the
+    children, in the page's order. (Cheaper to build than an alias of the page.)"""
+    page_ids = page_statement.with_only_columns(id_column)
     joined = (
-        select(parent, *keys, children.model)
-        .outerjoin(children.model, children.parent_id == parent_id)
-        .order_by(
-            *(c.desc() if k.descending else c.asc() for c, k in zip(keys, order_keys, strict=True)),
-            *children.order_by,
-        )
+        statement.add_columns(*key_labels, children.model)
+        .outerjoin(children.model, children.parent_id == id_column)
+        .where(id_column.in_(page_ids))
+        .order_by(*order_by, *children.order_by)
     )
     rows: list[Any] = []
     grouped: dict[Any, list[Any]] = {}
