@@ -273,3 +273,16 @@ async def test_out_of_range_ids_are_malformed_not_crashes(api, tenant):
         STAFF_UPDATE, {"id": huge, "input": {"name": "x"}}, token=tenant.admin.token
     )
     assert update_body["staffUpdate"]["userErrors"][0]["code"] == "INVALID_ID"
+
+
+async def test_validation_is_cached_across_requests(api, tenant):
+    """The limits' rules are the same classes every request, so ValidationCache hits."""
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(256)
+    query = "{ me { id name } }"
+    await api.ok(query, token=tenant.rep.token)
+    before = cache.cache_info()
+    await api.ok(query, token=tenant.rep.token)
+    after = cache.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
