@@ -180,3 +180,28 @@ async def test_children_read_with_the_page_in_any_direction(api, tenant, databas
         "transactions": {"nodes": [{"amount": "15.00"}, {"amount": "14.00"}]},
     }
     assert api.last_statements == (5 if database.sqlite else 4)
+
+
+async def test_root_lists_read_children_with_a_search_and_a_cursor(api, tenant):
+    """The root orders list (searching, after a cursor) and transactions list, with lines
+    and allocations read along: the same answers as through the loaders."""
+    customer = await make_page(api, tenant)
+    token = tenant.manager.token
+    query = """query($after: String, $customer: ID!) {
+      orders(search: "ledger-test", first: 2, after: $after) {
+        nodes { total lines { sku quantity } } pageInfo { endCursor hasNextPage } }
+      transactions(first: 3, filter: {customerIds: [$customer]}) {
+        nodes { reference allocations { amount } } } }"""
+    first = await api.ok(query, {"after": None, "customer": customer}, token=token)
+    assert [o["total"] for o in first["orders"]["nodes"]] == ["15.00", "14.00"]
+    assert first["orders"]["nodes"][0]["lines"] == [{"sku": "LEDGER-TEST", "quantity": 1}]
+    assert first["transactions"]["nodes"] == [
+        {"reference": "P5", "allocations": []},
+        {"reference": "P4", "allocations": []},
+        {"reference": "P3", "allocations": [{"amount": "13.00"}]},
+    ]
+    cursor = first["orders"]["pageInfo"]["endCursor"]
+    second = await api.ok(query, {"after": cursor, "customer": customer}, token=token)
+    assert [o["total"] for o in second["orders"]["nodes"]] == ["13.00", "12.00"]
+    assert [len(o["lines"]) for o in second["orders"]["nodes"]] == [1, 1]
+    assert second["orders"]["pageInfo"]["hasNextPage"] is True
