@@ -47,6 +47,8 @@ def _selects(info: Info, nodes: Iterable[Any], path: Sequence[str]) -> bool:
 
 def selects(info: Info, *path: str) -> bool:
     """Whether the current field selects `path` (GraphQL names), e.g. "balance", "overdueAmount"."""
+    # graphql-core's own resolve info: its AST nodes are walked as they are, where
+    # Strawberry's public `info.selected_fields` would first convert the whole subtree.
     return _selects(info, info._raw_info.field_nodes, path)
 
 

@@ -137,6 +137,24 @@ async def test_customer_page_statements_are_few_and_constant(api, tenant, databa
         assert small[connection]["nodes"] == page[connection]["nodes"][:2]
 
 
+async def test_fragments_are_looked_into(api, tenant, database):
+    """The page's nested fields asked for through fragments are read along all the same."""
+    customer = await make_page(api, tenant)
+    query = """query($id: ID!) { customer(id: $id) { ...Money
+        orders(first: 3) { ... on OrderConnection { nodes { ...Lines } } } } }
+      fragment Money on Customer { balance { ... { overdueAmount } } }
+      fragment Lines on Order { lines { lineTotal } }"""
+    data = await api.ok(query, {"id": customer}, token=tenant.manager.token)
+    assert data["customer"]["balance"] == {"overdueAmount": "29.00"}
+    assert [o["lines"] for o in data["customer"]["orders"]["nodes"]] == [
+        [{"lineTotal": "15.00"}],
+        [{"lineTotal": "14.00"}],
+        [{"lineTotal": "13.00"}],
+    ]
+    # Auth, the customer with its overdue amount, the orders with their lines.
+    assert api.last_statements == (4 if database.sqlite else 3)
+
+
 async def test_children_read_with_the_page_in_any_direction(api, tenant, database):
     """Lines and allocations read along with the page: backwards, through edges, and not
     at all when not selected (then the fields still answer, through their loaders)."""
