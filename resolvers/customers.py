@@ -18,7 +18,8 @@ from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
-from resolvers.loaders import load_customer, rows_by_id
+from resolvers.ledger import load_overdue_cents, overdue_cents_of
+from resolvers.loaders import load_customer, load_payment_terms, prime_staff, rows_by_id
 from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
@@ -67,11 +68,34 @@ def camel(name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-async def customer_by_global_id(context: Context, id: str) -> Customer | None:
+async def customer_by_global_id(
+    context: Context, id: str, *, with_overdue: bool = False
+) -> Customer | None:
+    """One customer, read with its sales rep and payment terms (one statement, priming
+    their loaders); `with_overdue` adds the overdue amount for `balance.overdueAmount`."""
     decoded = decode_id(id)
     if decoded is None or decoded[0] != "Customer":
         return None
-    return await context.loaders[load_customer].load(decoded[1])
+    pk = decoded[1]
+    statement = (
+        select(Customer, Staff, PaymentTerms)
+        .outerjoin(Staff, Staff.id == Customer.sales_rep_id)
+        .outerjoin(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
+        .where(Customer.id == pk)
+    )
+    if with_overdue:
+        statement = statement.add_columns(overdue_cents_of(context.viewer, Customer.id))
+    row = (await context.session.execute(statement)).first()
+    if row is None:
+        return None
+    customer, rep, terms = row[:3]
+    context.loaders[load_customer].prime(customer.id, customer)
+    prime_staff(context, [rep])
+    if terms is not None:
+        context.loaders[load_payment_terms].prime(terms.id, terms)
+    if with_overdue:
+        context.loaders[load_overdue_cents].prime(customer.id, int(row[3]))
+    return customer
 
 
 async def load_companies(context: Context, ids: Sequence[int]) -> list[Company | None]:

@@ -54,7 +54,7 @@ from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserIn
 from resolvers.ids import decode_id, parse_id, parse_ids
 from resolvers.loaders import rows_by_id
 from resolvers.money import cents_to_decimal, decimal_to_cents
-from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
+from resolvers.pagination import Children, Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Viewer
 from resolvers.validation import clean_text
 
@@ -425,17 +425,30 @@ def company_today(viewer: Viewer) -> date:
     return datetime.now(ZoneInfo(viewer.company_timezone)).date()
 
 
+def _overdue(viewer: Viewer) -> list[Any]:
+    """The orders whose balance due counts as overdue today."""
+    return [
+        Order.status.in_(INVOICED_ORDER_STATUSES),
+        Order.balance_due_cents > 0,
+        Order.due_date < company_today(viewer),
+    ]
+
+
+def overdue_cents_of(viewer: Viewer, customer_id: Any) -> Any:
+    """The overdue amount of one customer as a scalar subquery, to read along with the
+    customer's row (`customer_id`: its id column); the same sum as load_overdue_cents."""
+    return (
+        select(func.coalesce(func.sum(Order.balance_due_cents), 0))
+        .where(Order.customer_id == customer_id, *_overdue(viewer))
+        .scalar_subquery()
+    )
+
+
 async def load_overdue_cents(context: Context, customer_ids: Sequence[int]) -> list[int]:
     """Overdue amount per customer: one statement for any number of customers."""
-    today = company_today(context.viewer)
     result = await context.session.execute(
         select(Order.customer_id, func.sum(Order.balance_due_cents))
-        .where(
-            Order.customer_id.in_(list(set(customer_ids))),
-            Order.status.in_(INVOICED_ORDER_STATUSES),
-            Order.balance_due_cents > 0,
-            Order.due_date < today,
-        )
+        .where(Order.customer_id.in_(list(set(customer_ids))), *_overdue(context.viewer))
         .group_by(Order.customer_id)
     )
     overdue = {customer_id: int(total) for customer_id, total in result.all()}
@@ -465,13 +478,35 @@ def _newest_first() -> list[SortKey]:
     return [SortKey(Transaction.occurred_at, descending=True)]
 
 
+# A transaction's allocations read along with a page of transactions.
+ALLOCATIONS = Children(
+    TransactionAllocation,
+    TransactionAllocation.transaction_id,
+    (TransactionAllocation.id,),
+    load_allocations,
+)
+
+
 async def customer_transactions_page(
-    context: Context, customer_id: int, args: PageArgs, kinds: Sequence[TransactionKind] | None
+    context: Context,
+    customer_id: int,
+    args: PageArgs,
+    kinds: Sequence[TransactionKind] | None,
+    *,
+    with_allocations: bool = False,
 ) -> Page[Transaction]:
+    """`with_allocations` reads the allocations in the same statement."""
     statement = select(Transaction).where(Transaction.customer_id == customer_id)
     if kinds:
         statement = statement.where(Transaction.kind.in_(list(kinds)))
-    return await paginate_for(context, statement, _newest_first(), Transaction.id, args)
+    return await paginate_for(
+        context,
+        statement,
+        _newest_first(),
+        Transaction.id,
+        args,
+        children=ALLOCATIONS if with_allocations else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -495,8 +530,10 @@ async def transactions_page(
     kinds: Sequence[TransactionKind] | None,
     from_date: date | None,
     to_date: date | None,
+    with_allocations: bool = False,
 ) -> Page[Transaction]:
-    """The company's transactions, newest first; from/to are days in the company's time zone."""
+    """The company's transactions, newest first; from/to are days in the company's time zone.
+    `with_allocations` reads the allocations in the same statement."""
     statement = select(Transaction)
     if customer_ids:
         try:
@@ -513,7 +550,14 @@ async def transactions_page(
         statement = statement.where(
             Transaction.occurred_at < day_start(to_date + timedelta(days=1), timezone)
         )
-    return await paginate_for(context, statement, _newest_first(), Transaction.id, args)
+    return await paginate_for(
+        context,
+        statement,
+        _newest_first(),
+        Transaction.id,
+        args,
+        children=ALLOCATIONS if with_allocations else None,
+    )
 
 
 # ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
@@ -37,6 +37,18 @@ async def load_staff(context: Context, ids: Sequence[int]) -> list[Staff | None]
         result = await context.session.execute(select(Staff))
         staff = context.request_cache[Staff] = {row.id: row for row in result.scalars()}
     return [staff.get(i) for i in ids]
+
+
+def prime_staff(context: Context, rows: Iterable[Staff | None]) -> None:
+    """Staff rows read along with other rows (a join): `load_staff` then finds them.
+
+    When every staff member a request refers to was read that way, it runs no staff
+    statement at all; any other id still gets the one whole-company read.
+    """
+    loader = context.loaders[load_staff]
+    for row in rows:
+        if row is not None:
+            loader.prime(row.id, row)
 
 
 async def load_customer(context: Context, ids: Sequence[int]) -> list[Customer | None]:

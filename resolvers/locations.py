@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
-from db.models import Customer, Location
+from db.models import Customer, Location, Staff
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.context import loaded, then
 from resolvers.customers import (
@@ -21,7 +21,7 @@ from resolvers.customers import (
 )
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
-from resolvers.loaders import load_customer
+from resolvers.loaders import load_customer, prime_staff
 from resolvers.pagination import (
     Page,
     PageArgs,
@@ -87,16 +87,22 @@ async def load_locations_of_customers(
 ) -> list[list[Location]]:
     """Every location of each customer, by name: one statement for a whole page."""
     by_customer: dict[int, list[Location]] = {pk: [] for pk in customer_ids}
+    effective_rep_id = func.coalesce(Location.sales_rep_id, Customer.sales_rep_id)
     result = await context.session.execute(
-        select(Location, Customer.sales_rep_id)
+        select(Location, Customer.sales_rep_id, Staff)
         .join(Customer, Customer.id == Location.customer_id)
+        .outerjoin(Staff, Staff.id == effective_rep_id)
         .where(Location.customer_id.in_(set(customer_ids)))
         .order_by(Location.name_key, Location.id)
     )
-    for location, customer_rep_id in result:
-        # Read along so effectiveSalesRep needs no customer lookup (a fixed statement count).
+    reps = []
+    for location, customer_rep_id, rep in result:
+        # Read along so effectiveSalesRep needs no customer lookup (a fixed statement count),
+        # and its staff row no staff statement.
         location.inherited_sales_rep_id = customer_rep_id
         by_customer[location.customer_id].append(location)
+        reps.append(rep)
+    prime_staff(context, reps)
     return [by_customer[pk] for pk in customer_ids]
 
 

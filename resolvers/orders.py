@@ -55,7 +55,7 @@ from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserIn
 from resolvers.ids import decode_id, parse_id
 from resolvers.loaders import rows_by_id
 from resolvers.money import decimal_to_cents, percent_to_bp
-from resolvers.pagination import PageArgs, SortKey, paginate_for
+from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
 from resolvers.products import like_pattern, visible_to
 from resolvers.text import fold
 from resolvers.validation import check_version, clean_text
@@ -700,9 +700,19 @@ def sort_keys(query: OrderQuery) -> list[SortKey]:
     return keys
 
 
-async def orders_page(context: Context, args: PageArgs, query: OrderQuery) -> Any:
+async def orders_page(
+    context: Context, args: PageArgs, query: OrderQuery, *, with_lines: bool = False
+) -> Any:
+    """A page of orders; `with_lines` reads their lines in the same statement."""
     statement = orders_statement(context.db.dialect, query)
-    return await paginate_for(context, statement, sort_keys(query), Order.id, args)
+    return await paginate_for(
+        context,
+        statement,
+        sort_keys(query),
+        Order.id,
+        args,
+        children=ORDER_LINES if with_lines else None,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -720,6 +730,10 @@ async def load_order_lines(context: Context, order_ids: Sequence[int]) -> list[l
     for line in result.scalars():
         lines.setdefault(line.order_id, []).append(line)
     return [lines.get(order_id, []) for order_id in order_ids]
+
+
+# An order's lines read along with a page of orders (see orders_page).
+ORDER_LINES = Children(OrderLine, OrderLine.order_id, (OrderLine.position,), load_order_lines)
 
 
 async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:

@@ -42,10 +42,28 @@ class Page(Generic[T]):
     count: Callable[[], Awaitable[int] | int]
     start_cursor: str | None = field(init=False)
     end_cursor: str | None = field(init=False)
+    # With `Children`: each item's children, by the item's id.
+    children: dict[Any, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.start_cursor = self.cursors[0] if self.cursors else None
         self.end_cursor = self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class Children:
+    """Rows of a child table read in the page's own statement, e.g. the lines of a page of
+    orders: one statement (the page, then a join) instead of a page and a loader's.
+
+    `parent_id` is the child column referring to the page's id column; `order_by` the
+    children's order within their parent; `paginate_for` primes `loader` (parent id ->
+    list of children) with them, so the field reading them through it runs no statement.
+    """
+
+    model: Any
+    parent_id: Any
+    order_by: tuple[Any, ...] = ()
+    loader: Any = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +139,13 @@ async def paginate(
     default_size: int,
     max_size: int,
     scalars: bool = True,
+    children: Children | None = None,
 ) -> Page[Any]:
-    """One page of `statement` ordered by `keys` then id; the count runs only when asked."""
+    """One page of `statement` ordered by `keys` then id; the count runs only when asked.
+
+    With `children` (a statement of one entity, `scalars`), the page's children are read
+    in the same statement (Page.children).
+    """
     size, backwards = check_page_args(args, default_size, max_size)
     all_keys = [*keys, SortKey(id_column, keys[-1].descending if keys else False)]
     # Sort values are selected alongside so cursors come from the database's own values.
@@ -141,16 +164,23 @@ async def paginate(
     order_keys = (
         [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys
     )
-    page_statement = page_statement.order_by(
-        *(k.expression.desc() if k.descending else k.expression.asc() for k in order_keys)
-    ).limit(size + 1)
+    order_by = [k.expression.desc() if k.descending else k.expression.asc() for k in order_keys]
+    page_statement = page_statement.order_by(*order_by).limit(size + 1)
 
-    rows = (await session.execute(page_statement)).all() if size else []
+    width = len(all_keys)
+    grouped: dict[Any, list[Any]] = {}
+    if not size:
+        rows = []
+    elif children is None:
+        rows = (await session.execute(page_statement)).all()
+    else:
+        rows, grouped = await _with_children(
+            session, statement, page_statement, key_labels, order_by, id_column, children
+        )
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    width = len(all_keys)
     items = [row[0] if scalars else row[:-width] for row in rows]
     cursors = [encode_cursor(row[-width:]) for row in rows]
 
@@ -164,7 +194,40 @@ async def paginate(
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
+        children=grouped,
     )
+
+
+async def _with_children(
+    session: Any,
+    statement: Select[Any],
+    page_statement: Select[Any],
+    key_labels: Sequence[Any],
+    order_by: Sequence[Any],
+    id_column: ColumnElement[int],
+    children: Children,
+) -> tuple[list[Any], dict[Any, list[Any]]]:
+    """The page's rows (as `paginate` reads them) and their children, from one statement:
+    the statement's rows whose ids are the page's (a subquery), outer-joined to the
+    children, in the page's order. (Cheaper to build than an alias of the page.)"""
+    page_ids = page_statement.with_only_columns(id_column)
+    joined = (
+        statement.add_columns(*key_labels, children.model)
+        .outerjoin(children.model, children.parent_id == id_column)
+        .where(id_column.in_(page_ids))
+        .order_by(*order_by, *children.order_by)
+    )
+    rows: list[Any] = []
+    grouped: dict[Any, list[Any]] = {}
+    child_parent = children.parent_id.key
+    for row in (await session.execute(joined)).all():
+        if not rows or rows[-1][0] is not row[0]:
+            rows.append(row[:-1])
+            grouped[getattr(row[0], id_column.key)] = []
+        child = row[-1]
+        if child is not None:
+            grouped[getattr(child, child_parent)].append(child)
+    return rows, grouped
 
 
 async def paginate_for(
@@ -175,9 +238,11 @@ async def paginate_for(
     args: PageArgs,
     *,
     scalars: bool = True,
+    children: Children | None = None,
 ) -> Page[Any]:
-    """`paginate` on the request's read session with the configured page sizes."""
-    return await paginate(
+    """`paginate` on the request's read session with the configured page sizes; the
+    children's loader is primed with the page's children."""
+    page = await paginate(
         context.session,
         statement,
         keys,
@@ -186,4 +251,8 @@ async def paginate_for(
         default_size=context.settings.default_page_size,
         max_size=context.settings.max_page_size,
         scalars=scalars,
+        children=children,
     )
+    if children is not None and children.loader is not None:
+        context.loaders[children.loader].prime_many(page.children)
+    return page

@@ -43,8 +43,8 @@ from schema.enums import (
 from schema.errors import UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
+from schema.lookahead import nested_node_selects, node_selects, selects
 from schema.relay import Connection, model_type
-from schema.selection import connection_nodes, connection_nodes_of
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -328,7 +328,9 @@ class CustomerDeletePayload:
 class Query:
     @strawberry.field(description="One customer of your company, or null.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        return await resolvers.customer_by_global_id(info.context, id)
+        return await resolvers.customer_by_global_id(
+            info.context, id, with_overdue=selects(info, "balance", "overdueAmount")
+        )
 
     @strawberry.field(
         description="Your company's customers, filtered and sorted over the whole company "
@@ -354,26 +356,26 @@ class Query:
 async def prefetch_customers(info: Info, customers: list[models.Customer]) -> None:
     """Loads what the selection reads below a page of customers, a statement per kind,
     before GraphQL descends: the rows' fields then resolve without awaiting."""
-    selected = connection_nodes(info)
     context, ids = info.context, [customer.id for customer in customers]
     staff_ids: list[int | None] = []
-    if "salesRep" in selected:
+    if node_selects(info, "salesRep"):
         staff_ids += [customer.sales_rep_id for customer in customers]
-    if "paymentTerms" in selected:
+    if node_selects(info, "paymentTerms"):
         await prefetch(context, load_payment_terms, [c.payment_terms_id for c in customers])
-    if "primaryContact" in selected:
+    if node_selects(info, "primaryContact"):
         await prefetch(context, load_primary_contacts, ids)
-    if "contacts" in selected:
+    if node_selects(info, "contacts"):
         await prefetch(context, load_contacts_of_customers, ids)
-    if "overdueAmount" in selected.get("balance", {}):
+    if node_selects(info, "balance", "overdueAmount"):
         await prefetch(context, load_overdue_cents, ids)
-    if "locations" in selected:
+    if node_selects(info, "locations"):
         lists = await prefetch(context, load_locations_of_customers, ids)
-        below = connection_nodes_of(selected["locations"])
+        own_rep = nested_node_selects(info, "locations", "salesRep")
+        effective_rep = nested_node_selects(info, "locations", "effectiveSalesRep")
         for location in (location for locations in lists for location in locations):
-            if "salesRep" in below:
+            if own_rep:
                 staff_ids.append(location.sales_rep_id)
-            if "effectiveSalesRep" in below:
+            if effective_rep:
                 staff_ids.append(effective_sales_rep_id(context, location))
     await prefetch(context, load_staff, staff_ids)
 

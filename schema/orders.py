@@ -20,6 +20,7 @@ from resolvers.products import load_product
 from schema.customers import Customer
 from schema.enums import OrderStatus, SortDirection
 from schema.errors import UserError, mutate
+from schema.lookahead import node_selects
 from schema.products import Product
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -270,6 +271,7 @@ async def customer_orders(
         info.context,
         PageArgs(first, after, last, before),
         order_query(filter, search, sort, customer.id),
+        with_lines=node_selects(info, "lines"),
     )
     return Connection.from_page(page)
 
@@ -289,7 +291,10 @@ class Query:
         sort: list[OrderSort] | None = None,
     ) -> Connection[Order]:
         page = await resolvers.orders_page(
-            info.context, PageArgs(first, after, last, before), order_query(filter, search, sort)
+            info.context,
+            PageArgs(first, after, last, before),
+            order_query(filter, search, sort),
+            with_lines=node_selects(info, "lines"),
         )
         return Connection.from_page(page)
 

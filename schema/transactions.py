@@ -21,6 +21,7 @@ from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
+from schema.lookahead import node_selects
 from schema.relay import Connection, model_type
 from schema.staff import Staff
 
@@ -136,6 +137,7 @@ async def customer_transactions(
         root.id,
         PageArgs(first, after, last, before),
         [enums.TransactionKind(k.value) for k in kinds] if kinds else None,
+        with_allocations=node_selects(info, "allocations"),
     )
     return Connection.from_page(page)
 
@@ -202,6 +204,7 @@ class Query:
             kinds=[enums.TransactionKind(k.value) for k in filter.kinds or []],
             from_date=filter.from_,
             to_date=filter.to,
+            with_allocations=node_selects(info, "allocations"),
         )
         return Connection.from_page(page)
 
