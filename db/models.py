@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -539,6 +540,31 @@ class AuditEvent(TenantScoped, Base):
         Index("ix_audit_customer", "customer_id", "created_at"),
         Index("ix_audit_bulk", "bulk_operation_id"),
     )
+
+
+# Sales rep key of a DailySales row whose orders have no rep (NULL can't be part of the key).
+NO_SALES_REP = 0
+
+
+class DailySales(TenantScoped, Base):
+    """Invoiced orders per calendar day (in the company's time zone) and effective sales rep.
+
+    A rollup of `orders` for the sales report: maintained in the same transaction as
+    every write that changes it (resolvers.sales_rollup); its definition is
+    `rebuild_sales_rollup`. The effective rep is the order's location's rep if the
+    location overrides it, else the customer's, as assigned now; NO_SALES_REP (0)
+    stands for none (no foreign key: staff rows are never deleted). Rows whose
+    orders were all cancelled stay, with order_count 0.
+    """
+
+    __tablename__ = "daily_sales"
+
+    day: Mapped[date] = mapped_column(Date)
+    sales_rep_id: Mapped[int] = mapped_column(Integer)
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (PrimaryKeyConstraint("company_id", "day", "sales_rep_id"),)
 
 
 # Models whose rows hang off one customer: the rep-visibility scope follows customer_id.

@@ -44,6 +44,7 @@ from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.permissions import Permission, Viewer
+from resolvers.sales_rollup import lock_locations, move_customers, move_locations
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -355,6 +356,12 @@ async def write_changes(
             ).where(model.company_id == viewer.company_id, id_in(session, model.id, ids)),
         )
     )
+    if "sales_rep_id" in values:
+        # Before the UPDATE: the move reads the reps still in place. The rows are locked.
+        move = move_customers if model is Customer else move_locations
+        await move(
+            session, viewer.company_id, id_in(session, model.id, ids), values["sales_rep_id"]
+        )
     await session.execute(
         update(model)
         .where(id_in(session, model.id, ids))
@@ -397,6 +404,9 @@ async def locations_bulk_update(context: Context, input: Any) -> dict[str, Any]:
     listed = Listed(input.ids, ids_input(input.ids, "Location"))
     async with context.transaction() as session:
         values = await location_values(session, input.set)
+        if not input.dry_run:
+            # Customers before locations, as invoicing locks them (see resolvers.sales_rollup).
+            await lock_locations(session, id_in(session, Location.id, listed.pks))
         result = await bulk_update(
             session, viewer, LOCATIONS, values, listed=listed, dry_run=input.dry_run
         )
@@ -423,6 +433,14 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
         names = list(operation.input["set"])
         columns = [getattr(model, name) for name in names]
         versions: dict[str, int] = operation.input["versions"]
+        changed_rows = model.id.in_(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.bulk_operation_id == operation.id,
+                AuditEvent.action == target.update_action,
+            )
+        )
+        if model is Location and "sales_rep_id" in names:
+            await lock_locations(session, changed_rows)
 
         events = (
             select(AuditEvent.entity_id, AuditEvent.changes)
@@ -434,16 +452,7 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
         )
         recorded = (await session.execute(events)).all()
         current_rows = await session.execute(
-            select(model.id, model.version, *columns)
-            .where(
-                model.id.in_(
-                    select(AuditEvent.entity_id).where(
-                        AuditEvent.bulk_operation_id == operation.id,
-                        AuditEvent.action == target.update_action,
-                    )
-                )
-            )
-            .with_for_update()
+            select(model.id, model.version, *columns).where(changed_rows).with_for_update()
         )
         current = {row.id: row for row in current_rows}
 

@@ -13,6 +13,7 @@ from db.models import Company, PaymentTerms
 from resolvers.audit import apply_changes, record
 from resolvers.errors import ErrorCollector, UserErrorCode
 from resolvers.permissions import Permission
+from resolvers.sales_rollup import rebuild_sales_rollup
 from resolvers.validation import check_version, clean_text
 
 if TYPE_CHECKING:
@@ -65,4 +66,7 @@ async def company_update(context: Context, input: Any) -> dict[str, Any]:
         if changes:
             company.version += 1
             record(session, viewer, "company.update", company, changes)
+        if "timezone" in changes:
+            # Sales days are local days: recount them in the new zone (the row is locked).
+            await rebuild_sales_rollup(session, company.id)
     return {"company": company}

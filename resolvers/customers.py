@@ -23,6 +23,7 @@ from resolvers.loaders import load_customer, load_payment_terms, prime_staff, ro
 from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
+from resolvers.sales_rollup import customer_rep_changes
 from resolvers.text import fold, name_key
 from resolvers.validation import (
     check_version,
@@ -449,6 +450,8 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
         check_version(customer, input.expected_version)
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
+        if "sales_rep_id" in values:
+            await customer_rep_changes(session, customer, values["sales_rep_id"])
         changes = apply_changes(customer, values)
         changes.pop("name_key", None)
         if changes:

@@ -44,6 +44,7 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.permissions import Permission
+from resolvers.sales_rollup import customer_rep_changes
 from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
@@ -94,6 +95,7 @@ async def customer_set_sales_rep(
                     f"{staff.name} is no longer active and cannot be assigned as sales rep.",
                     UserErrorCode.INACTIVE_STAFF,
                 )
+        await customer_rep_changes(session, customer, staff_pk)
         changes = apply_changes(customer, {"sales_rep_id": staff_pk})
         if changes:
             record(

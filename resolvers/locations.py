@@ -31,6 +31,7 @@ from resolvers.pagination import (
     encode_cursor,
     paginate_for,
 )
+from resolvers.sales_rollup import location_deleting, location_rep_changes
 from resolvers.text import fold, name_key
 from resolvers.validation import check_version, clean_email, clean_phone, clean_text
 
@@ -227,6 +228,8 @@ async def location_update(context: Context, id: str, input: Any) -> dict[str, An
         check_version(location, input.expected_version)
         values.update(await _rep_value(session, errors, input))
         errors.raise_if_any()
+        if "sales_rep_id" in values:
+            await location_rep_changes(session, location, values["sales_rep_id"])
         changes = apply_changes(location, values)
         changes.pop("name_key", None)
         if changes:
@@ -245,6 +248,7 @@ async def location_delete(context: Context, id: str) -> dict[str, Any]:
     viewer = context.viewer
     async with context.transaction() as session:
         location = await get_location(session, id)
+        await location_deleting(session, location)
         record(
             session,
             viewer,

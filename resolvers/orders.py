@@ -1,7 +1,7 @@
 """Orders: pricing, numbering, the status lifecycle, the denormalised stats, the history list.
 
 The ledger reads this module: `record_invoiced` and `reverse_invoiced` are the
-only places that move customer and location stats for orders, and
+only places that move customer and location stats (and the sales rollup) for orders, and
 `release_allocations` is what cancelling does to payments already allocated.
 """
 
@@ -57,6 +57,7 @@ from resolvers.loaders import rows_by_id
 from resolvers.money import decimal_to_cents, percent_to_bp
 from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
 from resolvers.products import like_pattern, visible_to
+from resolvers.sales_rollup import add_order
 from resolvers.text import fold
 from resolvers.validation import check_version, clean_text
 
@@ -164,7 +165,8 @@ async def record_invoiced(session: AsyncSession, order: Order) -> None:
 
     customer: order_count + 1, total_sales + total, balance + total,
     last_order_at = max(last_order_at, placed_at); location: order_count + 1,
-    total_sales + total; order: balance_due = total - paid.
+    total_sales + total; order: balance_due = total - paid; the sales rollup
+    (resolvers.sales_rollup): + 1 order on its day and effective rep.
     """
     # Order attributes first: the statements below autoflush them in one UPDATE.
     order.balance_due_cents = order.total_cents - order.paid_cents
@@ -199,6 +201,8 @@ async def record_invoiced(session: AsyncSession, order: Order) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+    # Last: the customer and location rows are locked now (see resolvers.sales_rollup).
+    await add_order(session, order, 1)
 
 
 async def reverse_invoiced(session: AsyncSession, order: Order) -> None:
@@ -238,6 +242,7 @@ async def reverse_invoiced(session: AsyncSession, order: Order) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+    await add_order(session, order, -1)
 
 
 async def release_allocations(session: AsyncSession, order: Order, at: datetime) -> None:

@@ -19,6 +19,7 @@ from db.models import Company, Customer, Order, utcnow
 from db.session import Database, Scope
 from resolvers.ids import encode_id
 from resolvers.ledger import apply_transaction
+from resolvers.sales_rollup import rebuild_sales_rollup
 from tests.conftest import Tenant
 
 CUSTOMER_CREATE = """mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {
@@ -166,11 +167,12 @@ async def order_row(db: Database, tenant: Tenant, order_gid: str) -> Order:
 
 
 async def set_company_timezone(db: Database, tenant: Tenant, timezone: str) -> None:
-    """No mutation changes the company's time zone yet; tokens pick it up per request."""
+    """The company's time zone, as companyUpdate sets it (tokens pick it up per request)."""
     async with db.transaction(None) as session:
         await session.execute(
             update(Company).where(Company.id == tenant.company_id).values(timezone=timezone)
         )
+        await rebuild_sales_rollup(session, tenant.company_id)
 
 
 async def bulk_customers_with_orders(
@@ -239,6 +241,8 @@ async def bulk_customers_with_orders(
                     allocations=[(order, paid_cents)],
                     recorded_by_id=tenant.manager.id,
                 )
+        # The orders went in behind record_invoiced's back: recount the sales rollup.
+        await rebuild_sales_rollup(session, tenant.company_id)
         return [
             (encode_id("Customer", customer.id), encode_id("Order", order.id))
             for (customer, _), order in zip(customers, orders, strict=True)

@@ -1,0 +1,357 @@
+"""The sales rollup (db.models.DailySales): invoiced orders per local day and effective rep.
+
+Definition (what `rebuild_sales_rollup` computes from the orders): for each company,
+calendar day in the company's time zone and effective sales rep (the order's
+location's rep if it overrides one, else the customer's, as assigned now), the
+number and total of the invoiced orders placed that day.
+
+Maintenance, in the same transaction as the writes that change it:
+- an order becomes invoiced / is cancelled: `add_order` (+1 / -1), called by
+  resolvers.orders.record_invoiced / reverse_invoiced;
+- an effective rep changes (customer or location rep, bulk updates and their revert,
+  a location deleted): `move_customers` / `move_locations` / `move_deleted_location`,
+  each ONE INSERT ... SELECT grouping the affected orders by day, called BEFORE the
+  rep columns are written (the statement reads the reps still in place);
+- the company's time zone changes: `rebuild_sales_rollup`.
+
+Every change is an upsert adding deltas (`ON CONFLICT DO UPDATE SET x = x + excluded.x`),
+so concurrent writers never lose updates. On PostgreSQL each writer first takes a
+KEY SHARE lock on the company row (while reading its time zone), which a time-zone
+change's FOR UPDATE waits for, and vice versa. The rows whose rep moves are locked
+first (customers, locations), the same locks an invoicing takes before it adds its
+order, so a move and an invoicing of the same customer run one after the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Select,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from db.enums import INVOICED_ORDER_STATUSES
+from db.models import NO_SALES_REP, Company, Customer, DailySales, Location, Order
+
+ROLLUP_COLUMNS = ["company_id", "day", "sales_rep_id", "order_count", "total_cents"]
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def local_day(dialect: str, instant: Any, timezone: Any) -> ColumnElement[Any]:
+    """The calendar day of a stored UTC instant in `timezone` (a value or a column).
+
+    PostgreSQL: timezone(tz, ts)::date. SQLite: the registered function
+    rolodex_local_date (db/sqlfunctions.py), or the stored text's date part for UTC.
+    """
+    if dialect == "postgresql":
+        return cast(func.timezone(timezone, instant), Date)
+    if isinstance(timezone, str) and timezone == "UTC":
+        # Stored naive UTC as 'YYYY-MM-DD HH:MM:SS...': the day is its first 10 characters.
+        return func.substr(instant, 1, 10)
+    return func.rolodex_local_date(instant, timezone)
+
+
+def effective_rep() -> ColumnElement[Any]:
+    """The effective rep key of an order joined to its customer and (outer) location."""
+    return func.coalesce(Location.sales_rep_id, Customer.sales_rep_id, NO_SALES_REP)
+
+
+def _order_keys(
+    dialect: str,
+    company_id: int,
+    timezone: Any,
+    where: list[Any],
+    **columns: Any,
+) -> Any:
+    """A subquery of the company's invoiced orders matching `where`: day, total_cents and
+    `columns` (expressions over Order, Customer and its outer-joined Location).
+
+    Grouping happens outside it, on its columns: PostgreSQL can't tell that two bound
+    time-zone parameters in SELECT and GROUP BY are the same expression.
+    """
+    return (
+        select(
+            local_day(dialect, Order.placed_at, timezone).label("day"),
+            Order.total_cents.label("total_cents"),
+            *(column.label(name) for name, column in columns.items()),
+        )
+        .select_from(Order)
+        .join(Customer, Customer.id == Order.customer_id)
+        .outerjoin(Location, Location.id == Order.location_id)
+        .where(
+            Order.company_id == company_id,
+            Order.status.in_(INVOICED_ORDER_STATUSES),
+            *where,
+        )
+        .subquery("keyed")
+    )
+
+
+def _upsert(dialect: str, rows: Select[Any]) -> Any:
+    """INSERT the (company_id, day, sales_rep_id, order_count, total_cents) `rows`,
+    adding them to the rows already there."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(DailySales).from_select(ROLLUP_COLUMNS, rows)
+    return statement.on_conflict_do_update(
+        index_elements=[DailySales.company_id, DailySales.day, DailySales.sales_rep_id],
+        set_={
+            "order_count": DailySales.order_count + statement.excluded.order_count,
+            "total_cents": DailySales.total_cents + statement.excluded.total_cents,
+        },
+    )
+
+
+def _company_row(company_id: int, *columns: Any) -> Select[Any]:
+    """`columns` from the company's row, KEY SHARE-locked on PostgreSQL (see module doc)."""
+    return (
+        select(*columns)
+        .where(Company.id == company_id)
+        .with_for_update(read=True, key_share=True, of=Company)
+    )
+
+
+async def company_timezone(session: AsyncSession, company_id: int) -> str:
+    """The company's time zone as committed now, the row KEY SHARE-locked (PostgreSQL)."""
+    return (await session.execute(_company_row(company_id, Company.timezone))).scalar_one()
+
+
+# ----------------------------------------------------------------------
+# Rebuild
+# ----------------------------------------------------------------------
+
+
+def rollup_rows(dialect: str, company_id: int, timezone: str) -> Select[Any]:
+    """The company's rollup computed from its orders (the definition)."""
+    keyed = _order_keys(dialect, company_id, timezone, [], rep=effective_rep())
+    return select(
+        literal(company_id),
+        keyed.c.day,
+        keyed.c.rep,
+        func.count(),
+        func.sum(keyed.c.total_cents),
+    ).group_by(keyed.c.day, keyed.c.rep)
+
+
+async def rebuild_sales_rollup(session: AsyncSession, company_id: int) -> None:
+    """Recomputes the company's rollup from its orders: one DELETE, one INSERT ... SELECT.
+
+    For the seeder after its bulk load, a time-zone change, and repairs. Reads the
+    company's time zone inside the transaction (after the caller's pending changes).
+    """
+    await session.flush()
+    # FOR UPDATE (PostgreSQL): every other rollup writer waits (see the module doc).
+    timezone = (
+        await session.execute(
+            select(Company.timezone).where(Company.id == company_id).with_for_update()
+        )
+    ).scalar_one()
+    dialect = dialect_of(session)
+    await session.execute(
+        delete(DailySales)
+        .where(DailySales.company_id == company_id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        insert(DailySales).from_select(ROLLUP_COLUMNS, rollup_rows(dialect, company_id, timezone))
+    )
+
+
+# ----------------------------------------------------------------------
+# Orders invoiced or cancelled
+# ----------------------------------------------------------------------
+
+
+async def add_order(session: AsyncSession, order: Order, sign: int) -> None:
+    """Adds (`sign` = 1) or removes (-1) one invoiced order: one upsert.
+
+    Day from the company's time zone as committed now (the company row is read, and
+    KEY SHARE-locked, by the same statement); rep from the order's customer and
+    location rows, which the caller has just updated (so it holds their locks).
+    """
+    dialect = dialect_of(session)
+    placed_at = literal(order.placed_at, Order.placed_at.type)
+    customer_rep = (
+        select(Customer.sales_rep_id).where(Customer.id == order.customer_id).scalar_subquery()
+    )
+    reps: list[Any] = [customer_rep, literal(NO_SALES_REP)]
+    if order.location_id is not None:
+        location_rep = (
+            select(Location.sales_rep_id).where(Location.id == order.location_id).scalar_subquery()
+        )
+        reps.insert(0, location_rep)
+    rows = _company_row(
+        order.company_id,
+        Company.id,
+        local_day(dialect, placed_at, Company.timezone),
+        func.coalesce(*reps),
+        literal(sign),
+        literal(sign * order.total_cents, DailySales.total_cents.type),
+    )
+    await session.execute(_upsert(dialect, rows))
+
+
+# ----------------------------------------------------------------------
+# Effective reps changing
+# ----------------------------------------------------------------------
+
+
+async def _move(
+    session: AsyncSession,
+    company_id: int,
+    where: list[ColumnElement[bool]],
+    new_rep: ColumnElement[Any],
+) -> None:
+    """Moves the invoiced orders matching `where` from their effective rep as stored
+    now to `new_rep` (an expression over Customer and Location): one statement.
+
+    The orders are grouped by (day, old rep, new rep) once; the rollup gets minus
+    each group under the old rep and plus it under the new one, summed per key and
+    written in key order (so concurrent moves lock rollup rows in the same order).
+    """
+    timezone = await company_timezone(session, company_id)
+    dialect = dialect_of(session)
+    old = effective_rep()
+    new = func.coalesce(new_rep, NO_SALES_REP)
+    keyed = _order_keys(dialect, company_id, timezone, [old != new, *where], old=old, new=new)
+    moved = (
+        select(
+            keyed.c.day,
+            keyed.c.old.label("old_rep"),
+            keyed.c.new.label("new_rep"),
+            func.count().label("n"),
+            func.sum(keyed.c.total_cents).label("t"),
+        )
+        .group_by(keyed.c.day, keyed.c.old, keyed.c.new)
+        .cte("moved")
+        .prefix_with("MATERIALIZED")
+    )
+    deltas = union_all(
+        select(moved.c.day, moved.c.old_rep.label("rep"), -moved.c.n, -moved.c.t),
+        select(moved.c.day, moved.c.new_rep, moved.c.n, moved.c.t),
+    ).subquery("deltas")
+    n, t = deltas.c[2], deltas.c[3]
+    rows = (
+        select(
+            literal(company_id),
+            deltas.c.day,
+            deltas.c.rep,
+            func.sum(n),
+            func.sum(t),
+        )
+        .where(true())
+        .group_by(deltas.c.day, deltas.c.rep)
+        .order_by(deltas.c.day, deltas.c.rep)
+    )
+    await session.execute(_upsert(dialect, rows))
+
+
+async def move_customers(
+    session: AsyncSession, company_id: int, customers: ColumnElement[bool], new_rep: int | None
+) -> None:
+    """The customers matching `customers` (a clause on Customer.id) get rep `new_rep`.
+
+    Their orders at locations overriding the rep keep it. Call before writing the rep,
+    with the customer rows locked (see `lock_customers`).
+    """
+    await _move(
+        session,
+        company_id,
+        [customers, Location.sales_rep_id.is_(None)],
+        literal(new_rep, Customer.sales_rep_id.type),
+    )
+
+
+async def move_locations(
+    session: AsyncSession, company_id: int, locations: ColumnElement[bool], new_rep: int | None
+) -> None:
+    """The locations matching `locations` (a clause on Location.id) get override `new_rep`
+    (None: they inherit their customer's rep). Call before writing it, rows locked."""
+    override = literal(new_rep, Location.sales_rep_id.type)
+    await _move(
+        session,
+        company_id,
+        [locations, Order.location_id.is_not(None)],
+        func.coalesce(override, Customer.sales_rep_id),
+    )
+
+
+async def move_deleted_location(session: AsyncSession, location: Location) -> None:
+    """`location` is about to be deleted: its orders lose it (the foreign key sets NULL)
+    and fall back to their customer's rep."""
+    await _move(
+        session,
+        location.company_id,
+        [Order.location_id == location.id],
+        Customer.sales_rep_id,
+    )
+
+
+async def lock_customers(session: AsyncSession, customers: ColumnElement[bool]) -> None:
+    """Locks the customer rows (PostgreSQL) before their rep contributions move."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(
+            select(Customer.id).where(customers).order_by(Customer.id).with_for_update()
+        )
+
+
+async def lock_locations(session: AsyncSession, locations: ColumnElement[bool]) -> None:
+    """Locks the location rows and their customers' (PostgreSQL), customers first as an
+    invoicing does: a customer's rep change reads the locations' overrides, and a
+    location's reads its customer's rep."""
+    if dialect_of(session) == "postgresql":
+        await lock_customers(
+            session, Customer.id.in_(select(Location.customer_id).where(locations))
+        )
+        await session.execute(
+            select(Location.id).where(locations).order_by(Location.id).with_for_update()
+        )
+
+
+async def customer_rep_changes(
+    session: AsyncSession, customer: Customer, new_rep: int | None
+) -> None:
+    """`customer`'s rep is about to become `new_rep` (single-customer mutations).
+
+    Call before setting the attribute (the move reads the rep still stored). If the
+    row changed since it was loaded, the ORM's version check fails the flush and the
+    whole transaction, move included, rolls back.
+    """
+    if customer.sales_rep_id == new_rep:
+        return
+    clause = Customer.id == customer.id
+    await lock_customers(session, clause)
+    await move_customers(session, customer.company_id, clause, new_rep)
+
+
+async def location_rep_changes(
+    session: AsyncSession, location: Location, new_rep: int | None
+) -> None:
+    """`location`'s override is about to become `new_rep` (None: inherit); see above."""
+    if location.sales_rep_id == new_rep:
+        return
+    clause = Location.id == location.id
+    await lock_locations(session, clause)
+    await move_locations(session, location.company_id, clause, new_rep)
+
+
+async def location_deleting(session: AsyncSession, location: Location) -> None:
+    """`location` is about to be deleted: its orders fall back to the customer's rep."""
+    if location.sales_rep_id is None:
+        return
+    await lock_locations(session, Location.id == location.id)
+    await move_deleted_location(session, location)
