@@ -47,6 +47,7 @@ from db.session import Database
 from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
 from resolvers.orders import search_text_for
+from resolvers.sales_rollup import rebuild_sales_rollup
 from resolvers.text import name_key, optional_key
 
 STAFF_COUNT = 25
@@ -283,6 +284,9 @@ async def seed_scale(
                     .values(next_order_number=world.next_order_number)
                 )
             bar.update(size)
+    async with db.transaction(None) as session:
+        # The sales rollup, from the orders just written (as a migration backfills it).
+        await rebuild_sales_rollup(session, world.company_id)
     async with db.engine.connect() as connection:
         # Fresh planner statistics, so the benchmark queries get the plans they'd get in
         # production; on PostgreSQL also the visibility map that autovacuum would build
