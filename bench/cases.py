@@ -486,8 +486,41 @@ def bulk_answer(data: dict[str, Any]) -> Any:
     return {key: payload[key] for key in ("matchedCount", "updatedCount", "userErrors")}
 
 
+async def move_sales_rollup(raw: Raw, company_id: int, customer_ids: Any, rep: int) -> None:
+    """The customers' invoiced orders (not at a location overriding the rep) move in the
+    sales rollup from their rep to `rep`: one INSERT ... SELECT ... ON CONFLICT."""
+    zone = (await raw.fetch("SELECT timezone FROM companies WHERE id = ?", company_id))[0][0]
+    quoted = "'" + zone.replace("'", "''") + "'"
+    if raw.postgres:
+        day = f"(o.placed_at AT TIME ZONE {quoted})::date"
+    elif zone == "UTC":
+        day = "substr(o.placed_at, 1, 10)"
+    else:
+        day = f"rolodex_local_date(o.placed_at, {quoted})"
+    await raw.execute(
+        "WITH moved AS MATERIALIZED ("
+        f"SELECT {day} AS day, coalesce(c.sales_rep_id, 0) AS old_rep, count(*) AS n, "
+        "sum(o.total_cents) AS t FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "LEFT JOIN locations l ON l.id = o.location_id "
+        f"WHERE o.company_id = ? AND o.customer_id IN ({raw.in_list()}) "
+        f"AND o.status IN {INVOICED_SQL} AND l.sales_rep_id IS NULL GROUP BY 1, 2) "
+        "INSERT INTO daily_sales (company_id, day, sales_rep_id, order_count, total_cents) "
+        "SELECT ?, day, rep, sum(n), sum(t) FROM ("
+        "SELECT day, old_rep AS rep, -n AS n, -t AS t FROM moved "
+        "UNION ALL SELECT day, CAST(? AS INTEGER), n, t FROM moved) AS deltas WHERE true "
+        "GROUP BY day, rep ORDER BY day, rep ON CONFLICT (company_id, day, sales_rep_id) "
+        "DO UPDATE SET order_count = daily_sales.order_count + excluded.order_count, "
+        "total_cents = daily_sales.total_cents + excluded.total_cents",
+        company_id,
+        customer_ids,
+        company_id,
+        rep,
+    )
+
+
 async def floor_bulk(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
-    """The same writes by hand: a locked snapshot, one UPDATE, the operation, the audit events.
+    """The same writes by hand: a locked snapshot, the sales rollup's move, one UPDATE, the
+    operation, the audit events.
 
     The rep set is whichever of the two the customers don't have now, so every run changes
     every row, as the GraphQL runs do.
@@ -506,6 +539,7 @@ async def floor_bulk(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes
         rep = fx.other_rep_id if before[0][3] == fx.rep_id else fx.rep_id
         changed = [row for row in before if row[3] != rep]
         changed_ids = raw.values([row[0] for row in changed])
+        await move_sales_rollup(raw, fx.company_id, changed_ids, rep)
         await raw.execute(
             "UPDATE customers SET sales_rep_id = ?, version = version + 1 "
             f"WHERE company_id = ? AND id IN ({raw.in_list()})",
