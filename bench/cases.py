@@ -501,9 +501,10 @@ async def move_sales_rollup(raw: Raw, company_id: int, customer_ids: Any, rep: i
         "WITH moved AS MATERIALIZED ("
         f"SELECT {day} AS day, coalesce(c.sales_rep_id, 0) AS old_rep, count(*) AS n, "
         "sum(o.total_cents) AS t FROM orders o JOIN customers c ON c.id = o.customer_id "
-        "LEFT JOIN locations l ON l.id = o.location_id "
         f"WHERE o.company_id = ? AND o.customer_id IN ({raw.in_list()}) "
-        f"AND o.status IN {INVOICED_SQL} AND l.sales_rep_id IS NULL GROUP BY 1, 2) "
+        f"AND o.status IN {INVOICED_SQL} AND (o.location_id IS NULL OR o.location_id NOT IN "
+        "(SELECT id FROM locations WHERE company_id = ? AND sales_rep_id IS NOT NULL)) "
+        "GROUP BY 1, 2) "
         "INSERT INTO daily_sales (company_id, day, sales_rep_id, order_count, total_cents) "
         "SELECT ?, day, rep, sum(n), sum(t) FROM ("
         "SELECT day, old_rep AS rep, -n AS n, -t AS t FROM moved "
@@ -513,6 +514,7 @@ async def move_sales_rollup(raw: Raw, company_id: int, customer_ids: Any, rep: i
         "total_cents = daily_sales.total_cents + excluded.total_cents",
         company_id,
         customer_ids,
+        company_id,
         company_id,
         rep,
     )

@@ -38,7 +38,16 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.enums import BasisDate, BillingStatus
-from db.models import AuditEvent, BulkOperation, Customer, Location, PaymentTerms, Staff, utcnow
+from db.models import (
+    AuditEvent,
+    BulkOperation,
+    Customer,
+    Location,
+    Order,
+    PaymentTerms,
+    Staff,
+    utcnow,
+)
 from resolvers.audit import audit_value
 from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
@@ -358,10 +367,12 @@ async def write_changes(
     )
     if "sales_rep_id" in values:
         # Before the UPDATE: the move reads the reps still in place. The rows are locked.
-        move = move_customers if model is Customer else move_locations
-        await move(
-            session, viewer.company_id, id_in(session, model.id, ids), values["sales_rep_id"]
+        move, orders = (
+            (move_customers, Order.customer_id)
+            if model is Customer
+            else (move_locations, Order.location_id)
         )
+        await move(session, viewer.company_id, id_in(session, orders, ids), values["sales_rep_id"])
     await session.execute(
         update(model)
         .where(id_in(session, model.id, ids))
