@@ -276,17 +276,26 @@ async def _move(
 
 
 async def move_customers(
-    session: AsyncSession, company_id: int, orders_of: ColumnElement[bool], new_rep: int | None
+    session: AsyncSession,
+    company_id: int,
+    orders_of: ColumnElement[bool],
+    new_rep: int | None,
+    *,
+    locations_of: ColumnElement[bool] | None = None,
 ) -> None:
     """The customers matched by `orders_of` (a clause on Order.customer_id) get rep
     `new_rep`. Call before writing the rep, with the customer rows locked.
 
     Their orders at locations overriding the rep keep it: those are left out by one
-    NOT IN over the company's few overriding locations (an index scan), so the
-    orders need no join to locations (which at 10,000 customers cost a scan of them all).
+    NOT IN over the overriding locations (of the company, an index scan, or of the
+    customers matched by `locations_of`, a clause on Location.customer_id, for a
+    few), so the orders need no join to locations (which for 10,000 customers cost a
+    scan of them all).
     """
     overriding = select(Location.id).where(
-        Location.company_id == company_id, Location.sales_rep_id.is_not(None)
+        Location.company_id == company_id,
+        Location.sales_rep_id.is_not(None),
+        *([] if locations_of is None else [locations_of]),
     )
     await _move(
         session,
@@ -356,7 +365,13 @@ async def customer_rep_changes(
     if customer.sales_rep_id == new_rep:
         return
     await lock_customers(session, Customer.id == customer.id)
-    await move_customers(session, customer.company_id, Order.customer_id == customer.id, new_rep)
+    await move_customers(
+        session,
+        customer.company_id,
+        Order.customer_id == customer.id,
+        new_rep,
+        locations_of=Location.customer_id == customer.id,
+    )
 
 
 async def location_rep_changes(

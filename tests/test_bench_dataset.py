@@ -17,6 +17,7 @@ from db.models import (
     Company,
     Contact,
     Customer,
+    DailySales,
     Interaction,
     Location,
     Order,
@@ -268,3 +269,26 @@ async def test_scale_seed_is_deterministic_for_a_seed(database):
     )
     assert await fingerprint(first) == await fingerprint(again)
     assert await fingerprint(first) != await fingerprint(other)
+
+
+async def test_scale_seed_builds_the_sales_rollup(database):
+    """The rollup holds every invoiced order once: same count and total as the orders."""
+    company_id = await _seed(database, seed=11)
+    session = database.session(Scope(company_id))
+    try:
+        rollup = (
+            await session.execute(
+                select(func.sum(DailySales.order_count), func.sum(DailySales.total_cents))
+            )
+        ).one()
+        orders = (
+            await session.execute(
+                select(func.count(), func.sum(Order.total_cents)).where(
+                    Order.status.in_(INVOICED_ORDER_STATUSES)
+                )
+            )
+        ).one()
+    finally:
+        await session.close()
+    assert orders[0] > 0
+    assert (int(rollup[0]), int(rollup[1])) == (orders[0], int(orders[1]))
