@@ -63,6 +63,10 @@ RANGES = (
     {"from": None, "to": None},
     {"from": "2026-02-01", "to": "2026-02-28"},
     {"from": "2026-01-31", "to": "2026-03-01"},
+    {"from": "2026-02-01", "to": None},
+    {"from": None, "to": "2026-01-31"},
+    # New York's clocks go forward on March 8th: a 23-hour day.
+    {"from": "2026-03-08", "to": "2026-03-08"},
 )
 ZONES = ("UTC", "America/New_York", "Asia/Tokyo", "Pacific/Chatham")
 
@@ -167,13 +171,23 @@ async def make_world(api, tenant: Tenant) -> World:
 
 
 # Around local midnights at the end of January and of February, in every zone used.
-MOMENTS = [
-    datetime(2026, 1, 31, 0, 0, tzinfo=UTC) + timedelta(hours=h)
-    for h in (-14, -5, -1, 0, 4, 9, 13, 23)
-] + [
-    datetime(2026, 3, 1, 0, 0, tzinfo=UTC) + timedelta(hours=h, minutes=m)
-    for h, m in ((-13, 15), (-11, 0), (-5, 0), (0, 30), (4, 59), (5, 0), (12, 0))
-]
+MOMENTS = (
+    [
+        datetime(2026, 1, 31, 0, 0, tzinfo=UTC) + timedelta(hours=h)
+        for h in (-14, -5, -1, 0, 4, 9, 13, 23)
+    ]
+    + [
+        datetime(2026, 3, 1, 0, 0, tzinfo=UTC) + timedelta(hours=h, minutes=m)
+        for h, m in ((-13, 15), (-11, 0), (-5, 0), (0, 30), (4, 59), (5, 0), (12, 0))
+    ]
+    + [
+        # Around New York's 23-hour day (March 8th, 2026: 02:00 EST becomes 03:00 EDT).
+        datetime(2026, 3, 8, 4, 30, tzinfo=UTC),
+        datetime(2026, 3, 8, 5, 30, tzinfo=UTC),
+        datetime(2026, 3, 9, 3, 30, tzinfo=UTC),
+        datetime(2026, 3, 9, 4, 30, tzinfo=UTC),
+    ]
+)
 
 
 async def apply(api, database, world: World, operation: tuple) -> None:
@@ -280,6 +294,8 @@ SCRIPT: list[tuple] = [
     ("order", 2, None, 8, 500, S),
     ("order", 2, 1, 9, 777, D),
     ("order", 1, None, 13, 1234, D),
+    ("order", 0, None, 15, 1111, S),  # New York's 23-hour day
+    ("order", 2, 0, 16, 2222, S),
     ("invoice", 5),
     ("customer_rep", 0, 1, "update"),  # Customer 0: rep -> rep2; its override stays
     ("cancel", 1),
@@ -292,6 +308,8 @@ SCRIPT: list[tuple] = [
     ("invoice", 6),
     ("revert", 0),
     ("order", 1, 0, 11, 4321, S),
+    ("order", 1, None, 17, 3131, S),
+    ("order", 0, 1, 18, 4141, S),
     ("timezone", 2),  # Asia/Tokyo
     ("delete_location", 0),
     ("cancel", 0),
@@ -342,12 +360,12 @@ operations = st.lists(
         st.tuples(st.just("timezone"), small),
     ),
     min_size=1,
-    max_size=14,
+    max_size=20,
 )
 
 
 @settings(
-    max_examples=12,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
