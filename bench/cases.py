@@ -493,10 +493,10 @@ async def move_sales_rollup(raw: Raw, company_id: int, customer_ids: Any, rep: i
     quoted = "'" + zone.replace("'", "''") + "'"
     if raw.postgres:
         day = f"(o.placed_at AT TIME ZONE {quoted})::date"
-    elif zone == "UTC":
+    elif zone == "UTC":  # the bench company's
         day = "substr(o.placed_at, 1, 10)"
     else:
-        day = f"rolodex_local_date(o.placed_at, {quoted})"
+        raise NotImplementedError("the floor converts days on SQLite for UTC companies only")
     await raw.execute(
         "WITH moved AS MATERIALIZED ("
         f"SELECT {day} AS day, coalesce(c.sales_rep_id, 0) AS old_rep, count(*) AS n, "

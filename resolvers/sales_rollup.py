@@ -24,7 +24,9 @@ order, so a move and an invoicing of the same customer run one after the other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Date,
@@ -49,22 +51,52 @@ from db.models import NO_SALES_REP, Company, Customer, DailySales, Location, Ord
 ROLLUP_COLUMNS = ["company_id", "day", "sales_rep_id", "order_count", "total_cents"]
 
 
-def dialect_of(session: AsyncSession) -> str:
+def dialect_of(session: Any) -> str:
     return session.get_bind().dialect.name
 
 
-def local_day(dialect: str, instant: Any, timezone: Any) -> ColumnElement[Any]:
-    """The calendar day of a stored UTC instant in `timezone` (a value or a column).
+def local_day(
+    dialect: str, instant: Any, timezone: Any, offsets: Sequence[tuple[int, int]] = ((0, 0),)
+) -> ColumnElement[Any]:
+    """The calendar day of a stored UTC instant in `timezone`.
 
-    PostgreSQL: timezone(tz, ts)::date. SQLite: the registered function
-    rolodex_local_date (db/sqlfunctions.py), or the stored text's date part for UTC.
+    PostgreSQL: timezone(tz, ts)::date (`timezone` may be a column). SQLite: the
+    interactions report's SQL (resolvers.interactions.sqlite_period), given the zone's
+    UTC `offsets` over every instant the statement reads (see `_sqlite_offsets`).
     """
     if dialect == "postgresql":
         return cast(func.timezone(timezone, instant), Date)
-    if isinstance(timezone, str) and timezone == "UTC":
-        # Stored naive UTC as 'YYYY-MM-DD HH:MM:SS...': the day is its first 10 characters.
-        return func.substr(instant, 1, 10)
-    return func.rolodex_local_date(instant, timezone)
+    # Imported here: resolvers.interactions imports this module.
+    from resolvers.interactions import ReportGroup, sqlite_period
+
+    return sqlite_period(ReportGroup.DAY, instant, offsets)
+
+
+async def _sqlite_offsets(
+    session: Any, company_id: int, timezone: str
+) -> tuple[tuple[int, int], ...]:
+    """The zone's UTC offsets over the placed_at of all the company's orders (SQLite).
+
+    One indexed min/max read, none for UTC. The write lock is held (SQLite), so no
+    order can appear outside these bounds before the statement using them runs.
+    """
+    from resolvers.interactions import UTC_ZONES, utc_offsets
+
+    if dialect_of(session) == "postgresql" or timezone in UTC_ZONES:
+        return ((0, 0),)
+    first, last = (
+        await session.execute(
+            select(func.min(Order.placed_at), func.max(Order.placed_at)).where(
+                Order.company_id == company_id
+            )
+        )
+    ).one()
+    if first is None:
+        return ((0, 0),)
+    day = 86_400
+    start = int(first.timestamp()) // day * day
+    end = (int(last.timestamp()) // day + 1) * day
+    return utc_offsets(timezone, start, end)
 
 
 def effective_rep() -> ColumnElement[Any]:
@@ -76,6 +108,7 @@ def _order_keys(
     dialect: str,
     company_id: int,
     timezone: Any,
+    offsets: Sequence[tuple[int, int]],
     where: list[Any],
     *,
     locations: bool = True,
@@ -90,7 +123,7 @@ def _order_keys(
     """
     statement = (
         select(
-            local_day(dialect, Order.placed_at, timezone).label("day"),
+            local_day(dialect, Order.placed_at, timezone, offsets).label("day"),
             Order.total_cents.label("total_cents"),
             *(column.label(name) for name, column in columns.items()),
         )
@@ -139,9 +172,15 @@ async def company_timezone(session: AsyncSession, company_id: int) -> str:
 # ----------------------------------------------------------------------
 
 
-def rollup_rows(dialect: str, company_id: int, timezone: str) -> Select[Any]:
-    """The company's rollup computed from its orders (the definition)."""
-    keyed = _order_keys(dialect, company_id, timezone, [], rep=effective_rep())
+def rollup_rows(
+    dialect: str,
+    company_id: int,
+    timezone: str,
+    offsets: Sequence[tuple[int, int]] = ((0, 0),),
+) -> Select[Any]:
+    """The company's rollup computed from its orders (the definition); on SQLite
+    `offsets` are the zone's over all its orders (`_sqlite_offsets`)."""
+    keyed = _order_keys(dialect, company_id, timezone, offsets, [], rep=effective_rep())
     return select(
         literal(company_id),
         keyed.c.day,
@@ -149,6 +188,12 @@ def rollup_rows(dialect: str, company_id: int, timezone: str) -> Select[Any]:
         func.count(),
         func.sum(keyed.c.total_cents),
     ).group_by(keyed.c.day, keyed.c.rep)
+
+
+async def rollup_definition(session: Any, company_id: int, timezone: str) -> Select[Any]:
+    """`rollup_rows` for the company's orders as they are now (tests compare with it)."""
+    offsets = await _sqlite_offsets(session, company_id, timezone)
+    return rollup_rows(dialect_of(session), company_id, timezone, offsets)
 
 
 async def rebuild_sales_rollup(session: AsyncSession, company_id: int) -> None:
@@ -164,14 +209,15 @@ async def rebuild_sales_rollup(session: AsyncSession, company_id: int) -> None:
             select(Company.timezone).where(Company.id == company_id).with_for_update()
         )
     ).scalar_one()
-    dialect = dialect_of(session)
     await session.execute(
         delete(DailySales)
         .where(DailySales.company_id == company_id)
         .execution_options(synchronize_session=False)
     )
     await session.execute(
-        insert(DailySales).from_select(ROLLUP_COLUMNS, rollup_rows(dialect, company_id, timezone))
+        insert(DailySales).from_select(
+            ROLLUP_COLUMNS, await rollup_definition(session, company_id, timezone)
+        )
     )
 
 
@@ -183,12 +229,19 @@ async def rebuild_sales_rollup(session: AsyncSession, company_id: int) -> None:
 async def add_order(session: AsyncSession, order: Order, sign: int) -> None:
     """Adds (`sign` = 1) or removes (-1) one invoiced order: one upsert.
 
-    Day from the company's time zone as committed now (the company row is read, and
-    KEY SHARE-locked, by the same statement); rep from the order's customer and
-    location rows, which the caller has just updated (so it holds their locks).
+    Day from the company's time zone as committed now (PostgreSQL: the company row is
+    read, and KEY SHARE-locked, by the same statement; SQLite: read first, under the
+    write lock); rep from the order's customer and location rows, which the caller has
+    just updated (so it holds their locks).
     """
     dialect = dialect_of(session)
-    placed_at = literal(order.placed_at, Order.placed_at.type)
+    if dialect == "postgresql":
+        day: Any = local_day(
+            dialect, literal(order.placed_at, Order.placed_at.type), Company.timezone
+        )
+    else:
+        zone = ZoneInfo(await company_timezone(session, order.company_id))
+        day = literal(order.placed_at.astimezone(zone).date(), DailySales.day.type)
     customer_rep = (
         select(Customer.sales_rep_id).where(Customer.id == order.customer_id).scalar_subquery()
     )
@@ -201,7 +254,7 @@ async def add_order(session: AsyncSession, order: Order, sign: int) -> None:
     rows = _company_row(
         order.company_id,
         Company.id,
-        local_day(dialect, placed_at, Company.timezone),
+        day,
         func.coalesce(*reps),
         literal(sign),
         literal(sign * order.total_cents, DailySales.total_cents.type),
@@ -238,6 +291,7 @@ async def _move(
         dialect,
         company_id,
         timezone,
+        await _sqlite_offsets(session, company_id, timezone),
         [old != new, *where],
         locations=old_rep is None,
         old=old,

@@ -26,7 +26,7 @@ from db.enums import OrderStatus
 from db.models import DailySales
 from db.session import Scope
 from resolvers import reports
-from resolvers.sales_rollup import rollup_rows
+from resolvers.sales_rollup import rollup_definition
 from tests.conftest import Tenant
 from tests.ledger_factory import (
     ORDER_STATUS,
@@ -108,7 +108,8 @@ async def rebuilt(database, company_id: int) -> dict[tuple[Any, int], tuple[int,
                 text("SELECT timezone FROM companies WHERE id = :id"), {"id": company_id}
             )
         ).scalar_one()
-        rows = (await session.execute(rollup_rows(database.dialect, company_id, timezone))).all()
+        definition = await rollup_definition(session, company_id, timezone)
+        rows = (await session.execute(definition)).all()
     finally:
         await session.close()
     return {(str(r[1]), r[2]): (r[3], int(r[4])) for r in rows}
@@ -490,6 +491,9 @@ async def test_migration_backfill_equals_the_rebuild(api, tenant, database):
     spec.loader.exec_module(migration)
     async with database.transaction(None) as session:
         await session.execute(delete(DailySales).where(DailySales.company_id == tenant.company_id))
+        if database.sqlite:
+            connection = await session.connection()
+            await connection.run_sync(migration.register_sqlite_functions)
         await session.execute(text(migration.backfill_sql(database.dialect, tenant.company_id)))
     assert await maintained(database, tenant.company_id) == expected
 

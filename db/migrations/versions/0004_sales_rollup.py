@@ -4,17 +4,20 @@ Creates `daily_sales` (db.models.DailySales) and fills it from the orders alread
 there with one INSERT ... SELECT ... GROUP BY: the same figures as
 resolvers.sales_rollup.rebuild_sales_rollup gives for each company (a test checks
 that). Local days: PostgreSQL converts with the company's time zone; SQLite uses
-the text's date part for UTC companies and the rolodex_local_date function
-(db/sqlfunctions.py), registered here on the migration's connection, for the others.
+the text's date part for UTC companies and, for the others, a Python function
+registered on the migration's connection for this statement only (one call per
+order: a one-off cost; the app computes local days in SQL).
 
 Revision ID: 0004
 Revises: 0003
 """
 
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from alembic import op
-
-from db.sqlfunctions import SQLITE_FUNCTIONS
 
 revision = "0004"
 down_revision = "0003"
@@ -27,7 +30,7 @@ LOCAL_DAY = {
     "postgresql": "(o.placed_at AT TIME ZONE co.timezone)::date",
     "sqlite": (
         "CASE WHEN co.timezone = 'UTC' THEN substr(o.placed_at, 1, 10) "
-        "ELSE rolodex_local_date(o.placed_at, co.timezone) END"
+        "ELSE rolodex_0004_local_date(o.placed_at, co.timezone) END"
     ),
 }
 
@@ -49,10 +52,20 @@ def backfill_sql(dialect: str, company_id: int | None = None) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_date(stored: str, timezone: str) -> str:
+    """The local date ('YYYY-MM-DD') of a stored naive-UTC timestamp text in `timezone`."""
+    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return moment.astimezone(_zone(timezone)).date().isoformat()
+
+
 def register_sqlite_functions(connection: sa.Connection) -> None:
     dbapi = connection.connection.dbapi_connection
-    for name, (arity, function) in SQLITE_FUNCTIONS.items():
-        dbapi.create_function(name, arity, function, deterministic=True)
+    dbapi.create_function("rolodex_0004_local_date", 2, local_date, deterministic=True)
 
 
 def upgrade() -> None:
