@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): seed (or reuse) the data set, run the suite, print tables.
 
 Data sets are kept between runs: SQLite in bench/out/rolodex-N-SEED.db, PostgreSQL
-in database rolodex_bench_N_SEED (server from ROLODEX_BENCH_POSTGRES_URL).
+in database rolodex_bench_N_SEED (server from ROLODEX_BENCH_POSTGRES_URL; another
+database, e.g. a copy made with CREATE DATABASE ... TEMPLATE, from ROLODEX_BENCH_PG_DATABASE).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ async def prepare(backend: str, scale: int, seed: int) -> tuple[str, int]:
         OUT_DIR.mkdir(exist_ok=True)
         url = f"sqlite+aiosqlite:///{OUT_DIR / f'rolodex-{scale}-{seed}.db'}"
     else:
-        name = f"rolodex_bench_{scale}_{seed}"
+        # A copy to run a branch's migrations on: ROLODEX_BENCH_PG_DATABASE=name.
+        name = os.environ.get("ROLODEX_BENCH_PG_DATABASE") or f"rolodex_bench_{scale}_{seed}"
         admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
         try:
             if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
