@@ -40,12 +40,13 @@ def _plain(field_def: GraphQLField) -> tuple[StrawberryField, Any] | None:
     plan = None
     field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     leaf = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+    # A basic field's value is its default resolver's, whichever function graphql-core
+    # holds for it (Strawberry's, or a faster equivalent); exception handlers, the one
+    # Strawberry feature that wraps it, never apply to a scalar or enum field.
     if (
         isinstance(field, StrawberryField)
         and field.is_basic_field
         and not field_def.args
-        # Strawberry's fast resolver for basic fields (none when exception handlers apply).
-        and getattr(field_def.resolve, "__name__", "") == "_get_basic_result"
         and isinstance(leaf, GraphQLScalarType | GraphQLEnumType)
     ):
         plan = (field, leaf)
