@@ -155,11 +155,12 @@ class Client:
 
 @asynccontextmanager
 async def in_process_client(db: Database, token: str) -> AsyncIterator[Client]:
-    from server.app import create_app
+    from server.app import create_app, freeze_startup_objects
     from server.settings import Settings
 
     settings = Settings(database_url=db.url, log_level="WARNING")
     app = create_app(settings, db)
+    freeze_startup_objects()  # as the served app's startup does (no lifespan in-process)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://bench", timeout=REQUEST_TIMEOUT

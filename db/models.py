@@ -430,6 +430,18 @@ class Order(TenantScoped, Versioned, Timestamped, Base):
         Index("ix_orders_company_balance", "company_id", "balance_due_cents"),
         Index("ix_orders_company_po", "company_id", "po_number"),
         Index("ix_orders_location", "location_id"),
+        # Open orders only, covering the aging report (migration 0005; queries must
+        # say `balance_due_cents > 0` with a literal 0 for the index to apply).
+        Index(
+            "ix_orders_open",
+            "company_id",
+            "customer_id",
+            "due_date",
+            "balance_due_cents",
+            "status",
+            sqlite_where=text("balance_due_cents > 0"),
+            postgresql_where=text("balance_due_cents > 0"),
+        ),
     )
 
 

@@ -21,15 +21,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     ColumnElement,
     String,
+    and_,
     case,
     cast,
     column,
     func,
+    literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
     text,
+    union_all,
 )
 
 from db.models import Base, Contact, Customer, Location, Order
@@ -148,9 +152,18 @@ def _phone_digits(query: str) -> str | None:
     return digits if len(digits) >= MIN_TRIGRAM else None
 
 
-async def _search_type(
-    context: Context, dialect: str, spec: Searchable, term: str, digits: str | None, first: int
-) -> list[Hit]:
+def _matches(
+    dialect: str,
+    spec: Searchable,
+    term: str,
+    digits: str | None,
+    gate: ColumnElement[bool] | None = None,
+) -> ColumnElement[bool]:
+    """Rows of `spec` containing the term in a searched field (or the digits in its phone).
+
+    `gate`, a condition on no row, is checked once before the index is read; false, it
+    isn't read at all (SQLite only skips the FTS scan when it is inside the subquery).
+    """
     model: Any = spec.model
     if dialect == "sqlite":
         match = _phrase(term)
@@ -162,14 +175,22 @@ async def _search_type(
             .select_from(table(spec.fts_table))
             .where(text(f"{spec.fts_table} MATCH :match").bindparams(match=match))
         )
-        condition = model.id.in_(found)
-    else:
-        pattern = "%" + _escape_like(term) + "%"
-        conditions = [e.like(pattern, escape="\\") for e in spec.sql.values()]
-        if digits and spec.phone_field:
-            phone = spec.sql[spec.phone_field]
-            conditions.append(phone.like("%" + digits + "%"))
-        condition = or_(*conditions)
+        if gate is not None:
+            found = found.where(gate)
+        return model.id.in_(found)
+    pattern = "%" + _escape_like(term) + "%"
+    conditions = [e.like(pattern, escape="\\") for e in spec.sql.values()]
+    if digits and spec.phone_field:
+        phone = spec.sql[spec.phone_field]
+        conditions.append(phone.like("%" + digits + "%"))
+    return or_(*conditions) if gate is None else and_(gate, or_(*conditions))
+
+
+async def _search_type(
+    context: Context, dialect: str, spec: Searchable, term: str, digits: str | None, first: int
+) -> list[Hit]:
+    model: Any = spec.model
+    condition = _matches(dialect, spec, term, digits)
     rank = _rank([spec.sql[name] for name in spec.ranked], term)
     sort = _by_code_point(literal_column(spec.sort_sql), dialect)
     statement = (
@@ -188,21 +209,69 @@ def _by_code_point(expression: ColumnElement[str], dialect: str) -> ColumnElemen
 
 
 async def _customer_prefixes(context: Context, dialect: str, term: str, first: int) -> list[Hit]:
-    """Short queries: customers whose name starts with the term, from the name index."""
-    if dialect == "sqlite":
-        # Binary collation: a range is exactly "starts with" and walks the index.
-        condition = (Customer.name_key >= term) & (Customer.name_key < term + LAST)
-    else:
-        condition = Customer.name_key.like(_escape_like(term) + "%", escape="\\")
-    rank = case((Customer.name_key == term, 0), else_=1)
+    """Customers whose name is or starts with the term (ranks 0 and 1), best first.
+
+    A range over the name in code-point order, walking an index in that order
+    (SQLite: ix_customers_company_name, BINARY; PostgreSQL: migration 0007's
+    ix_customers_company_name_c_expr), so it reads `first` rows whatever the number
+    of matches. In that order the term itself comes before every longer name that
+    starts with it: ordering by name alone is ordering by (rank, name).
+    """
+    key = _by_code_point(Customer.name_key, dialect)
     statement = (
-        select(Customer, rank.label("rank"))
-        .where(condition)
-        .order_by(rank, _by_code_point(Customer.name_key, dialect), Customer.id)
+        select(Customer)
+        .where(key >= term, key < term + LAST)
+        .order_by(key, Customer.id)
         .limit(first)
     )
     result = await context.session.execute(statement)
-    return [Hit(r.rank, r[0].name_key, CUSTOMERS.kind_order, r[0].id, r[0]) for r in result]
+    return [
+        Hit(0 if row.name_key == term else 1, row.name_key, CUSTOMERS.kind_order, row.id, row)
+        for row in result.scalars()
+    ]
+
+
+async def _customers(context: Context, dialect: str, term: str, first: int) -> list[Hit]:
+    """The best `first` customers for a term of three characters or more, in one statement.
+
+    Ranking by (rank, name) over every substring match means reading and sorting all of
+    them (12% of the names contain "har"). Instead: the exact and prefix matches by a
+    range over the name in code-point order, which stops after `first` rows (see
+    _customer_prefixes), and only when there are fewer, the other substring matches,
+    best `first` in name order. The best `first` of those two short lists are the best
+    overall.
+    """
+    key = _by_code_point(Customer.name_key, dialect)
+    starts = and_(key >= term, key < term + LAST)
+    prefixed = (
+        select(
+            Customer.id,
+            case((Customer.name_key == term, 0), else_=1).label("rank"),
+            key.label("sort"),
+        )
+        .where(starts)
+        .order_by(key, Customer.id)
+        .limit(first)
+        .subquery()
+    )
+    # With `first` prefix matches, the substring matches aren't read at all.
+    short = select(func.count()).select_from(prefixed).scalar_subquery() < first
+    contained = (
+        select(Customer.id, literal(2).label("rank"), key.label("sort"))
+        .where(_matches(dialect, CUSTOMERS, term, None, gate=short), not_(starts))
+        .order_by(key, Customer.id)
+        .limit(first)
+        .subquery()
+    )
+    best = union_all(select(prefixed), select(contained)).subquery()
+    statement = (
+        select(Customer, best.c.rank, best.c.sort)
+        .join(best, best.c.id == Customer.id)
+        .order_by(best.c.rank, best.c.sort, Customer.id)
+        .limit(first)
+    )
+    result = await context.session.execute(statement)
+    return [Hit(r.rank, r.sort, CUSTOMERS.kind_order, r[0].id, r[0]) for r in result]
 
 
 async def _orders(context: Context, dialect: str, query: str, term: str, first: int) -> list[Hit]:
@@ -255,7 +324,8 @@ async def search(context: Context, query: str, first: int) -> list[Any]:
     hits: list[Hit] = []
     if len(term) >= MIN_TRIGRAM:
         digits = _phone_digits(query)
-        for spec in (CUSTOMERS, CONTACTS, LOCATIONS):
+        hits += await _customers(context, dialect, term, first)
+        for spec in (CONTACTS, LOCATIONS):
             hits += await _search_type(context, dialect, spec, term, digits, first)
     else:
         hits += await _customer_prefixes(context, dialect, term, first)

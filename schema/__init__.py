@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.errors import MaskUnexpectedErrors
+from schema.execution import PlainFieldsExecutionContext
 from schema.extensions import CloseSessions, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
 from schema.scalars import SCALAR_MAP
@@ -86,6 +87,7 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+        execution_context_class=PlainFieldsExecutionContext,
     )
     if fast_resolvers:
         install_fast_resolvers(built)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
 from contextlib import asynccontextmanager
@@ -159,6 +160,18 @@ async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+def freeze_startup_objects() -> None:
+    """Takes what startup built (schema, mappers, modules) out of the garbage collector's walk.
+
+    A full collection walks every tracked object; a large response (an aging report of
+    thousands of rows) allocates enough to set off several, each walking the hundreds of
+    thousands of objects built at startup: up to a third of that request's CPU. Frozen
+    objects are never walked (nor freed: they live as long as the process anyway).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -171,6 +184,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
+        freeze_startup_objects()
         yield
         await db.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import update
 
 from db.enums import OrderStatus
@@ -288,6 +289,61 @@ async def test_aging_report_statements_do_not_grow_with_rows(api, tenant, databa
     assert len(everyone["agingReport"]["rows"]) == 101
     assert everyone["agingReport"]["rows"][0]["customer"]["name"] == "Customer 100"
     assert everyone["agingReport"]["totals"]["days31To60"] == "1060.50"
+
+
+async def test_aging_report_reads_rows_and_customers_in_one_statement(api, tenant, database):
+    token = tenant.admin.token
+    due = date.today() - timedelta(days=10)
+    await bulk_customers_with_orders(database, tenant, 3, total_cents=2500, due_date=due)
+    await api.ok("{ me { id } }", token=token)
+    one_read = api.last_statements  # `me`: the viewer, then one read
+    # The customer through a fragment, as clients write it; the totals row has none.
+    query = """fragment Who on Customer { name }
+      query { agingReport { rows { customer { ...Who } days1To30 total }
+        totals { customer { name } days1To30 total } } }"""
+    report = (await api.ok(query, token=token))["agingReport"]
+    assert api.last_statements == one_read
+    assert report["rows"] == [
+        {"customer": {"name": f"Customer 00{n}"}, "days1To30": f"25.0{n}", "total": f"25.0{n}"}
+        for n in (2, 1, 0)
+    ]
+    assert report["totals"] == {"customer": None, "days1To30": "75.03", "total": "75.03"}
+    # Without the customer: the same figures, still one statement.
+    bare = (await api.ok("{ agingReport { rows { total } totals { total } } }", token=token))[
+        "agingReport"
+    ]
+    assert api.last_statements == one_read
+    assert bare == {
+        "rows": [{"total": "25.02"}, {"total": "25.01"}, {"total": "25.00"}],
+        "totals": {"total": "75.03"},
+    }
+
+
+async def test_aging_report_condition_lets_the_open_orders_index_apply(database):
+    """ix_orders_open (migration 0005) is partial: a query can use it only when it repeats
+    the index's condition, with a literal 0 (SQLite refuses INDEXED BY otherwise)."""
+    if not database.sqlite:
+        pytest.skip("INDEXED BY is SQLite's")
+    from db.models import Order
+    from resolvers.reports import OPEN_ORDER
+
+    condition = str(OPEN_ORDER.compile(dialect=database.engine.dialect))
+    assert condition == "orders.balance_due_cents > 0"
+    async with database.engine.connect() as connection:
+        plan = await connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT customer_id, sum(balance_due_cents) "
+            f"FROM orders INDEXED BY ix_orders_open WHERE company_id = ? AND {condition} "
+            "GROUP BY customer_id",
+            (1,),
+        )
+        assert "COVERING INDEX ix_orders_open" in str(plan.all())
+        with pytest.raises(Exception, match="no query solution"):
+            await connection.exec_driver_sql(
+                "SELECT customer_id FROM orders INDEXED BY ix_orders_open "
+                "WHERE company_id = ? AND balance_due_cents > ?",
+                (1, 0),
+            )
+    assert "ix_orders_open" in {index.name for index in Order.__table__.indexes}  # models check
 
 
 SUMMARY = """{ customerSummary { total byEngagement { engagement count }

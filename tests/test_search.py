@@ -97,6 +97,35 @@ async def test_ranking_is_exact_then_prefix_then_substring_then_by_name(api, ten
     ]
 
 
+async def test_prefix_matches_come_first_and_substrings_fill_up_to_first(api, tenant, other_tenant):
+    """Customers: exact and prefix matches are read from the name index first; other
+    substring matches only fill what is left of `first`, still best first."""
+    token = tenant.admin.token
+    for name in ("Harbor Mill", "Charter Oak", "Har", "Zebra Harp", "Harbor Bay", "Blue Harbor"):
+        await create(api, token, "CustomerCreate", {"name": name})
+    await create(api, other_tenant.admin.token, "CustomerCreate", {"name": "Harbor Elsewhere"})
+    ranked = [
+        "Customer: Har",
+        "Customer: Harbor Bay",
+        "Customer: Harbor Mill",
+        "Customer: Blue Harbor",
+        "Customer: Charter Oak",
+        "Customer: Zebra Harp",
+    ]
+    for first in (1, 2, 3, 4, 6, 10):
+        assert await found(api, tenant.rep.token, "har", first=first) == ranked[:first]
+    assert await found(api, tenant.rep.token, "HARBOR", first=10) == [
+        "Customer: Harbor Bay",
+        "Customer: Harbor Mill",
+        "Customer: Blue Harbor",
+    ]
+    assert await found(api, tenant.rep.token, "arbo", first=10) == [
+        "Customer: Blue Harbor",
+        "Customer: Harbor Bay",
+        "Customer: Harbor Mill",
+    ]
+
+
 async def test_accents_are_folded_both_ways(api, tenant, cafes):
     assert await found(api, tenant.rep.token, "cafe ole") == ["Customer: Café Olé"]
     assert await found(api, tenant.rep.token, "olé") == ["Customer: Café Olé"]

@@ -229,14 +229,16 @@ async def test_orders_interactions_and_their_exports_respect_the_book(api, tenan
     assert refused["interactionCreate"]["interaction"] is None
     assert refused["interactionCreate"]["userErrors"][0]["code"] == "NOT_FOUND"
     search = """{ search(query: "ltd") { __typename ... on Customer { name } }
+                  prefix: search(query: "theirs") { ... on Customer { name } }
                   orders: search(query: "PO-") { ... on Order { poNumber } } }"""
     assert await api.ok(search, token=tenant.rep.token) == {
         "search": [],
+        "prefix": [],
         "orders": [{"poNumber": "PO-M"}],
     }
-    assert (await api.ok(search, token=tenant.manager.token))["search"] == [
-        {"__typename": "Customer", "name": "Theirs Ltd"}
-    ]
+    seen_by_manager = await api.ok(search, token=tenant.manager.token)
+    assert seen_by_manager["search"] == [{"__typename": "Customer", "name": "Theirs Ltd"}]
+    assert seen_by_manager["prefix"] == [{"name": "Theirs Ltd"}]
     report = await api.ok(
         "{ interactionsReport(groupBy: [CUSTOMER]) { customer { name } count } }",
         token=tenant.rep.token,
