@@ -18,7 +18,7 @@ import time
 import asyncpg
 from sqlalchemy import func, select
 
-from bench.dataset import seed_scale
+from bench.dataset import refresh_statistics, seed_scale
 from bench.harness import OUT_DIR, table
 from bench.suite import Options, run_suite
 from db.migrate import upgrade
@@ -62,9 +62,11 @@ async def prepare(backend: str, scale: int, seed: int) -> tuple[str, int]:
             "postgresql://", "postgresql+asyncpg://"
         )
         url = f"{base}/{name}"
-    await upgrade(url)
+    migrated = await upgrade(url)
     db = Database(url)
     try:
+        if migrated:
+            await refresh_statistics(db)
         async with db.session(None) as session:
             company_id = await session.scalar(
                 select(Company.id).where(Company.name == f"Scale {seed}").order_by(Company.id)

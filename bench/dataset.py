@@ -252,6 +252,19 @@ class World:
     next_order_number: int
 
 
+async def refresh_statistics(db: Database) -> None:
+    """Fresh planner statistics after a bulk load or a migration, so the benchmark queries
+    get the plans they'd get in production; on PostgreSQL also the visibility map that
+    autovacuum would build, without which no index-only scan (a page's count(*)) is chosen."""
+    async with db.engine.connect() as connection:
+        if db.sqlite:
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
+        else:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM (ANALYZE)"))
+
+
 async def seed_scale(
     db: Database, n: int, seed: int, *, anchor: datetime | None = None, progress: bool = True
 ) -> str:
@@ -287,16 +300,7 @@ async def seed_scale(
     async with db.transaction(None) as session:
         # The sales rollup, from the orders just written (as a migration backfills it).
         await rebuild_sales_rollup(session, world.company_id)
-    async with db.engine.connect() as connection:
-        # Fresh planner statistics, so the benchmark queries get the plans they'd get in
-        # production; on PostgreSQL also the visibility map that autovacuum would build
-        # after a bulk load, without which no index-only scan (count(*) of a page) is chosen.
-        if db.sqlite:
-            await connection.execute(text("ANALYZE"))
-            await connection.commit()
-        else:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM (ANALYZE)"))
+    await refresh_statistics(db)
     seconds = time.perf_counter() - started
     counts = ", ".join(f"{totals[table]:,} {table}" for table in COLUMNS)
     admin_email = f"admin-{world.company_id}@scale.example"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,18 +30,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
-    """Upgrades the database at `url` to `revision`; safe to call on every start."""
+async def upgrade(url: str, revision: str = "head") -> bool:
+    """Upgrades the database at `url` to `revision`; safe to call on every start.
+    True if a migration ran."""
     engine = create_async_engine(url)
     config = alembic_config(url)
 
-    def _upgrade(connection) -> None:
+    def _upgrade(connection) -> bool:
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        return MigrationContext.configure(connection).get_current_revision() != before
 
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        migrated = await connection.run_sync(_upgrade)
     await engine.dispose()
+    return migrated
 
 
 def upgrade_sync(url: str, revision: str = "head") -> None:
