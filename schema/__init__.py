@@ -87,7 +87,8 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        execution_context_class=PlainFieldsExecutionContext,
+        # Both shortcuts (schema/execution.py, schema/fast_resolvers.py) or neither.
+        execution_context_class=PlainFieldsExecutionContext if fast_resolvers else None,
     )
     if fast_resolvers:
         install_fast_resolvers(built)

@@ -7,7 +7,8 @@ machinery costs several times the attribute read itself, and a large answer has 
 of thousands of them (the aging report at N = 100,000: 2,853 rows of 7 amounts).
 
 `PlainFieldsExecutionContext` reads such a field by Strawberry's own default resolver
-and serialises it as graphql-core would. Anything else, and any null or error (so
+(or by a direct call that needs no info: schema/fast_resolvers.py, e.g. a relay id or a
+money amount) and serialises it as graphql-core would. Anything else, and any null or error (so
 errors and non-null violations are reported exactly as before, with their path),
 takes graphql-core's regular path. Never used while a schema extension resolves
 fields (middleware).
@@ -15,6 +16,8 @@ fields (middleware).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -24,16 +27,19 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
 )
+from graphql.execution.executor import to_nodes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from schema.fast_resolvers import INFO_FREE
+
 # id(GraphQLField) -> (the field, kept alive so the id stays its own; the Strawberry field
 # and leaf type when plain, else None). GraphQLField compares by value: not hashable.
-_PLAIN: dict[int, tuple[GraphQLField, tuple[StrawberryField, Any] | None]] = {}
+_PLAIN: dict[int, tuple[GraphQLField, tuple[Callable[[Any], Any], Any] | None]] = {}
 
 
-def _plain(field_def: GraphQLField) -> tuple[StrawberryField, Any] | None:
+def _plain(field_def: GraphQLField) -> tuple[Callable[[Any], Any], Any] | None:
     known = _PLAIN.get(id(field_def))
     if known is not None:
         return known[1]
@@ -43,13 +49,13 @@ def _plain(field_def: GraphQLField) -> tuple[StrawberryField, Any] | None:
     # A basic field's value is its default resolver's, whichever function graphql-core
     # holds for it (Strawberry's, or a faster equivalent); exception handlers, the one
     # Strawberry feature that wraps it, never apply to a scalar or enum field.
-    if (
-        isinstance(field, StrawberryField)
-        and field.is_basic_field
-        and not field_def.args
-        and isinstance(leaf, GraphQLScalarType | GraphQLEnumType)
-    ):
-        plan = (field, leaf)
+    if not field_def.args and isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
+        resolve = field_def.resolve
+        if getattr(resolve, INFO_FREE, False):
+            # A direct call (schema/fast_resolvers.py) that never reads its info.
+            plan = (lambda source: resolve(source, None), leaf)
+        elif isinstance(field, StrawberryField) and field.is_basic_field:
+            plan = (partial(field.get_result, info=None, args=[], kwargs={}), leaf)
     _PLAIN[id(field_def)] = (field_def, plan)
     return plan
 
@@ -72,13 +78,23 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         ):
             plan = _plain(field_def)
             if plan is not None:
-                field, leaf = plan
+                read, leaf = plan
                 try:
-                    value = field.get_result(source, info=None, args=[], kwargs={})
-                    if value is not None and not isinstance(value, Exception):
+                    value = read(source)
+                except Exception:  # noqa: BLE001 - the regular path reports it
+                    value = None
+                if self.is_awaitable(value):  # e.g. a count that needs a query
+                    info = self.build_resolve_info(
+                        field_def, to_nodes(field_details_list), parent_type, path
+                    )
+                    return self.complete_awaitable_value(
+                        field_def.type, field_details_list, info, path, value, position_context
+                    )
+                if value is not None and not isinstance(value, Exception):
+                    try:
                         return self.complete_leaf_value(leaf, value)
-                except Exception:  # noqa: BLE001, S110 - the regular path reports it
-                    pass
+                    except Exception:  # noqa: BLE001, S110 - the regular path reports it
+                        pass
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

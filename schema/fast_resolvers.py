@@ -24,6 +24,8 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 DEFINITION = "strawberry-definition"
+# Set on resolvers that ignore their info argument (schema/execution.py may pass None).
+INFO_FREE = "rolodex_info_free"
 
 
 def install(schema: strawberry.Schema) -> int:
@@ -59,6 +61,7 @@ def _attribute(name: str) -> Callable[[Any, GraphQLResolveInfo], Any]:
     def resolve(source: Any, _info: GraphQLResolveInfo) -> Any:
         return getattr(source, name)
 
+    setattr(resolve, INFO_FREE, True)
     return resolve
 
 
@@ -69,6 +72,7 @@ def _global_id(type_name: str, attribute: str) -> Callable[[Any, GraphQLResolveI
     def resolve(source: Any, _info: GraphQLResolveInfo) -> str:
         return base64.b64encode(f"{prefix}{getattr(source, attribute)}".encode()).decode()
 
+    setattr(resolve, INFO_FREE, True)
     return resolve
 
 
@@ -114,4 +118,5 @@ def _direct_call(field: StrawberryField, info_class: type) -> Callable[..., Any]
             kwargs[info_name] = info_class(_raw_info=info, _field=field)
         return function(source, **kwargs) if takes_self else function(**kwargs)
 
+    setattr(resolve, INFO_FREE, info_name is None)
     return resolve

@@ -24,8 +24,8 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     introspection: bool = True
     graphiql: bool = True
-    # Direct calls for argument-free sync resolvers (schema/fast_resolvers.py); off is
-    # Strawberry's own call path, should an upgrade ever disagree with it.
+    # Direct calls for simple sync resolvers and plain fields (schema/fast_resolvers.py,
+    # schema/execution.py); off is Strawberry's own path, should an upgrade disagree with it.
     fast_resolvers: bool = True
 
     # Attachments
