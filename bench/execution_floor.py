@@ -21,20 +21,14 @@ from graphql import build_schema, execute_sync, parse
 
 from bench.__main__ import prepare
 from bench.cases import all_cases
-from bench.harness import count_fields, in_process_client, make_fixture
+from bench.harness import count_fields, in_process_client, make_fixture, one_case_parser
 from db.session import Database
 
 SDL = Path(__file__).parent.parent / "schema.graphql"
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.execution_floor", description=__doc__)
-    parser.add_argument("case", help="case key, e.g. 1a")
-    parser.add_argument("--scale", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--repeat", type=int, default=30)
-    return parser.parse_args()
+    return one_case_parser("python -m bench.execution_floor", __doc__, repeat=30).parse_args()
 
 
 async def answer(args: argparse.Namespace) -> tuple[str, dict[str, Any], dict[str, Any]]:

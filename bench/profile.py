@@ -13,17 +13,12 @@ from pyinstrument import Profiler
 
 from bench.__main__ import prepare
 from bench.cases import all_cases
-from bench.harness import in_process_client, make_fixture
+from bench.harness import in_process_client, make_fixture, one_case_parser
 from db.session import Database
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("case", help="case key, e.g. 1a")
-    parser.add_argument("--scale", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser = one_case_parser("python -m bench.profile", __doc__, repeat=20)
     parser.add_argument("--html", help="write an HTML report here instead of printing")
     return parser.parse_args()
 

@@ -487,6 +487,15 @@ ALLOCATIONS = Children(
 )
 
 
+async def _newest_first_page(
+    context: Context, statement: Any, args: PageArgs, with_allocations: bool
+) -> Page[Transaction]:
+    children = ALLOCATIONS if with_allocations else None
+    return await paginate_for(
+        context, statement, _newest_first(), Transaction.id, args, children=children
+    )
+
+
 async def customer_transactions_page(
     context: Context,
     customer_id: int,
@@ -499,14 +508,7 @@ async def customer_transactions_page(
     statement = select(Transaction).where(Transaction.customer_id == customer_id)
     if kinds:
         statement = statement.where(Transaction.kind.in_(list(kinds)))
-    return await paginate_for(
-        context,
-        statement,
-        _newest_first(),
-        Transaction.id,
-        args,
-        children=ALLOCATIONS if with_allocations else None,
-    )
+    return await _newest_first_page(context, statement, args, with_allocations)
 
 
 @dataclass(frozen=True)
@@ -550,14 +552,7 @@ async def transactions_page(
         statement = statement.where(
             Transaction.occurred_at < day_start(to_date + timedelta(days=1), timezone)
         )
-    return await paginate_for(
-        context,
-        statement,
-        _newest_first(),
-        Transaction.id,
-        args,
-        children=ALLOCATIONS if with_allocations else None,
-    )
+    return await _newest_first_page(context, statement, args, with_allocations)
 
 
 # ----------------------------------------------------------------------
