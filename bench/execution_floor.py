@@ -19,10 +19,8 @@ from typing import Any
 
 from graphql import build_schema, execute_sync, parse
 
-from bench.__main__ import prepare
-from bench.cases import all_cases
-from bench.harness import count_fields, in_process_client, make_fixture, one_case_parser
-from db.session import Database
+from bench.harness import count_fields
+from bench.one_case import one_case_client, one_case_parser
 
 SDL = Path(__file__).parent.parent / "schema.graphql"
 
@@ -32,17 +30,9 @@ def arguments() -> argparse.Namespace:
 
 
 async def answer(args: argparse.Namespace) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    case = next(case for case in all_cases() if case.key == args.case)
-    url, company_id = await prepare(args.backend, args.scale, args.seed)
-    db = Database(url)
-    try:
-        fx = await make_fixture(db, company_id)
-        variables = case.variables(fx)
-        async with in_process_client(db, fx.token) as client:
-            data, _, _ = await client.request(case.query, variables)
-        return case.query, variables, data
-    finally:
-        await db.dispose()
+    async with one_case_client(args) as (case, variables, client):
+        data, _, _ = await client.request(case.query, variables)
+    return case.query, variables, data
 
 
 def main() -> None:

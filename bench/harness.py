@@ -8,7 +8,6 @@ the same data, with the same repeat count.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import socket
@@ -63,17 +62,6 @@ class Result:
         if self.p50 is None or not self.floor_p50:
             return None
         return self.p50 / self.floor_p50
-
-
-def one_case_parser(prog: str, description: str | None, repeat: int) -> argparse.ArgumentParser:
-    """Arguments of the tools that look at one case of a kept data set."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("case", help="case key, e.g. 1a")
-    parser.add_argument("--scale", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--repeat", type=int, default=repeat)
-    return parser
 
 
 def percentile(samples: list[float], fraction: float) -> float:

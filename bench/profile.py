@@ -11,10 +11,7 @@ import asyncio
 
 from pyinstrument import Profiler
 
-from bench.__main__ import prepare
-from bench.cases import all_cases
-from bench.harness import in_process_client, make_fixture, one_case_parser
-from db.session import Database
+from bench.one_case import one_case_client, one_case_parser
 
 
 def arguments() -> argparse.Namespace:
@@ -24,22 +21,14 @@ def arguments() -> argparse.Namespace:
 
 
 async def profile(args: argparse.Namespace) -> Profiler:
-    case = next(case for case in all_cases() if case.key == args.case)
-    url, company_id = await prepare(args.backend, args.scale, args.seed)
-    db = Database(url)
-    try:
-        fx = await make_fixture(db, company_id)
-        variables = case.variables(fx)
-        async with in_process_client(db, fx.token) as client:
-            for _ in range(3):
+    async with one_case_client(args) as (case, variables, client):
+        for _ in range(3):
+            await client.request(case.query, variables)
+        profiler = Profiler(async_mode="enabled")
+        with profiler:
+            for _ in range(args.repeat):
                 await client.request(case.query, variables)
-            profiler = Profiler(async_mode="enabled")
-            with profiler:
-                for _ in range(args.repeat):
-                    await client.request(case.query, variables)
-        return profiler
-    finally:
-        await db.dispose()
+    return profiler
 
 
 def main() -> None:
