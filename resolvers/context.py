@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from strawberry.dataloader import DataLoader
@@ -85,6 +86,22 @@ class ReadSession:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._lock = asyncio.Lock()
+        self._plans_with_values = False
+
+    async def plan_with_values(self) -> None:
+        """PostgreSQL: plan the request's further statements for their actual values.
+
+        After five runs of a prepared statement PostgreSQL may switch to a generic plan
+        that ignores the values. For a report over a date range that was an index scan
+        of a third of the interactions instead of a sequential scan (230–490 ms instead
+        of 145 ms). Reports call this; the request's read transaction bounds it.
+        """
+        if self._session.bind.dialect.name != "postgresql":
+            return
+        async with self._lock:  # sibling reports run concurrently: one SET
+            if not self._plans_with_values:
+                await self._session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+                self._plans_with_values = True
 
     async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         async with self._lock:

@@ -681,6 +681,7 @@ async def interactions_report(
     periods = [g for g in groups if g in PERIOD_GROUPS]
     if len(periods) > 1:
         raise BadUserInput("Group by at most one of DAY, WEEK and MONTH.")
+    await context.session.plan_with_values()
 
     columns: dict[str, Any] = {}
     if ReportGroup.STAFF in groups:

@@ -194,6 +194,7 @@ async def sales_report(
     groups = list(dict.fromkeys(group_by))
     if set(groups) <= ROLLUP_GROUPS and context.scope.book_of_staff_id is None:
         return await _sales_from_rollup(context, from_date, to_date, groups)
+    await context.session.plan_with_values()
     timezone = context.viewer.company_timezone
     where = [
         Order.status.in_(INVOICED_ORDER_STATUSES),
@@ -358,6 +359,7 @@ async def transactions_report(
     """Transactions that occurred in [from, to]: count and signed sum of amounts per group."""
     context.viewer.require(Permission.VIEW_REPORTS)
     check_range(from_date, to_date)
+    await context.session.plan_with_values()
     groups = list(dict.fromkeys(group_by))
     timezone = context.viewer.company_timezone
     where = time_window(Transaction.occurred_at, from_date, to_date, timezone)

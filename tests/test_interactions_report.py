@@ -379,3 +379,29 @@ async def test_oversized_reports_ask_for_a_narrower_filter(api, tenant, database
     assert body["errors"][0]["message"] == (
         "The report has more than 2 rows; narrow the filter or group by fewer things."
     )
+
+
+async def test_reports_are_planned_for_their_values_on_postgresql(api, tenant, database):
+    """A report's range decides its plan (a third of a table: scan it; a day: use the
+    index), so on PostgreSQL a report asks for plans made with its values, not the generic
+    plan a prepared statement falls back to after five runs."""
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_args) -> None:
+        seen.append(" ".join(statement.split()))
+
+    query = """{ interactionsReport(filter: {from: "2026-01-01T00:00:00Z"}, groupBy: [STAFF, MONTH])
+        { count } transactionsReport(groupBy: [KIND]) { totals { count } }
+        salesReport(groupBy: [CUSTOMER]) { totals { orderCount } } }"""
+    event.listen(database.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await api.ok(query, token=tenant.manager.token)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
+    settings = [s for s in seen if s.startswith("SET LOCAL plan_cache_mode")]
+    if database.sqlite:
+        assert settings == []
+    else:
+        assert settings == ["SET LOCAL plan_cache_mode = force_custom_plan"]  # once a request
+        first_report = next(i for i, s in enumerate(seen) if "GROUP BY" in s)
+        assert seen.index(settings[0]) < first_report
