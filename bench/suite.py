@@ -153,7 +153,7 @@ async def run_export(
     if server:
         memory = (
             f"; peak RSS {rss_small:,.0f} MB after {small_rows:,} rows, {rss_all:,.0f} MB after "
-            f"all: +{rss_all - rss_small:,.0f} MB"
+            f"all: {rss_all - rss_small:+,.0f} MB"
         )
     result.note = (
         f"{rows:,} rows, {rows / seconds:,.0f} rows/s (floor {floor_rows / floor_ms * 1000:,.0f})"
