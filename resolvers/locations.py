@@ -107,11 +107,13 @@ async def load_locations_of_customers(
     return [by_customer[pk] for pk in customer_ids]
 
 
-async def customer_locations_page(
-    context: Context, customer_id: int, args: PageArgs
-) -> Page[Location]:
-    locations = await context.loaders[load_locations_of_customers].load(customer_id)
-    return page_of_list(context, locations, location_key, args)
+def customer_locations_page(context: Context, customer_id: int, args: PageArgs) -> Any:
+    """A page of one customer's locations: the page, or an awaitable of it when the
+    customer's locations are not loaded yet (see `loaded`)."""
+    return then(
+        loaded(context, load_locations_of_customers, customer_id),
+        lambda locations: page_of_list(context, locations, location_key, args),
+    )
 
 
 def effective_sales_rep_id(context: Context, location: Location) -> Any:

@@ -87,22 +87,31 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
-def month_index(column: Any, months: Sequence[date], timezone: str) -> ColumnElement[int]:
-    """0 for the first month of `months`, 1 for the next...: the row's month, in the zone."""
+def _month_start(month: date, timezone: str | None) -> date | datetime:
+    # A column of local dates compares with the date; one of UTC instants with the
+    # instant the month starts in the zone.
+    return month if timezone is None else day_start(month, timezone)
+
+
+def month_index(
+    column: Any, months: Sequence[date], timezone: str | None = None
+) -> ColumnElement[int]:
+    """0 for the first month of `months`, 1 for the next...: the row's month, in the zone
+    (`timezone` None: `column` holds local dates already)."""
     return case(
         *(
-            (column < day_start(next_month(month), timezone), literal(index))
+            (column < _month_start(next_month(month), timezone), literal(index))
             for index, month in enumerate(months)
         ),
         else_=literal(len(months)),
     )
 
 
-def month_window(column: Any, months: Sequence[date], timezone: str) -> list[Any]:
+def month_window(column: Any, months: Sequence[date], timezone: str | None = None) -> list[Any]:
     """Rows within the months found (rows added since the months were looked up fall out)."""
     return [
-        column >= day_start(months[0], timezone),
-        column < day_start(next_month(months[-1]), timezone),
+        column >= _month_start(months[0], timezone),
+        column < _month_start(next_month(months[-1]), timezone),
     ]
 
 
@@ -266,14 +275,8 @@ async def _sales_from_rollup(
                 return SalesReport(rows=[], totals=SalesRow(None, None, None, None, 0, 0))
             first, last = first or _day(low), last or _day(high)
         months = months_between(first, last)
-        where += [DailySales.day >= months[0], DailySales.day < next_month(months[-1])]
-        columns["period"] = case(
-            *(
-                (DailySales.day < next_month(month), literal(index))
-                for index, month in enumerate(months)
-            ),
-            else_=literal(len(months)),
-        )
+        where += month_window(DailySales.day, months)
+        columns["period"] = month_index(DailySales.day, months)
     if SalesReportGroup.SALES_REP in groups:
         columns["sales_rep_id"] = func.nullif(DailySales.sales_rep_id, NO_SALES_REP)
     inner = (
@@ -445,7 +448,7 @@ AGING_BUCKETS = ("current", "days_1_to_30", "days_31_to_60", "days_61_to_90", "o
 
 # An order with a balance due. The 0 is a literal, not a bound parameter: both databases
 # use a partial index only when the query repeats its condition, and ix_orders_open
-# (migration 0006) holds exactly these orders, with every column the aging report reads.
+# (migration 0005) holds exactly these orders, with every column the aging report reads.
 OPEN_ORDER = Order.balance_due_cents > literal_column("0")
 
 

@@ -212,7 +212,7 @@ async def _customer_prefixes(context: Context, dialect: str, term: str, first: i
     """Customers whose name is or starts with the term (ranks 0 and 1), best first.
 
     A range over the name in code-point order, walking an index in that order
-    (SQLite: ix_customers_company_name, BINARY; PostgreSQL: migration 0007's
+    (SQLite: ix_customers_company_name, BINARY; PostgreSQL: migration 0006's
     ix_customers_company_name_c_expr), so it reads `first` rows whatever the number
     of matches. In that order the term itself comes before every longer name that
     starts with it: ordering by name alone is ordering by (rank, name).

@@ -16,12 +16,7 @@ from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.context import loaded, prefetch, then
 from resolvers.ledger import load_overdue_cents
 from resolvers.loaders import load_payment_terms, load_staff
-from resolvers.locations import (
-    effective_sales_rep_id,
-    load_locations_of_customers,
-    location_key,
-    page_of_list,
-)
+from resolvers.locations import customer_locations_page, load_locations_of_customers
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema import interactions as relationship
@@ -43,7 +38,7 @@ from schema.enums import (
 from schema.errors import UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
-from schema.lookahead import nested_node_selects, node_selects, selects
+from schema.lookahead import node_selects, selects
 from schema.relay import Connection, model_type
 from schema.staff import Staff
 
@@ -78,7 +73,7 @@ class Customer(relay.Node):
         return bp_to_percent(self.discount_bp)
 
     # Fields read through loaders are sync: they return the value when the page was
-    # prefetched (see Query.customers), else an awaitable (schema/selection.py).
+    # prefetched (see Query.customers), else an awaitable (resolvers.context.loaded).
 
     @strawberry.field
     def sales_rep(self, info: Info) -> Staff | None:
@@ -144,13 +139,8 @@ class Customer(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Location]:
-        args = PageArgs(first, after, last, before)
-        return then(
-            loaded(info.context, load_locations_of_customers, self.id),
-            lambda locations: Connection.from_page(
-                page_of_list(info.context, locations, location_key, args)
-            ),
-        )
+        page = customer_locations_page(info.context, self.id, PageArgs(first, after, last, before))
+        return then(page, Connection.from_page)
 
     @strawberry.field(description="The primary contact first, then oldest first.")
     def contacts(self, info: Info) -> list[Contact]:
@@ -357,9 +347,6 @@ async def prefetch_customers(info: Info, customers: list[models.Customer]) -> No
     """Loads what the selection reads below a page of customers, a statement per kind,
     before GraphQL descends: the rows' fields then resolve without awaiting."""
     context, ids = info.context, [customer.id for customer in customers]
-    staff_ids: list[int | None] = []
-    if node_selects(info, "salesRep"):
-        staff_ids += [customer.sales_rep_id for customer in customers]
     if node_selects(info, "paymentTerms"):
         await prefetch(context, load_payment_terms, [c.payment_terms_id for c in customers])
     if node_selects(info, "primaryContact"):
@@ -369,15 +356,11 @@ async def prefetch_customers(info: Info, customers: list[models.Customer]) -> No
     if node_selects(info, "balance", "overdueAmount"):
         await prefetch(context, load_overdue_cents, ids)
     if node_selects(info, "locations"):
-        lists = await prefetch(context, load_locations_of_customers, ids)
-        own_rep = nested_node_selects(info, "locations", "salesRep")
-        effective_rep = nested_node_selects(info, "locations", "effectiveSalesRep")
-        for location in (location for locations in lists for location in locations):
-            if own_rep:
-                staff_ids.append(location.sales_rep_id)
-            if effective_rep:
-                staff_ids.append(effective_sales_rep_id(context, location))
-    await prefetch(context, load_staff, staff_ids)
+        # Also primes the staff loader with each location's effective rep (a join).
+        await prefetch(context, load_locations_of_customers, ids)
+    if node_selects(info, "salesRep"):
+        # Last: reps already read with the locations need no statement.
+        await prefetch(context, load_staff, [customer.sales_rep_id for customer in customers])
 
 
 @strawberry.type

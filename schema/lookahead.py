@@ -55,13 +55,3 @@ def selects(info: Info, *path: str) -> bool:
 def node_selects(info: Info, *path: str) -> bool:
     """For a connection field: whether its nodes select `path` (`nodes` or `edges.node`)."""
     return selects(info, "nodes", *path) or selects(info, "edges", "node", *path)
-
-
-def nested_node_selects(info: Info, connection: str, *path: str) -> bool:
-    """For a connection field whose nodes hold another connection: whether the inner
-    connection's nodes select `path`, e.g. "locations", "effectiveSalesRep"."""
-    return any(
-        selects(info, *outer, connection, *inner, *path)
-        for outer in (("nodes",), ("edges", "node"))
-        for inner in (("nodes",), ("edges", "node"))
-    )
