@@ -111,12 +111,9 @@ def render_page(assets: Assets, config: dict[str, Any]) -> str:
 class GraphiQLPage:
     """The page and its asset route for one app."""
 
-    def __init__(self, endpoint: str = "/graphql", assets: Assets | None = None) -> None:
+    def __init__(self, assets: Assets | None = None) -> None:
         self.assets = assets or default_assets()
-        config = {
-            "endpoint": endpoint,
-            "examples": [example.as_json() for example in load_examples()],
-        }
+        config = {"examples": [example.as_json() for example in load_examples()]}
         self.html = render_page(self.assets, config)
         self.csp = graphiql_csp(cdn=not self.assets.installed)
 

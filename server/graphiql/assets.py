@@ -2,7 +2,8 @@
 
 `make install` runs `npm ci` here (package.json and package-lock.json pin every version);
 node_modules/ is never committed. The app reads the files once at startup and serves
-each at `/graphiql/assets/<digest>/<name>`: the digest changes with the content, so the
+each at `/graphiql/assets/<digest>/<name>` (named relative to the page, so that it works
+behind a proxy that mounts the app under a path prefix): the digest changes with the content, so the
 answer may be cached for a year, and the page names every file with its Subresource
 Integrity hash. Without node_modules (no Node at set-up) the page loads the same pinned
 files from unpkg.com instead, checked against the integrity hashes recorded below, and
@@ -22,7 +23,8 @@ HERE = Path(__file__).parent
 NODE_MODULES = HERE / "node_modules"
 STATIC = HERE / "static"
 CDN = "https://unpkg.com"
-ASSET_PATH = "/graphiql/assets"
+# Relative to the page at /graphql.
+ASSET_PATH = "graphiql/assets"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 

@@ -6,6 +6,8 @@
   'use strict';
 
   const config = JSON.parse(document.getElementById('rolodex-graphiql-config').textContent);
+  // The page is served by the GraphQL endpoint itself, wherever a proxy mounts it.
+  const endpoint = window.location.pathname;
   const ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
   // sessionStorage: the token lives as long as this tab, never in localStorage.
   const TOKEN_KEY = 'rolodex.token';
@@ -28,7 +30,7 @@
   async function send(body, headers) {
     let response;
     try {
-      response = await fetch(config.endpoint, {
+      response = await fetch(endpoint, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: ACCEPT, ...headers },
         body: JSON.stringify(body),
