@@ -125,6 +125,11 @@ async def _sign_in_and_list(page, base: str, tenant, screenshot: Path) -> tuple[
         "AgingReport",
     ]
 
+    sidebar = await page.locator(".graphiql-sidebar button").evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('aria-label'))"
+    )
+    assert {"Show Examples", "Show GraphiQL Explorer"} <= set(sidebar), sidebar
+
     await page.fill("input[name=email]", tenant.admin.email)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("#rolodex-sign-in button[type=submit]")
