@@ -2,6 +2,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite.
+GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
+AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: install run test bench schema lint clean migration-regen
 
@@ -11,13 +15,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Without npm the server still runs: its GraphiQL page then loads the same pinned files
+# from a CDN and says so (server/graphiql/assets.py).
+$(GRAPHIQL_MODULES): server/graphiql/package.json server/graphiql/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		$(NPM_CI) --prefix server/graphiql; \
+	else \
+		echo "warning: npm (Node.js 20+) not found: GraphiQL's files cannot be installed;" \
+			"its page will load them from unpkg.com (needs internet)." >&2; \
+	fi
 
-run: $(STAMP)
+$(AUDIT_MODULES): tests/graphql_http_audit/package.json tests/graphql_http_audit/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		$(NPM_CI) --prefix tests/graphql_http_audit; \
+	else \
+		echo "warning: npm not found: the GraphQL-over-HTTP audit test will be skipped." >&2; \
+	fi
+
+install: $(STAMP) $(GRAPHIQL_MODULES)
+
+run: install
 	$(BIN)/rolodex serve --demo
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
-test: $(STAMP)
+test: install $(AUDIT_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -32,7 +53,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-*
+	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
+		server/graphiql/node_modules tests/graphql_http_audit/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.

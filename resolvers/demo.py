@@ -226,8 +226,9 @@ async def demo_login_text(session: AsyncSession, *, fresh: bool) -> str | None:
     loaded = "Loaded the demo company Northwind Wholesale." if fresh else "Demo data present."
     return (
         f"{loaded}\n"
-        f"Sign in with the login mutation as {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
+        f"Sign in on GraphiQL's page (or with the login mutation) as {DEMO_ADMIN_EMAIL} / "
+        f"{DEMO_PASSWORD}\n"
         f"(others: morgan@, riley@, sam@, jordan@northwind.example, same password),\n"
-        f"or use this ready bearer token (valid 30 days) in GraphiQL's headers:\n"
+        f"or send this ready bearer token (valid 30 days) from any client:\n"
         f'  {{"Authorization": "Bearer {token}"}}'
     )

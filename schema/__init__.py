@@ -21,6 +21,7 @@ from schema.errors import MaskUnexpectedErrors
 from schema.execution import PlainFieldsExecutionContext
 from schema.extensions import CloseSessions, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
+from schema.operation_selection import OperationNameRequired
 from schema.scalars import SCALAR_MAP
 
 # Each domain module may define Query, Mutation and Subscription classes; they are merged here.
@@ -73,6 +74,7 @@ def build_schema(
         # Instances with the same maxsize share one LRU cache across requests.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        OperationNameRequired,
         # The limits' rule classes are made once: ValidationCache keys on them, and a
         # limiter built per request (a new class each time) would never hit the cache.
         lambda: AddValidationRules(limit_rules),

@@ -1,4 +1,8 @@
-"""The ASGI app: /graphql (GraphiQL in a browser), /healthz, exports and downloads."""
+"""The ASGI app: /graphql (GraphiQL in a browser), /healthz, exports and downloads.
+
+How /graphql speaks HTTP (media types, status codes, persisted queries, caching) is
+server/graphql_http.py; GraphiQL's page is server/graphiql/.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 
@@ -26,7 +30,11 @@ from resolvers.context import Context
 from resolvers.permissions import Viewer
 from schema import build_schema
 from server.auth import authenticate, authenticate_in
+from server.graphiql import GraphiQLPage
+from server.graphql_http import GraphQLOverHTTP
+from server.http_errors import json_http_exception
 from server.logging import configure_logging, log
+from server.persisted import PersistedQueries, persisted_queries
 from server.settings import Settings, get_settings
 from server.uploads import UploadGuard
 
@@ -51,8 +59,15 @@ class WebSocketContext(Context):
         self._viewer = viewer
 
 
-class GraphQLApp(GraphQL):
-    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+class GraphQLApp(GraphQLOverHTTP):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        persisted: PersistedQueries,
+        graphiql: GraphiQLPage | None,
+        **kwargs: Any,
+    ) -> None:
         schema = build_schema(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
@@ -60,9 +75,21 @@ class GraphQLApp(GraphQL):
             introspection=settings.introspection,
             fast_resolvers=settings.fast_resolvers,
         )
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            # Browsers on these origins may open a WebSocket, as they may call over HTTP.
+            allowed_origins=settings.cors_origins,
+            **kwargs,
+        )
         self.db = db
         self.settings = settings
+        self.persisted = persisted
+        self.graphiql = graphiql
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        assert self.graphiql is not None
+        return self.graphiql.response()
 
     def encode_json(self, data: object) -> str:
         # orjson: a large page's response encodes several times faster than with json.dumps.
@@ -99,15 +126,6 @@ class GraphQLApp(GraphQL):
             context.sign_in(await authenticate(self.db, authorization))
         if not context.authenticated:
             raise ConnectionRejectionError({"message": "Sign in first: send a valid token."})
-
-    async def execute_single(self, request, request_adapter, *args: Any, **kwargs: Any):
-        try:
-            return await super().execute_single(request, request_adapter, *args, **kwargs)
-        except HTTPException as error:
-            # A mutation over GET is a wrong method, not a bad request (RFC 9110).
-            if request_adapter.method == "GET" and "not allowed" in error.reason:
-                raise HTTPException(405, error.reason) from error
-            raise
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
         if result.errors:
@@ -172,29 +190,67 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def cors_middleware(origins: list[str]) -> Middleware:
+    """Pages on `origins` may call the API. Tokens travel in Authorization, never in
+    cookies, so no credentials mode: a foreign page cannot ride on a signed-in browser."""
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            "Apollo-Require-Preflight",
+            "X-Apollo-Operation-Name",
+            "X-Requested-With",
+        ],
+        expose_headers=["ETag", "Retry-After"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     db = db or Database(
         settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
     )
+    persisted = persisted_queries(
+        settings.redis_url,
+        settings.trusted_documents,
+        settings.apq_cache_bytes,
+        settings.apq_ttl_seconds,
+    )
+    graphiql = GraphiQLPage() if settings.graphiql else None
     # Uploads (multipart spec) pass the CSRF and size guard first: see server/uploads.py.
-    graphql = GraphQLApp(db, settings, multipart_uploads_enabled=True)
+    graphql = GraphQLApp(db, settings, persisted, graphiql, multipart_uploads_enabled=True)
     guarded_graphql = UploadGuard(graphql, settings.attachments_max_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
         freeze_startup_objects()
         yield
+        await persisted.close()
         await db.dispose()
 
     routes = [
         *(route for module in ROUTE_MODULES for route in importlib.import_module(module).ROUTES),
+        *(graphiql.routes if graphiql else ()),
         Route("/healthz", healthz),
-        Route("/graphql", guarded_graphql, methods=["GET", "POST"]),
+        # Every method reaches the view, which answers the ones it does not take (405) in JSON.
+        Route("/graphql", guarded_graphql),
         WebSocketRoute("/graphql", graphql),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])
+    middleware = [Middleware(RequestLog)]
+    if settings.cors_origins:
+        middleware.append(cors_middleware(settings.cors_origins))
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={HTTPException: json_http_exception},
+    )
     app.state.db = db
     app.state.settings = settings
     return app

@@ -2,8 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -38,6 +40,24 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    # HTTP transport (docs/graphiql-and-http.md)
+    # Shared by every worker: persisted queries (and the rate limits) live there.
+    redis_url: str | None = None
+    # A directory of .graphql files: when set, only those documents run.
+    trusted_documents: Path | None = None
+    # Automatic persisted queries kept in each process, and in Redis since last use.
+    apq_cache_bytes: int = 16 * 1024 * 1024
+    apq_ttl_seconds: int = 24 * 60 * 60
+    # Origins whose pages may call the API from a browser (comma-separated).
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

@@ -13,8 +13,9 @@ it streams in; the resolver enforces the exact limit and answers a userError.
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.http_errors import json_error
 
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "x-requested-with")
 # Room for the `operations` and `map` parts and the part headers beside the file itself.
@@ -40,10 +41,11 @@ class UploadGuard:
             await self.app(scope, receive, send)
             return
         if not any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
-            response = PlainTextResponse(
+            response = json_error(
+                400,
+                "BAD_REQUEST",
                 "Multipart requests need an `Apollo-Require-Preflight: true` header "
                 "(CSRF protection).",
-                status_code=400,
             )
             await response(scope, receive, send)
             return
@@ -80,8 +82,9 @@ class UploadGuard:
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = PlainTextResponse(
+        response = json_error(
+            413,
+            "PAYLOAD_TOO_LARGE",
             f"The upload is far larger than the attachment limit of {self.max_file_bytes:,} bytes.",
-            status_code=413,
         )
         await response(scope, receive, send)

@@ -357,7 +357,9 @@ async def test_multipart_needs_a_preflight_header(api, tenant, database, setting
         headers={"Authorization": f"Bearer {tenant.rep.token}"},
     )
     assert response.status_code == 400
-    assert "Apollo-Require-Preflight" in response.text
+    (error,) = response.json()["errors"]
+    assert "Apollo-Require-Preflight" in error["message"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
     response = await api.client.post(
         "/graphql",
         files=multipart(customer_id, b"forged\n", "forged.txt"),
@@ -430,7 +432,14 @@ async def test_oversize_files_are_refused_and_leave_nothing(small_limit_client, 
         headers={"Authorization": f"Bearer {tenant.rep.token}", **PREFLIGHT},
     )
     assert response.status_code == 413
-    assert response.text == "The upload is far larger than the attachment limit of 1,000 bytes."
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The upload is far larger than the attachment limit of 1,000 bytes.",
+                "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+            }
+        ]
+    }
     request = client.build_request(
         "POST",
         "/graphql",
