@@ -40,6 +40,7 @@ DOMAINS = (
     "orders",
     "transactions",
     "reports",
+    "statements",
     "attachments",
 )
 
