@@ -114,6 +114,4 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
     balances = sum(customer.balance_cents for customer in customers)
     assert totals["total"] == str(Decimal(balances).scaleb(-2))
     listed = {row["customer"]["id"] for row in aging["agingReport"]["rows"]}
-    assert all(
-        c.balance_cents == 0 for c in customers if encode_id("Customer", c.id) not in listed
-    )
+    assert all(c.balance_cents == 0 for c in customers if encode_id("Customer", c.id) not in listed)
