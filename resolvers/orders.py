@@ -413,9 +413,10 @@ async def order_update_status(
         before = order.status
         changes: dict[str, list[Any]] = {"status": [before.value, status.value]}
         if before == OrderStatus.DRAFT and status == OrderStatus.SUBMITTED:
-            if check_credit_limit(errors, customer, order.total_cents, override, field):
+            limit_errors = ErrorCollector(prefix=())  # `field` is a full path
+            if check_credit_limit(limit_errors, customer, order.total_cents, override, field):
                 changes["creditLimitOverridden"] = [None, True]
-            errors.raise_if_any()
+            limit_errors.raise_if_any()
         await change_status(
             session,
             order,
