@@ -55,6 +55,14 @@ KIND_DESCRIPTIONS = {
     StatementLineKind.ADJUSTMENT: "A charge (positive) or a write-off (negative).",
     StatementLineKind.CANCELLATION: "An invoiced order cancelled: its total is no longer owed.",
 }
+METHOD_WORDS = {
+    "CASH": "cash",
+    "CHECK": "check",
+    "CARD": "card",
+    "ACH": "ACH",
+    "WIRE": "wire transfer",
+    "OTHER": "other means",
+}
 # Ties at one instant: invoices first, then cancellations, then transactions.
 SOURCE_ORDER = {"INVOICE": 0, "CANCELLATION": 1, "TRANSACTION": 2}
 
@@ -172,7 +180,7 @@ def _description(row: Any) -> str:
             due = row.due if isinstance(row.due, date) else date.fromisoformat(row.due)
             text += f", due {due.isoformat()}"
         return text
-    method = getattr(row.method, "value", row.method)
+    method = METHOD_WORDS.get(str(getattr(row.method, "value", row.method)))
     text = {
         StatementLineKind.PAYMENT: "Payment",
         StatementLineKind.REFUND: "Refund",
@@ -180,7 +188,7 @@ def _description(row: Any) -> str:
         StatementLineKind.ADJUSTMENT: "Charge" if row.amount > 0 else "Write-off",
     }[kind]
     if method:
-        text += f" by {str(method).lower()}"
+        text += f" by {method}"
     return f"{text}: {row.note}" if row.note else text
 
 

@@ -201,7 +201,7 @@ def _aging(aging: AgingRow) -> Table:
         aging.unapplied_credit_cents,
     ]
     rows = [[*header, "Total"], [*(money(v) for v in values), money(aging.total_cents)]]
-    table = Table(rows, colWidths=[25 * mm] * 7)
+    table = Table(rows, colWidths=[24 * mm] * 5 + [32 * mm, 28 * mm])
     table.setStyle(
         TableStyle(
             [
