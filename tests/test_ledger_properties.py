@@ -426,13 +426,12 @@ async def test_random_histories_keep_the_ledger_reconciled(
     # A few orders first, so that most money operations have something to pay.
     for operation in [*opening, *history]:
         await runner.step(operation)
-    await assert_reconciled(database, tenant, customer)
+    await assert_reconciled(database, tenant.company_id, pk(customer))
 
 
-async def assert_reconciled(database, tenant, customer_gid) -> None:
-    """Every denormalised figure equals what the rows say."""
-    customer_id = pk(customer_gid)
-    session = database.session(Scope(tenant.company_id))
+async def assert_reconciled(database, company_id: int, customer_id: int) -> None:
+    """Every denormalised figure of a customer equals what the rows say."""
+    session = database.session(Scope(company_id))
     try:
         row = await session.get(Customer, customer_id)
         invoiced = await session.scalar(
@@ -513,3 +512,25 @@ async def assert_reconciled(database, tenant, customer_gid) -> None:
             assert t.unallocated_cents == expected >= 0
             left += expected
     assert row.unapplied_credit_cents == left
+    # The balance identity, from the rows.
+    due = await _open_due(database, company_id, customer_id)
+    charges = sum(
+        t.amount_cents
+        for t in transactions
+        if t.kind == TransactionKind.ADJUSTMENT and t.amount_cents > 0
+    )
+    assert row.balance_cents == due + charges - left
+
+
+async def _open_due(database, company_id: int, customer_id: int) -> int:
+    session = database.session(Scope(company_id))
+    try:
+        return int(
+            await session.scalar(
+                select(func.coalesce(func.sum(Order.balance_due_cents), 0)).where(
+                    Order.customer_id == customer_id, Order.status.in_(INVOICED_ORDER_STATUSES)
+                )
+            )
+        )
+    finally:
+        await session.close()
