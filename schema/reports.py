@@ -161,11 +161,13 @@ class AgingReportRow:
 
 @strawberry.type
 class AgingReport:
-    as_of: date
+    as_of: date = strawberry.field(description="The day the buckets are counted from.")
     rows: list[AgingReportRow] = strawberry.field(
         description="Customers with open items or credit, largest total first."
     )
-    totals: AgingReportRow
+    totals: AgingReportRow = strawberry.field(
+        description="The rows summed: its total is the sum of every customer's balance."
+    )
 
 
 @strawberry.type

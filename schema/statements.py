@@ -79,7 +79,7 @@ class Query:
     async def customer_statement(
         self,
         info: Info,
-        customer_id: strawberry.ID,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="Whose statement.")],
         from_: Annotated[
             date | None, strawberry.argument(name="from", description="First day.")
         ] = None,

@@ -328,7 +328,12 @@ class Mutation:
         "(its unallocatedAmount) to invoiced orders of its customer. All or nothing; audited."
     )
     async def transaction_allocate(
-        self, info: Info, id: strawberry.ID, input: TransactionAllocateInput
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The credit.")],
+        input: Annotated[
+            TransactionAllocateInput, strawberry.argument(description="What it pays.")
+        ],
     ) -> TransactionAllocatePayload:
         return await mutate(
             TransactionAllocatePayload,
