@@ -371,3 +371,27 @@ async def test_recorded_in_the_future_is_refused(api, tenant):
         api, manager, customerId=customer, kind="PAYMENT", amount="1.00", occurredAt=tomorrow
     )
     assert codes(result) == [(["input", "occurredAt"], "OUT_OF_RANGE")]
+
+
+async def test_too_many_allocations_are_refused_before_any_query(api, tenant):
+    """251 allocations in one request: refused while parsing, as cheaply as one bad id."""
+    from resolvers.ids import encode_id
+
+    token = tenant.manager.token
+    customer = await make_customer(api, tenant, "Union Square Bistro")
+    one_bad = await record(
+        api,
+        token,
+        customerId=customer,
+        kind="PAYMENT",
+        amount="1.00",
+        allocations=[{"orderId": "bogus", "amount": "1.00"}],
+    )
+    assert codes(one_bad) == [(["input", "allocations", "0", "orderId"], "INVALID_ID")]
+    cheap = api.last_statements
+    many = [{"orderId": encode_id("Order", n + 1), "amount": "0.01"} for n in range(251)]
+    refused = await record(
+        api, token, customerId=customer, kind="PAYMENT", amount="100.00", allocations=many
+    )
+    assert codes(refused) == [(["input", "allocations"], "OUT_OF_RANGE")]
+    assert api.last_statements == cheap
