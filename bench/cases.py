@@ -792,8 +792,9 @@ AGING_REPORT = """
 query AgingReport($asOf: Date!) {
   agingReport(asOf: $asOf) {
     asOf
-    rows { customer { id name } current days1To30 days31To60 days61To90 over90 total }
-    totals { current days1To30 days31To60 days61To90 over90 total }
+    rows { customer { id name } current days1To30 days31To60 days61To90 over90
+      unappliedCredit total }
+    totals { current days1To30 days31To60 days61To90 over90 unappliedCredit total }
   }
 }"""
 
@@ -937,42 +938,79 @@ def sales_answer(rows: list[tuple[int | None, str | None, int, int]]) -> bytes:
     )
 
 
-AGING_KEYS = ("current", "days1To30", "days31To60", "days61To90", "over90", "total")
+AGING_KEYS = (
+    "current",
+    "days1To30",
+    "days31To60",
+    "days61To90",
+    "over90",
+    "unappliedCredit",
+    "total",
+)
 
 
 def aging_variables(fx: Fixture) -> dict[str, Any]:
     return {"asOf": fx.today.isoformat()}
 
 
+def _buckets(column: str, amount: str) -> str:
+    """`amount` in each of the five buckets by `column` against the four edges (?
+    parameters, twice each but the first and last), as b0..b4."""
+    return (
+        f"CASE WHEN {column} IS NULL OR {column} >= ? THEN {amount} ELSE 0 END AS b0, "
+        f"CASE WHEN {column} < ? AND {column} >= ? THEN {amount} ELSE 0 END AS b1, "
+        f"CASE WHEN {column} < ? AND {column} >= ? THEN {amount} ELSE 0 END AS b2, "
+        f"CASE WHEN {column} < ? AND {column} >= ? THEN {amount} ELSE 0 END AS b3, "
+        f"CASE WHEN {column} < ? THEN {amount} ELSE 0 END AS b4"
+    )
+
+
 async def floor_aging_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:
-    """One GROUP BY customer with a CASE per bucket; the totals row summed here."""
+    """One GROUP BY customer over a UNION ALL of the open orders (by due date), the charges
+    on account (by the UTC day they occurred: the bench company's zone is UTC) and the
+    customers holding credit; the totals row summed here."""
     as_of = fx.today
     edges = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
-    params: list[Any] = [e if raw.postgres else e.isoformat() for e in edges]
-    buckets = (
-        "sum(CASE WHEN o.due_date IS NULL OR o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
-        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
-        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
-        "sum(CASE WHEN o.due_date < ? AND o.due_date >= ? THEN o.balance_due_cents ELSE 0 END), "
-        "sum(CASE WHEN o.due_date < ? THEN o.balance_due_cents ELSE 0 END), "
-        "sum(o.balance_due_cents) AS total"
-    )
+    starts = [datetime(e.year, e.month, e.day, tzinfo=UTC) for e in edges]
+    if not raw.postgres:
+        edges = [e.isoformat() for e in edges]  # type: ignore[misc]
+        starts = [
+            s.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for s in starts
+        ]  # type: ignore[misc]
+
+    def twice(values: list[Any]) -> list[Any]:
+        return [
+            values[0],
+            values[0],
+            values[1],
+            values[1],
+            values[2],
+            values[2],
+            values[3],
+            values[3],
+        ]
+
     rows = await raw.fetch(
-        f"SELECT o.customer_id, c.name, {buckets} FROM orders o "
-        "JOIN customers c ON c.id = o.customer_id "
-        f"WHERE o.company_id = ? AND o.status IN {INVOICED_SQL} AND o.balance_due_cents > 0 "
-        "GROUP BY o.customer_id, c.name ORDER BY total DESC, o.customer_id",
-        params[0],
-        params[0],
-        params[1],
-        params[1],
-        params[2],
-        params[2],
-        params[3],
-        params[3],
+        "SELECT a.customer_id, c.name, sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), "
+        "sum(credit), sum(b0 + b1 + b2 + b3 + b4 - credit) AS total FROM ("
+        f"SELECT o.customer_id, {_buckets('o.due_date', 'o.balance_due_cents')}, 0 AS credit "
+        f"FROM orders o WHERE o.company_id = ? AND o.status IN {INVOICED_SQL} "
+        "AND o.balance_due_cents > 0 "
+        f"UNION ALL SELECT t.customer_id, {_buckets('t.occurred_at', 't.amount_cents')}, 0 "
+        "FROM transactions t WHERE t.company_id = ? AND t.kind = 'ADJUSTMENT' "
+        "AND t.amount_cents > 0 "
+        "UNION ALL SELECT c.id, 0, 0, 0, 0, 0, c.unapplied_credit_cents FROM customers c "
+        "WHERE c.company_id = ? AND c.unapplied_credit_cents > 0"
+        ") AS a "
+        "JOIN customers c ON c.id = a.customer_id "
+        "GROUP BY a.customer_id, c.name ORDER BY total DESC, a.customer_id",
+        *twice(edges),
+        fx.company_id,
+        *twice(starts),
+        fx.company_id,
         fx.company_id,
     )
-    totals = [sum(int(r[i]) for r in rows) for i in range(2, 8)]
+    totals = [sum(int(r[i]) for r in rows) for i in range(2, 9)]
     return orjson.dumps(
         {
             "agingReport": {

@@ -1,7 +1,7 @@
 """The benchmark data set: `rolodex seed --scale N`.
 
 A new company with 25 staff, 200 products and N customers, each with about 3
-locations, 2 contacts (one primary), 20 orders of 1-5 lines, 20 transactions
+locations, 2 contacts (one primary), 20 orders of 1-5 lines, up to 20 transactions
 (payments allocated to orders) and 10 interactions, spread over the 3 years
 before `anchor`. Deterministic for a given seed and anchor (the anchor defaults
 to today's midnight UTC, so a rerun on the same day gives the same data).
@@ -128,6 +128,7 @@ class Rows:
     order_lines: list[tuple[Any, ...]] = field(default_factory=list)
     transactions: list[tuple[Any, ...]] = field(default_factory=list)
     transaction_allocations: list[tuple[Any, ...]] = field(default_factory=list)
+    refund_draws: list[tuple[Any, ...]] = field(default_factory=list)
     interactions: list[tuple[Any, ...]] = field(default_factory=list)
 
     def count(self) -> int:
@@ -142,7 +143,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "product_display allow_partial_payments billing_line1 billing_line2 billing_city "
         "billing_region billing_postal_code billing_country shipping_line1 shipping_line2 "
         "shipping_city shipping_region shipping_postal_code shipping_country order_count "
-        "total_sales_cents last_order_at total_paid_cents balance_cents last_interaction_at "
+        "total_sales_cents last_order_at total_paid_cents balance_cents unapplied_credit_cents "
+        "last_interaction_at "
         "version created_at updated_at"
     ).split(),
     "locations": (
@@ -166,8 +168,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ).split(),
     "transactions": (
         "id company_id customer_id kind amount_cents method reference note recorded_by_id "
-        "occurred_at created_at"
+        "occurred_at created_at unallocated_cents"
     ).split(),
+    "refund_draws": "id company_id refund_id credit_id amount_cents created_at".split(),
     "transaction_allocations": (
         "id company_id transaction_id order_id amount_cents created_at released_at"
     ).split(),
@@ -437,10 +440,14 @@ async def _generate_chunk(
         "order_lines": await writer.reserve_ids(
             "order_lines", size * ORDERS_PER_CUSTOMER * LINES_PER_ORDER[1]
         ),
-        "transactions": await writer.reserve_ids("transactions", size * TRANSACTIONS_PER_CUSTOMER),
+        # An overpayment and its refund count as two.
+        "transactions": await writer.reserve_ids(
+            "transactions", size * TRANSACTIONS_PER_CUSTOMER * 2
+        ),
         "transaction_allocations": await writer.reserve_ids(
             "transaction_allocations", size * TRANSACTIONS_PER_CUSTOMER * 4
         ),
+        "refund_draws": await writer.reserve_ids("refund_draws", size * TRANSACTIONS_PER_CUSTOMER),
         "interactions": await writer.reserve_ids("interactions", size * INTERACTIONS_PER_CUSTOMER),
     }
 
@@ -453,6 +460,24 @@ async def _generate_chunk(
     for index in range(first, first + size):
         _generate_customer(writer, world, rng, index, next_id, rows)
     return rows
+
+
+@dataclass
+class Money:
+    """A customer's ledger figures, as the app's set-based updates would leave them."""
+
+    paid: int = 0
+    adjustments: int = 0
+    unapplied: int = 0
+
+    def add(self, kind: TransactionKind, amount: int, unallocated: int | None) -> None:
+        if kind in (TransactionKind.PAYMENT, TransactionKind.CREDIT):
+            self.paid += amount
+        elif kind == TransactionKind.REFUND:
+            self.paid -= amount
+        else:
+            self.adjustments += amount
+        self.unapplied += unallocated or 0
 
 
 def _generate_customer(
@@ -577,19 +602,24 @@ def _generate_customer(
                 last_order_at = placed
             invoiced_orders.append([order_id, placed, total, 0, row])
 
-    # Transactions: payments settle the oldest invoiced orders first, 30-60 days later;
-    # a few credits, refunds and adjustments go on account.
+    # Transactions: payments settle the oldest invoiced orders first, 30-60 days later, as
+    # bookkeepers apply them: credits and write-offs pay the next open order too, so credit
+    # on account is rare (an overpayment now and then, mostly refunded), and so are charges
+    # on account. Once every invoiced order is paid, the customer's money stops moving.
     invoiced_orders.sort(key=lambda o: o[1])
     payable = iter(invoiced_orders)
     pending = next(payable, None)
-    total_paid = adjustments = 0
+    money = Money()
     for _ in range(TRANSACTIONS_PER_CUSTOMER):
-        transaction_id = next_id("transactions")
+        if pending is None:
+            break
         roll = rng.random()
+        transaction_id = next_id("transactions")
         allocations: list[tuple[int, int]] = []
-        if roll < 0.8:
+        extra = 0
+        occurred = start + timedelta(seconds=rng.randrange(span))
+        if roll < 0.85:
             kind = TransactionKind.PAYMENT
-            amount = 0
             # One to three orders per payment, the last one sometimes only in part.
             for _ in range(rng.randint(1, 3)):
                 if pending is None:
@@ -601,36 +631,38 @@ def _generate_customer(
                     continue
                 allocations.append((pending[0], part))
                 pending[3] += part
-                amount += part
-                occurred_after = pending[1]
+                occurred = pending[1] + timedelta(days=rng.randint(30, 60))
                 if pending[3] >= pending[2]:
                     pending = next(payable, None)
-            if amount:
-                occurred = occurred_after + timedelta(days=rng.randint(30, 60))
-                if occurred > anchor:
-                    occurred = anchor - timedelta(seconds=rng.randint(1, 86_400))
-            else:
-                amount = rng.randrange(1_000, 50_000)
-                occurred = start + timedelta(seconds=rng.randrange(span))
+            if not allocations:
+                continue
+            if occurred > anchor:
+                occurred = anchor - timedelta(seconds=rng.randint(1, 86_400))
+            # Now and then a check for more than was due: credit on account.
+            if rng.random() < 0.003:
+                extra = rng.randrange(500, 5_000)
+            amount = sum(part for _, part in allocations) + extra
+        elif roll < 0.9995:
+            # A credit note or a write-off of (part of) the next open order.
+            remaining = pending[2] - pending[3]
+            part = min(remaining, rng.randrange(100, 5_000))
+            if part <= 0:
+                continue
+            kind = TransactionKind.CREDIT if roll < 0.93 else TransactionKind.ADJUSTMENT
+            allocations.append((pending[0], part))
+            pending[3] += part
+            occurred = pending[1] + timedelta(days=rng.randint(1, 30))
+            if occurred > anchor:
+                occurred = anchor - timedelta(seconds=rng.randint(1, 86_400))
+            if pending[3] >= pending[2]:
+                pending = next(payable, None)
+            amount = part if kind == TransactionKind.CREDIT else -part
         else:
-            kind = (
-                TransactionKind.CREDIT
-                if roll < 0.87
-                else TransactionKind.REFUND
-                if roll < 0.92
-                else TransactionKind.ADJUSTMENT
-            )
+            kind = TransactionKind.ADJUSTMENT  # a charge on account
             amount = rng.randrange(500, 20_000)
-            if kind == TransactionKind.ADJUSTMENT and rng.random() < 0.5:
-                amount = -amount
-            occurred = start + timedelta(seconds=rng.randrange(span))
-        if kind in (TransactionKind.PAYMENT, TransactionKind.CREDIT):
-            total_paid += amount
-        elif kind == TransactionKind.REFUND:
-            total_paid -= amount
-        else:
-            adjustments += amount
         occurred_ts = ts(occurred)
+        unallocated = None if kind == TransactionKind.ADJUSTMENT and amount > 0 else extra
+        money.add(kind, amount, unallocated)
         rows.transactions.append(
             (
                 transaction_id,
@@ -638,12 +670,13 @@ def _generate_customer(
                 customer_id,
                 kind.value,
                 amount,
-                rng.choice(METHODS) if kind != TransactionKind.ADJUSTMENT else None,
+                rng.choice(METHODS) if kind == TransactionKind.PAYMENT else None,
                 f"REF-{rng.randint(100_000, 999_999)}" if rng.random() < 0.5 else None,
                 None,
                 rng.choice(world.staff_ids),
                 occurred_ts,
                 occurred_ts,
+                unallocated,
             )
         )
         for order_id, part in allocations:
@@ -658,6 +691,34 @@ def _generate_customer(
                     None,
                 )
             )
+        if extra and rng.random() < 0.7:
+            # Most overpayments are refunded a few days later (the refund draws from it).
+            refund_id = next_id("transactions")
+            refunded_ts = ts(min(anchor, occurred + timedelta(days=rng.randint(1, 10))))
+            money.add(TransactionKind.REFUND, extra, None)
+            money.unapplied -= extra
+            rows.transactions.append(
+                (
+                    refund_id,
+                    company_id,
+                    customer_id,
+                    TransactionKind.REFUND.value,
+                    extra,
+                    rng.choice(METHODS),
+                    None,
+                    "Overpayment returned",
+                    rng.choice(world.staff_ids),
+                    refunded_ts,
+                    refunded_ts,
+                    None,
+                )
+            )
+            rows.refund_draws.append(
+                (next_id("refund_draws"), company_id, refund_id, transaction_id, extra, refunded_ts)
+            )
+            # The payment's row: nothing of it is left on account.
+            last = rows.transactions[-2]
+            rows.transactions[-2] = (*last[:-1], 0)
     for _order_id, _placed, total, paid, row in invoiced_orders:
         row[12] = paid
         row[13] = total - paid
@@ -769,8 +830,9 @@ def _generate_customer(
             order_count,
             total_sales,
             ts(last_order_at),
-            total_paid,
-            total_sales - total_paid + adjustments,
+            money.paid,
+            total_sales - money.paid + money.adjustments,
+            money.unapplied,
             ts(last_interaction_at),
             1,
             created_ts,

@@ -250,6 +250,10 @@ class Customer(TenantScoped, Versioned, Timestamped, Base):
     # Ledger: paid = payments + credits - refunds allocated or not (see resolvers.ledger).
     total_paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Σ Transaction.unallocated_cents of the customer's credits (never negative).
+    unapplied_credit_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # None: no credit limit.
+    credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger)
     last_interaction_at: Mapped[datetime | None]
 
     __table_args__ = (
@@ -261,6 +265,15 @@ class Customer(TenantScoped, Versioned, Timestamped, Base):
         Index("ix_customers_company_orders", "company_id", "order_count", "id"),
         Index("ix_customers_company_last_order", "company_id", "last_order_at", "id"),
         Index("ix_customers_company_balance", "company_id", "balance_cents", "id"),
+        # Customers holding credit: the aging report's unappliedCredit column (migration 0007).
+        Index(
+            "ix_customers_unapplied_credit",
+            "company_id",
+            "id",
+            "unapplied_credit_cents",
+            sqlite_where=text("unapplied_credit_cents > 0"),
+            postgresql_where=text("unapplied_credit_cents > 0"),
+        ),
     )
 
 
@@ -478,11 +491,74 @@ class Transaction(TenantScoped, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What is left of a credit (PAYMENT, CREDIT, negative ADJUSTMENT) after its live
+    # allocations and the refunds drawn from it; None for REFUND and positive ADJUSTMENT.
+    unallocated_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_transactions_company_occurred", "company_id", "occurred_at", "id"),
         Index("ix_transactions_customer_occurred", "customer_id", "occurred_at", "id"),
+        # Charges on account (positive adjustments), aged by the aging report (migration
+        # 0007; queries repeat the condition with literals for the index to apply).
+        Index(
+            "ix_transactions_charges",
+            "company_id",
+            "customer_id",
+            "occurred_at",
+            "amount_cents",
+            "kind",
+            sqlite_where=text("kind = 'ADJUSTMENT' AND amount_cents > 0"),
+            postgresql_where=text("kind = 'ADJUSTMENT' AND amount_cents > 0"),
+        ),
+        # Credits with something left: what refunds draw from, oldest first.
+        Index(
+            "ix_transactions_open_credits",
+            "customer_id",
+            "occurred_at",
+            "id",
+            sqlite_where=text("unallocated_cents > 0"),
+            postgresql_where=text("unallocated_cents > 0"),
+        ),
     )
+
+
+class RefundDraw(TenantScoped, Base):
+    """The part of a credit that a REFUND paid back (refunds draw oldest credits first)."""
+
+    __tablename__ = "refund_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="RESTRICT"))
+    credit_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="RESTRICT"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_refund_draws_refund", "refund_id"),
+        Index("ix_refund_draws_credit", "credit_id"),
+    )
+
+
+class IdempotencyKey(TenantScoped, Base):
+    """A mutation's idempotency key: its first success, answered again to a retry.
+
+    The unique constraint (not a read before the write) decides which of two concurrent
+    retries writes: the other waits for it and then finds its row (resolvers/idempotency.py).
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(40))
+    # SHA-256 of the operation's parsed input: the same key with other input is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The row the first success wrote (a Transaction or an Order, by operation).
+    result_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("staff_id", "key"),)
 
 
 class TransactionAllocation(TenantScoped, Base):

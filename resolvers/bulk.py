@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -48,6 +49,7 @@ from db.models import (
     Staff,
     utcnow,
 )
+from resolvers.allocation import money_cents
 from resolvers.audit import audit_value
 from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
@@ -150,6 +152,17 @@ async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, An
         values["billing_status"] = BillingStatus(set_input.billing_status.value)
     if set_input.basis_date is not None:
         values["basis_date"] = BasisDate(set_input.basis_date.value)
+    clear_limit = getattr(set_input, "clear_credit_limit", False)
+    if set_input.credit_limit is not None and clear_limit:
+        errors.add(None, "Give creditLimit or clearCreditLimit, not both.", UserErrorCode.INVALID)
+    elif set_input.credit_limit is not None:
+        cents = money_cents(
+            errors, ("creditLimit",), set_input.credit_limit, "Credit limit", Decimal(0)
+        )
+        if cents is not None:
+            values["credit_limit_cents"] = cents
+    elif clear_limit:
+        values["credit_limit_cents"] = None
     if not values and not errors:
         errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
     errors.raise_if_any()

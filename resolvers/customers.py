@@ -16,6 +16,7 @@ from strawberry import UNSET
 from db.enums import CustomerStatus, Engagement
 from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
+from resolvers.credit import credit_limit_audit, credit_limit_values
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
 from resolvers.ledger import load_overdue_cents, overdue_cents_of
@@ -430,13 +431,14 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=True)
+    values.update(credit_limit_values(errors, viewer, input, creating=True))
     async with context.transaction() as session:
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
         customer = Customer(company_id=viewer.company_id, **values)
         session.add(customer)
         await session.flush()
-        changes = creation_changes(values)
+        changes = credit_limit_audit(creation_changes(values))
         record(session, viewer, "customer.create", customer, changes, customer_id=customer.id)
     return {"customer": customer}
 
@@ -445,6 +447,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     viewer = context.viewer
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=False)
+    values.update(credit_limit_values(errors, viewer, input, creating=False))
     async with context.transaction() as session:
         customer = await get_customer(session, id)
         check_version(customer, input.expected_version)
@@ -452,7 +455,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
         errors.raise_if_any()
         if "sales_rep_id" in values:
             await customer_rep_changes(session, customer, values["sales_rep_id"])
-        changes = apply_changes(customer, values)
+        changes = credit_limit_audit(apply_changes(customer, values))
         changes.pop("name_key", None)
         if changes:
             record(session, viewer, "customer.update", customer, changes, customer_id=customer.id)

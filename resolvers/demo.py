@@ -33,7 +33,7 @@ STORY = (
     "resolvers.interactions",
     "resolvers.products",
     "resolvers.orders",
-    "resolvers.ledger",
+    "resolvers.ledger_demo",
     "resolvers.attachments",
 )
 

@@ -30,6 +30,25 @@ class UserErrorCode(enum.StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     ALREADY_REVERTED = "ALREADY_REVERTED"
     PREPAYMENT_REQUIRED = "PREPAYMENT_REQUIRED"
+    OVER_REFUND = "OVER_REFUND"
+    CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+    CUSTOMER_ARCHIVED = "CUSTOMER_ARCHIVED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+# What the codes of the receivables mean (schema/errors.py gives them to the schema;
+# docs/receivables.md says more).
+CODE_DESCRIPTIONS: dict[UserErrorCode, str] = {
+    UserErrorCode.OVER_ALLOCATED: "Allocations exceed the credit's amount or what is left "
+    "of it, or an order's balance due.",
+    UserErrorCode.PARTIAL_PAYMENT_NOT_ALLOWED: "The customer may not pay an order in part.",
+    UserErrorCode.OVER_REFUND: "A refund larger than the customer's unapplied credit.",
+    UserErrorCode.CREDIT_LIMIT_EXCEEDED: "Invoicing would take the customer's balance above "
+    "its credit limit (an ADMIN or MANAGER may pass overrideCreditLimit).",
+    UserErrorCode.CUSTOMER_ARCHIVED: "The customer is archived: no new orders.",
+    UserErrorCode.IDEMPOTENCY_KEY_REUSED: "This idempotency key was used in the last 24 hours "
+    "with other input (or by another operation).",
+}
 
 
 @dataclass(frozen=True)

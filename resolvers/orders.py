@@ -1,8 +1,9 @@
 """Orders: pricing, numbering, the status lifecycle, the denormalised stats, the history list.
 
 The ledger reads this module: `record_invoiced` and `reverse_invoiced` are the
-only places that move customer and location stats (and the sales rollup) for orders, and
-`release_allocations` is what cancelling does to payments already allocated.
+only places that move customer and location stats (and the sales rollup) for orders;
+cancelling releases the credits allocated to an order (resolvers.allocation). orderCreate
+is resolvers/order_create.py.
 """
 
 from __future__ import annotations
@@ -47,19 +48,19 @@ from db.models import (
     OrderLine,
     PaymentTerms,
     Product,
-    TransactionAllocation,
     utcnow,
 )
+from resolvers.allocation import release_allocations
 from resolvers.audit import record
+from resolvers.credit import check_credit_limit, parse_override
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id
 from resolvers.loaders import rows_by_id
-from resolvers.money import decimal_to_cents, percent_to_bp
 from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
 from resolvers.products import like_pattern, visible_to
 from resolvers.sales_rollup import add_order
 from resolvers.text import fold
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -245,21 +246,6 @@ async def reverse_invoiced(session: AsyncSession, order: Order) -> None:
     await add_order(session, order, -1)
 
 
-async def release_allocations(session: AsyncSession, order: Order, at: datetime) -> None:
-    """Payments allocated to a cancelled order go back to the customer as unallocated credit."""
-    order.paid_cents = 0
-    order.balance_due_cents = 0
-    await session.execute(
-        update(TransactionAllocation)
-        .where(
-            TransactionAllocation.order_id == order.id,
-            TransactionAllocation.released_at.is_(None),
-        )
-        .values(released_at=at)
-        .execution_options(synchronize_session=False)
-    )
-
-
 # ---------------------------------------------------------------------------
 # Writing orders (shared by the mutations and the demo story)
 # ---------------------------------------------------------------------------
@@ -390,171 +376,22 @@ async def change_status(
         await record_invoiced(session, order)
 
 
-def _parse(errors: ErrorCollector, value: str, type_name: str, path: Sequence[str]) -> int | None:
-    try:
-        return parse_id(value, type_name, (*errors.prefix, *path))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
-
-
-def _cents(
-    errors: ErrorCollector, value: decimal.Decimal, path: Sequence[str], label: str
-) -> int | None:
-    try:
-        return decimal_to_cents(
-            value,
-            (*errors.prefix, *path),
-            minimum=decimal.Decimal(0),
-            maximum=MAX_UNIT_PRICE,
-            label=label,
-        )
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
-
-
-async def order_create(context: Context, input: Any) -> dict[str, Any]:
-    viewer = context.viewer
-    errors = ErrorCollector()
-    customer_pk = _parse(errors, input.customer_id, "Customer", ["customerId"])
-    location_pk = None
-    if input.location_id is not None:
-        location_pk = _parse(errors, input.location_id, "Location", ["locationId"])
-    po_number = clean_text(errors, "poNumber", input.po_number, max_length=64, label="PO number")
-    placed_at = input.placed_at or utcnow()
-    if placed_at > utcnow() + CLOCK_SKEW:
-        errors.add(
-            "placedAt", "An order can't be placed in the future.", UserErrorCode.OUT_OF_RANGE
-        )
-    status = OrderStatus(input.status.value) if input.status else OrderStatus.DRAFT
-    if status not in (OrderStatus.DRAFT, OrderStatus.SUBMITTED):
-        errors.add("status", "New orders are DRAFT or SUBMITTED.", UserErrorCode.INVALID)
-    discount_bp = None
-    if input.discount_percent is not None:
-        try:
-            discount_bp = percent_to_bp(input.discount_percent, ("input", "discountPercent"))
-        except UserInputError as error:
-            errors.errors.extend(error.errors)
-    if not input.lines:
-        errors.add("lines", "An order needs at least one line.", UserErrorCode.REQUIRED)
-    elif len(input.lines) > MAX_LINES:
-        errors.add("lines", f"At most {MAX_LINES} lines.", UserErrorCode.OUT_OF_RANGE)
-    product_pks: list[int | None] = []
-    prices: list[int | None] = []
-    descriptions: list[str | None] = []
-    for index, line in enumerate(input.lines or []):
-        path = ["lines", str(index)]
-        product_pks.append(_parse(errors, line.product_id, "Product", [*path, "productId"]))
-        if not 0 < line.quantity <= MAX_QUANTITY:
-            errors.add(
-                [*path, "quantity"],
-                f"Quantity must be between 1 and {MAX_QUANTITY}.",
-                UserErrorCode.OUT_OF_RANGE,
-            )
-        prices.append(
-            None
-            if line.unit_price is None
-            else _cents(errors, line.unit_price, [*path, "unitPrice"], "Unit price")
-        )
-        descriptions.append(
-            clean_text(
-                errors,
-                [*path, "description"],
-                line.description,
-                max_length=1000,
-                label="description",
-            )
-        )
-
-    async with context.transaction() as session:
-        customer = await session.get(Customer, customer_pk) if customer_pk else None
-        if customer_pk and customer is None:
-            errors.add("customerId", "No such customer.", UserErrorCode.NOT_FOUND)
-        if customer is not None and customer.billing_status == BillingStatus.CREDIT_HOLD:
-            errors.add(
-                "customerId",
-                f"{customer.name} is on credit hold: no new orders until it is lifted.",
-                UserErrorCode.CREDIT_HOLD,
-            )
-        if location_pk is not None:
-            location = await session.get(Location, location_pk)
-            if location is None:
-                errors.add("locationId", "No such location.", UserErrorCode.NOT_FOUND)
-            elif customer is not None and location.customer_id != customer.id:
-                errors.add(
-                    "locationId",
-                    "This location belongs to another customer.",
-                    UserErrorCode.INVALID,
-                )
-        products: dict[int, tuple[Product, bool]] = {}
-        wanted = {pk for pk in product_pks if pk is not None}
-        if customer is not None and wanted:
-            visible = case((visible_to(customer), True), else_=False)
-            result = await session.execute(select(Product, visible).where(Product.id.in_(wanted)))
-            products = {product.id: (product, bool(ok)) for product, ok in result.all()}
-            for index, pk in enumerate(product_pks):
-                path = ("lines", str(index), "productId")
-                if pk is None:
-                    continue
-                if pk not in products:
-                    errors.add(path, "No such product.", UserErrorCode.NOT_FOUND)
-                elif not products[pk][1]:
-                    errors.add(
-                        path,
-                        f"{products[pk][0].name} is not available to {customer.name}.",
-                        UserErrorCode.PRODUCT_NOT_VISIBLE,
-                    )
-        errors.raise_if_any()
-        assert customer is not None  # no errors: the customer was found
-
-        lines = []
-        for pk, line, price, description in zip(
-            product_pks, input.lines, prices, descriptions, strict=True
-        ):
-            product = products[pk][0]
-            lines.append(
-                NewLine(
-                    product=product,
-                    quantity=line.quantity,
-                    unit_price_cents=product.price_cents if price is None else price,
-                    description=description or product.name,
-                )
-            )
-        new = NewOrder(
-            customer=customer,
-            lines=lines,
-            discount_bp=customer.discount_bp if discount_bp is None else discount_bp,
-            placed_at=placed_at,
-            status=status,
-            location_id=location_pk,
-            po_number=po_number,
-            created_by_id=viewer.staff_id,
-        )
-        order = await insert_order(
-            session, new, await due_terms(session, customer), viewer.company_timezone
-        )
-        record(
-            session,
-            viewer,
-            "order.create",
-            order,
-            {"number": [None, order.number], "status": [None, order.status.value]},
-            customer_id=customer.id,
-        )
-    return {"order": order}
-
-
 async def order_update_status(
     context: Context,
     id: str,
     status: OrderStatus,
     expected_version: int | None = None,
     *,
+    override_credit_limit: bool | None = None,
     field: tuple[str, ...] = ("input", "status"),
 ) -> dict[str, Any]:
-    """orderUpdateStatus and orderCancel (which has no input: its errors point at `id`)."""
+    """orderUpdateStatus and orderCancel (which has no input: its errors point at `id`).
+
+    Invoicing (DRAFT → SUBMITTED) checks the customer's credit limit under its lock."""
     viewer = context.viewer
+    errors = ErrorCollector()
+    override = parse_override(errors, viewer, override_credit_limit)
+    errors.raise_if_any()
     pk = parse_id(id, "Order", "id")
     async with context.transaction() as session:
         customer_id = (
@@ -574,6 +411,12 @@ async def order_update_status(
         ).scalar_one()
         check_version(order, expected_version)
         before = order.status
+        changes: dict[str, list[Any]] = {"status": [before.value, status.value]}
+        if before == OrderStatus.DRAFT and status == OrderStatus.SUBMITTED:
+            limit_errors = ErrorCollector(prefix=())  # `field` is a full path
+            if check_credit_limit(limit_errors, customer, order.total_cents, override, field):
+                changes["creditLimitOverridden"] = [None, True]
+            limit_errors.raise_if_any()
         await change_status(
             session,
             order,
@@ -589,7 +432,7 @@ async def order_update_status(
             viewer,
             "order.status",
             order,
-            {"status": [before.value, status.value]},
+            changes,
             customer_id=order.customer_id,
         )
     return {"order": order}

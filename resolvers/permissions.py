@@ -19,6 +19,9 @@ class Permission(enum.Enum):
     EDIT_ANY_INTERACTION = "edit or delete other staff members' interactions"
     VIEW_AUDIT_LOG = "read the company audit log"
     VIEW_REPORTS = "read company reports"
+    RECORD_REFUNDS_AND_ADJUSTMENTS = "record refunds or adjustments"
+    OVERRIDE_CREDIT_LIMIT = "override credit limits"
+    SET_CREDIT_LIMIT = "set credit limits"
 
 
 # The one permission table: what each role may do beyond reading and editing customers.

@@ -1,4 +1,6 @@
-"""Sales, transactions and aging reports and the customer summary, computed in SQL.
+"""Sales and transactions reports and the customer summary, computed in SQL.
+
+The aging report is resolvers/aging.py.
 
 Every figure is a GROUP BY in the database (never rows loaded into Python), so the
 reports stay fast over millions of orders and transactions. Dates are calendar days
@@ -21,13 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    and_,
     case,
     func,
     literal,
-    literal_column,
-    or_,
     select,
 )
 
@@ -41,8 +39,7 @@ from db.enums import (
 )
 from db.models import NO_SALES_REP, Customer, DailySales, Location, Order, Transaction
 from resolvers.customers import average_order_cents, engagement_cutoff
-from resolvers.errors import BadUserInput, UserInputError
-from resolvers.ids import parse_ids
+from resolvers.errors import BadUserInput
 from resolvers.ledger import company_today, day_start
 from resolvers.permissions import Permission
 
@@ -350,7 +347,27 @@ class TransactionsRow:
     method: PaymentMethod | None
     period: date | None
     count: int
-    total_cents: int
+    # Money in: payments, credits, write-offs (negative adjustments); money out: refunds
+    # and charges (positive adjustments). What lowers the balance is in.
+    money_in_cents: int
+    money_out_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        """Money in minus money out."""
+        return self.money_in_cents - self.money_out_cents
+
+
+# A transaction's amount signed as it moves the customer's balance, negated: positive
+# for what comes in (payment, credit, write-off), negative for what goes out (refund,
+# charge).
+SIGNED_AMOUNT = case(
+    (
+        Transaction.kind.in_([TransactionKind.PAYMENT, TransactionKind.CREDIT]),
+        Transaction.amount_cents,
+    ),
+    else_=-Transaction.amount_cents,
+)
 
 
 async def transactions_report(
@@ -359,7 +376,8 @@ async def transactions_report(
     to_date: date | None,
     group_by: Sequence[TransactionsReportGroup],
 ) -> list[TransactionsRow]:
-    """Transactions that occurred in [from, to]: count and signed sum of amounts per group."""
+    """Transactions that occurred in [from, to]: count, money in and money out per group
+    (their difference is the group's total)."""
     context.viewer.require(Permission.VIEW_REPORTS)
     check_range(from_date, to_date)
     await context.session.plan_with_values()
@@ -380,7 +398,7 @@ async def transactions_report(
         columns["period"] = month_index(Transaction.occurred_at, months, timezone)
     inner = (
         select(
-            Transaction.amount_cents.label("amount_cents"),
+            SIGNED_AMOUNT.label("signed"),
             *(c.label(name) for name, c in columns.items()),
         )
         .where(*where)
@@ -388,14 +406,19 @@ async def transactions_report(
     )
     keys = [inner.c[name] for name in columns]
     count = func.count().label("count")
-    total = func.coalesce(func.sum(inner.c.amount_cents), 0).label("total_cents")
+    money_in = func.coalesce(
+        func.sum(case((inner.c.signed > 0, inner.c.signed), else_=0)), 0
+    ).label("money_in")
+    money_out = func.coalesce(
+        func.sum(case((inner.c.signed < 0, -inner.c.signed), else_=0)), 0
+    ).label("money_out")
     statement = (
-        select(*keys, count, total)
+        select(*keys, count, money_in, money_out)
         .group_by(*keys)
         .order_by(*_period_first(inner, columns), *_nulls_low(keys))
     )
     if not keys:
-        statement = select(count, total)
+        statement = select(count, money_in, money_out)
     result = (await context.session.execute(statement)).mappings().all()
     return [
         TransactionsRow(
@@ -403,134 +426,12 @@ async def transactions_report(
             method=PaymentMethod(row["method"]) if row.get("method") else None,
             period=months[row["period"]] if "period" in row else None,
             count=row["count"],
-            total_cents=int(row["total_cents"]),
+            money_in_cents=int(row["money_in"]),
+            money_out_cents=int(row["money_out"]),
         )
         for row in result
         if row["count"]
     ]
-
-
-# ----------------------------------------------------------------------
-# Aging
-# ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgingRow:
-    customer_id: int | None
-    current_cents: int
-    days_1_to_30_cents: int
-    days_31_to_60_cents: int
-    days_61_to_90_cents: int
-    over_90_cents: int
-    # The customer's row, read with the report when asked for (`with_customers`).
-    customer: Customer | None = None
-
-    @property
-    def total_cents(self) -> int:
-        return (
-            self.current_cents
-            + self.days_1_to_30_cents
-            + self.days_31_to_60_cents
-            + self.days_61_to_90_cents
-            + self.over_90_cents
-        )
-
-
-@dataclass(frozen=True)
-class AgingReport:
-    as_of: date
-    rows: list[AgingRow]
-    totals: AgingRow
-
-
-AGING_BUCKETS = ("current", "days_1_to_30", "days_31_to_60", "days_61_to_90", "over_90")
-
-# An order with a balance due. The 0 is a literal, not a bound parameter: both databases
-# use a partial index only when the query repeats its condition, and ix_orders_open
-# (migration 0005) holds exactly these orders, with every column the aging report reads.
-OPEN_ORDER = Order.balance_due_cents > literal_column("0")
-
-
-def aging_buckets(as_of: date) -> list[ColumnElement[bool]]:
-    """Which bucket an open order falls in, by days past its due date on `as_of`.
-
-    Not yet due (or no due date): current; then 1–30, 31–60, 61–90 and over 90 days late.
-    """
-    due = Order.due_date
-    return [
-        or_(due.is_(None), due >= as_of),
-        and_(due < as_of, due >= as_of - timedelta(days=30)),
-        and_(due < as_of - timedelta(days=30), due >= as_of - timedelta(days=60)),
-        and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90)),
-        due < as_of - timedelta(days=90),
-    ]
-
-
-async def aging_report(
-    context: Context,
-    as_of: date | None,
-    sales_rep_ids: Sequence[str] | None,
-    *,
-    with_customers: bool = False,
-) -> AgingReport:
-    """Open balances of invoiced orders per customer, aged by due date as of `asOf`.
-
-    It ages today's open balances (payments recorded later than `asOf` count as
-    paid); unallocated customer credit is not netted against the orders (see
-    Customer.balance for the net figure). `salesRepIds` keeps the customers whose
-    own sales rep is one of them. `with_customers` reads each row's customer in the
-    same statement.
-
-    One statement: a GROUP BY customer over the open orders only (an index-only scan
-    of ix_orders_open); the totals row is the sum of the rows.
-    """
-    context.viewer.require(Permission.VIEW_REPORTS)
-    as_of = as_of or company_today(context.viewer)
-    sums = [
-        func.sum(case((bucket, Order.balance_due_cents), else_=0)).label(name)
-        for bucket, name in zip(aging_buckets(as_of), AGING_BUCKETS, strict=True)
-    ]
-    grouped: Select[Any] = select(
-        Order.customer_id, *sums, func.sum(Order.balance_due_cents).label("total")
-    ).where(Order.status.in_(INVOICED_ORDER_STATUSES), OPEN_ORDER)
-    if sales_rep_ids is not None:
-        try:
-            reps = parse_ids(sales_rep_ids, "Staff", ("salesRepIds",))
-        except UserInputError as error:
-            raise BadUserInput(str(error), code="INVALID_ID") from error
-        grouped = grouped.join(Customer, Customer.id == Order.customer_id).where(
-            Customer.sales_rep_id.in_(reps)
-        )
-    aging = grouped.group_by(Order.customer_id).subquery("aging")
-    columns = [aging.c.customer_id, *(aging.c[name] for name in AGING_BUCKETS)]
-    statement = select(*columns).order_by(aging.c.total.desc(), aging.c.customer_id)
-    if with_customers:
-        statement = statement.add_columns(Customer).join(
-            Customer, Customer.id == aging.c.customer_id
-        )
-    result = (await context.session.execute(statement)).all()
-    rows = [
-        AgingRow(
-            row[0],
-            int(row[1]),
-            int(row[2]),
-            int(row[3]),
-            int(row[4]),
-            int(row[5]),
-            row[6] if with_customers else None,
-        )
-        for row in result
-    ]
-    totals = AgingRow(
-        None,
-        sum(row.current_cents for row in rows),
-        sum(row.days_1_to_30_cents for row in rows),
-        sum(row.days_31_to_60_cents for row in rows),
-        sum(row.days_61_to_90_cents for row in rows),
-        sum(row.over_90_cents for row in rows),
-    )
-    return AgingReport(as_of=as_of, rows=rows, totals=totals)
 
 
 # ----------------------------------------------------------------------

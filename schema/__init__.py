@@ -41,6 +41,7 @@ DOMAINS = (
     "orders",
     "transactions",
     "reports",
+    "statements",
     "attachments",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -71,6 +72,12 @@ class CustomersBulkUpdateSetInput:
     payment_terms_id: strawberry.ID | None = None
     billing_status: BillingStatus | None = None
     basis_date: BasisDate | None = None
+    credit_limit: Decimal | None = strawberry.field(
+        default=None, description="A credit limit (0 or more, at most 2 decimals) for each."
+    )
+    clear_credit_limit: bool = strawberry.field(
+        default=False, description="Removes the credit limits (no limit)."
+    )
 
 
 @strawberry.input

@@ -201,6 +201,16 @@ class Customer(relay.Node):
     balance = strawberry.field(
         resolver=ledger_fields.customer_balance, description="What the customer owes."
     )
+    credit_limit: Decimal | None = strawberry.field(
+        resolver=ledger_fields.customer_credit_limit,
+        description="How much the customer may owe; null: no limit. Invoicing past it is "
+        "CREDIT_LIMIT_EXCEEDED unless an ADMIN or MANAGER overrides.",
+    )
+    available_credit: Decimal | None = strawberry.field(
+        resolver=ledger_fields.customer_available_credit,
+        description="creditLimit − balance.currentBalance (negative: over the limit); null "
+        "without a limit.",
+    )
     transactions = strawberry.field(
         resolver=ledger_fields.customer_transactions,
         description="The customer's ledger, newest first (occurredAt, then id).",
@@ -239,6 +249,12 @@ class CustomerSort:
     direction: SortDirection = SortDirection.ASC
 
 
+CREDIT_LIMIT_INPUT = (
+    "How much the customer may owe (0 or more, at most 2 decimals); null: no limit. ADMIN "
+    "or MANAGER only (a REP gets FORBIDDEN)."
+)
+
+
 @strawberry.input
 class CustomerCreateInput:
     name: str
@@ -265,6 +281,7 @@ class CustomerCreateInput:
     )
     billing_address: AddressInput | None = None
     shipping_address: AddressInput | None = None
+    credit_limit: Decimal | None = strawberry.field(default=None, description=CREDIT_LIMIT_INPUT)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -287,6 +304,9 @@ class CustomerUpdateInput:
     allow_partial_payments: bool | None = strawberry.UNSET
     billing_address: AddressInput | None = strawberry.UNSET
     shipping_address: AddressInput | None = strawberry.UNSET
+    credit_limit: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description=CREDIT_LIMIT_INPUT
+    )
     expected_version: int | None = None
 
 

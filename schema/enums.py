@@ -1,10 +1,25 @@
 """The domain enums as GraphQL enums, under the names API.md gives them."""
 
 import enum
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import strawberry
 
 from db import enums
+
+E = TypeVar("E")
+
+
+def describe_values(graphql_enum: E, descriptions: Mapping[Any, str]) -> E:
+    """Gives values of a strawberry enum over a plain Python enum their descriptions
+    (`descriptions`: member or value -> text)."""
+    by_value = {getattr(key, "value", key): text for key, text in descriptions.items()}
+    for value in graphql_enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        if value.value in by_value:
+            value.description = by_value[value.value]
+    return graphql_enum
+
 
 Role = strawberry.enum(enums.Role)
 RepVisibility = strawberry.enum(enums.RepVisibility)

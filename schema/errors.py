@@ -9,10 +9,16 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import CodedError, UserInputError
+from resolvers.errors import CODE_DESCRIPTIONS, CodedError, UserInputError
 from resolvers.errors import UserErrorCode as _UserErrorCode
+from schema.enums import describe_values
 
-UserErrorCode = strawberry.enum(_UserErrorCode, name="UserErrorCode")
+UserErrorCode = describe_values(
+    strawberry.enum(
+        _UserErrorCode, name="UserErrorCode", description="Why a mutation refused its input."
+    ),
+    CODE_DESCRIPTIONS,
+)
 
 
 @strawberry.type(description="Why a mutation refused its input. Nothing was written.")

@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import enums, models
+from resolvers import order_create
 from resolvers import orders as resolvers
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import bp_to_percent, cents_to_decimal
@@ -123,13 +124,22 @@ class Order(relay.Node):
     def total(self) -> Decimal:
         return cents_to_decimal(self.total_cents)
 
-    @strawberry.field(description="Payments allocated to this order (released when cancelled).")
+    @strawberry.field(
+        description="Credits allocated to this order: payments, credits and write-offs "
+        "(negative adjustments); released when it is cancelled."
+    )
     def amount_paid(self) -> Decimal:
         return cents_to_decimal(self.paid_cents)
 
     @strawberry.field(description="total − amountPaid while invoiced; 0 for drafts and cancelled.")
     def balance_due(self) -> Decimal:
         return cents_to_decimal(self.balance_due_cents)
+
+
+OVERRIDE_CREDIT_LIMIT = (
+    "ADMIN or MANAGER only (a REP gets FORBIDDEN): invoice even past the customer's credit "
+    "limit (audited)."
+)
 
 
 @strawberry.input
@@ -161,7 +171,18 @@ class OrderCreateInput:
         "0 removes it.",
     )
     status: OrderStatus | None = strawberry.field(
-        default=None, description="DRAFT (default) or SUBMITTED (invoiced at once)."
+        default=None,
+        description="DRAFT (default) or SUBMITTED (invoiced at once: the customer's credit "
+        "limit applies, CREDIT_LIMIT_EXCEEDED).",
+    )
+    override_credit_limit: bool | None = strawberry.field(
+        default=None, description=OVERRIDE_CREDIT_LIMIT
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="At most 100 characters. The same key from the same staff member within "
+        "24 hours answers the first order again and writes nothing; with other input it is "
+        "IDEMPOTENCY_KEY_REUSED.",
     )
 
 
@@ -169,9 +190,13 @@ class OrderCreateInput:
 class OrderUpdateStatusInput:
     status: OrderStatus = strawberry.field(
         description="DRAFT → SUBMITTED → CONFIRMED → SHIPPED → DELIVERED, one step at a time; "
-        "CANCELLED from DRAFT, SUBMITTED or CONFIRMED."
+        "CANCELLED from DRAFT, SUBMITTED or CONFIRMED. DRAFT → SUBMITTED invoices the order: "
+        "the customer's credit limit applies (CREDIT_LIMIT_EXCEEDED)."
     )
     expected_version: int | None = None
+    override_credit_limit: bool | None = strawberry.field(
+        default=None, description=OVERRIDE_CREDIT_LIMIT
+    )
 
 
 @strawberry.type
@@ -304,10 +329,13 @@ class Mutation:
     @strawberry.mutation(
         description="Places an order. Lines default to the product price; the customer's "
         f"discount applies unless `discountPercent` is given. {MONEY_RULE} Refused for "
-        "customers on CREDIT_HOLD and for products the customer may not see."
+        "ARCHIVED customers (CUSTOMER_ARCHIVED), customers on CREDIT_HOLD, invoices past "
+        "the credit limit (CREDIT_LIMIT_EXCEEDED) and products the customer may not see."
     )
     async def order_create(self, info: Info, input: OrderCreateInput) -> OrderCreatePayload:
-        return await mutate(OrderCreatePayload, lambda: resolvers.order_create(info.context, input))
+        return await mutate(
+            OrderCreatePayload, lambda: order_create.order_create(info.context, input)
+        )
 
     @strawberry.mutation(
         description="Moves an order one step along its lifecycle (or cancels it). Leaving "
@@ -319,7 +347,11 @@ class Mutation:
         return await mutate(
             OrderUpdateStatusPayload,
             lambda: resolvers.order_update_status(
-                info.context, id, enums.OrderStatus(input.status.value), input.expected_version
+                info.context,
+                id,
+                enums.OrderStatus(input.status.value),
+                input.expected_version,
+                override_credit_limit=input.override_credit_limit,
             ),
         )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import reports
+from resolvers import aging, reports
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.orders import load_location
@@ -92,7 +92,28 @@ class TransactionsReportRow:
     )
     period: date | None = strawberry.field(description="First day of the month, by MONTH.")
     count: int
-    total: Decimal = strawberry.field(description="Sum of the amounts (adjustments signed).")
+    money_in: Decimal = strawberry.field(
+        description="Payments, credits and write-offs (negative adjustments): what lowers "
+        "customers' balances."
+    )
+    money_out: Decimal = strawberry.field(
+        description="Refunds and charges (positive adjustments): what raises them."
+    )
+    total: Decimal = strawberry.field(
+        description="moneyIn − moneyOut: money in minus money out (a REFUND row is negative)."
+    )
+
+    @classmethod
+    def of(cls, row: reports.TransactionsRow) -> TransactionsReportRow:
+        return cls(
+            kind=row.kind,
+            method=row.method,
+            period=row.period,
+            count=row.count,
+            money_in=cents_to_decimal(row.money_in_cents),
+            money_out=cents_to_decimal(row.money_out_cents),
+            total=cents_to_decimal(row.total_cents),
+        )
 
 
 @strawberry.type
@@ -101,20 +122,31 @@ class TransactionsReport:
     totals: TransactionsReportRow = strawberry.field(description="All the rows together.")
 
 
-@strawberry.type(description="Open balance due, by how many days past the due date.")
+@strawberry.type(
+    description="A customer's balance by how many days past due: open orders by their due "
+    "date, charges (positive adjustments) from the day they occurred; credit on account "
+    "apart. current + days1To30 + days31To60 + days61To90 + over90 − unappliedCredit = "
+    "total = the customer's balance.currentBalance."
+)
 class AgingReportRow:
     # Plain fields, no resolvers: a report has a row per customer with a balance (thousands
     # in a large book), and a plain field costs far less to resolve than a method.
     customer: CustomerRef | None = strawberry.field(description="Null on the totals row.")
     current: Decimal = strawberry.field(description="Not yet due, or no due date.")
-    days_1_to_30: Decimal = strawberry.field(name="days1To30")
-    days_31_to_60: Decimal = strawberry.field(name="days31To60")
-    days_61_to_90: Decimal = strawberry.field(name="days61To90")
-    over_90: Decimal = strawberry.field(name="over90")
-    total: Decimal
+    days_1_to_30: Decimal = strawberry.field(name="days1To30", description="1 to 30 days late.")
+    days_31_to_60: Decimal = strawberry.field(name="days31To60", description="31 to 60 days late.")
+    days_61_to_90: Decimal = strawberry.field(name="days61To90", description="61 to 90 days late.")
+    over_90: Decimal = strawberry.field(name="over90", description="More than 90 days late.")
+    unapplied_credit: Decimal = strawberry.field(
+        description="Credit on account not yet applied to orders (never negative)."
+    )
+    total: Decimal = strawberry.field(
+        description="The buckets minus unappliedCredit: the customer's current balance (on "
+        "the totals row, the sum of all balances)."
+    )
 
     @classmethod
-    def of(cls, row: reports.AgingRow) -> AgingReportRow:
+    def of(cls, row: aging.AgingRow) -> AgingReportRow:
         return cls(
             customer=row.customer,  # type: ignore[arg-type]
             current=cents_to_decimal(row.current_cents),
@@ -122,17 +154,20 @@ class AgingReportRow:
             days_31_to_60=cents_to_decimal(row.days_31_to_60_cents),
             days_61_to_90=cents_to_decimal(row.days_61_to_90_cents),
             over_90=cents_to_decimal(row.over_90_cents),
+            unapplied_credit=cents_to_decimal(row.unapplied_credit_cents),
             total=cents_to_decimal(row.total_cents),
         )
 
 
 @strawberry.type
 class AgingReport:
-    as_of: date
+    as_of: date = strawberry.field(description="The day the buckets are counted from.")
     rows: list[AgingReportRow] = strawberry.field(
-        description="Customers with an open balance, largest first."
+        description="Customers with open items or credit, largest total first."
     )
-    totals: AgingReportRow
+    totals: AgingReportRow = strawberry.field(
+        description="The rows summed: its total is the sum of every customer's balance."
+    )
 
 
 @strawberry.type
@@ -197,29 +232,23 @@ class Query:
         to: date | None = None,
     ) -> TransactionsReport:
         rows = await reports.transactions_report(info.context, from_, to, group_by)
+        totals = reports.TransactionsRow(
+            kind=None,
+            method=None,
+            period=None,
+            count=sum(row.count for row in rows),
+            money_in_cents=sum(row.money_in_cents for row in rows),
+            money_out_cents=sum(row.money_out_cents for row in rows),
+        )
         return TransactionsReport(
-            rows=[
-                TransactionsReportRow(
-                    kind=row.kind,
-                    method=row.method,
-                    period=row.period,
-                    count=row.count,
-                    total=cents_to_decimal(row.total_cents),
-                )
-                for row in rows
-            ],
-            totals=TransactionsReportRow(
-                kind=None,
-                method=None,
-                period=None,
-                count=sum(row.count for row in rows),
-                total=cents_to_decimal(sum(row.total_cents for row in rows)),
-            ),
+            rows=[TransactionsReportRow.of(row) for row in rows],
+            totals=TransactionsReportRow.of(totals),
         )
 
     @strawberry.field(
-        description="Open balances per customer by days past due on asOf (default today); "
-        "salesRepIds keeps customers whose rep is one of them."
+        description="Every customer's balance by days past due on asOf (default today), "
+        "reconciled: each row's total is the customer's currentBalance, the totals row's "
+        "the sum of all balances. salesRepIds keeps customers whose rep is one of them."
     )
     async def aging_report(
         self,
@@ -227,7 +256,7 @@ class Query:
         as_of: date | None = None,
         sales_rep_ids: list[strawberry.ID] | None = None,
     ) -> AgingReport:
-        report = await reports.aging_report(
+        report = await aging.aging_report(
             info.context,
             as_of,
             sales_rep_ids,

@@ -14,8 +14,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import enums, models
-from resolvers import ledger
+from resolvers import allocation, ledger, refunds
 from resolvers.context import loaded, then
+from resolvers.credit import available_credit_cents
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -35,22 +36,43 @@ OrderRef = Annotated["Order", strawberry.lazy("schema.orders")]
 
 @model_type(
     models.TransactionAllocation,
-    description="The part of a PAYMENT or CREDIT applied to one order. Released when the "
-    "order was cancelled: the money went back to customer credit.",
+    description="The part of a credit (PAYMENT, CREDIT or negative ADJUSTMENT) applied to "
+    "one order. Released when the order was cancelled: the money went back to the credit.",
 )
 class TransactionAllocation:
     released_at: datetime | None = strawberry.field(
         description="When the order's cancellation released it; null while it pays the order."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was allocated.")
 
-    @strawberry.field
+    @strawberry.field(description="How much of the credit pays the order.")
     def amount(self) -> Decimal:
         return cents_to_decimal(self.amount_cents)
 
-    @strawberry.field
+    @strawberry.field(description="The order it pays.")
     async def order(self, info: Info) -> OrderRef:
         return await info.context.loaders[ledger.load_order].load(self.order_id)
+
+
+@model_type(
+    models.RefundDraw,
+    description="The part of a credit that a REFUND paid back (refunds draw from the "
+    "customer's credits oldest first).",
+)
+class RefundDraw:
+    created_at: datetime = strawberry.field(description="When the refund was recorded.")
+
+    @strawberry.field(description="How much of the credit the refund paid back.")
+    def amount(self) -> Decimal:
+        return cents_to_decimal(self.amount_cents)
+
+    @strawberry.field(description="The REFUND.")
+    async def refund(self, info: Info) -> Transaction:
+        return await info.context.loaders[ledger.load_transaction].load(self.refund_id)
+
+    @strawberry.field(description="The credit it drew from.")
+    async def credit(self, info: Info) -> Transaction:
+        return await info.context.loaders[ledger.load_transaction].load(self.credit_id)
 
 
 @model_type(
@@ -83,22 +105,46 @@ class Transaction(relay.Node):
             return None
         return await info.context.loaders[load_staff].load(self.recorded_by_id)
 
-    @strawberry.field(description="Orders this PAYMENT or CREDIT pays, released ones included.")
+    @strawberry.field(
+        description="What is left of a credit (PAYMENT, CREDIT, negative ADJUSTMENT) after "
+        "the orders it pays and the refunds drawn from it; transactionAllocate applies it. "
+        "Null for a REFUND and a positive ADJUSTMENT."
+    )
+    def unallocated_amount(self) -> Decimal | None:
+        cents = self.unallocated_cents
+        return None if cents is None else cents_to_decimal(cents)
+
+    @strawberry.field(description="Orders this credit pays, released ones included.")
     async def allocations(self, info: Info) -> list[TransactionAllocation]:
         return await info.context.loaders[ledger.load_allocations].load(self.id)
+
+    @strawberry.field(
+        description="For a REFUND, the credits it paid back; for a credit, the refunds that "
+        "drew from it. Oldest first."
+    )
+    async def refund_draws(self, info: Info) -> list[RefundDraw]:
+        return await info.context.loaders[refunds.load_refund_draws].load(self.id)
 
 
 @strawberry.type(
     description="What the customer owes. currentBalance = totalInvoiced − totalPaid ± "
     "adjustments (invoiced − payments − credits + refunds ± adjustments); negative means "
-    "the customer has credit."
+    "the customer has credit. Always currentBalance = Σ balanceDue of invoiced orders + "
+    "Σ positive ADJUSTMENTs − unappliedCredit."
 )
 class CustomerBalance:
     total_invoiced: Decimal = strawberry.field(
         description="Sum of the customer's invoiced (submitted to delivered) orders."
     )
     total_paid: Decimal = strawberry.field(description="Payments + credits − refunds.")
-    current_balance: Decimal
+    current_balance: Decimal = strawberry.field(
+        description="What the customer owes now (negative: credit in the customer's favour)."
+    )
+    unapplied_credit: Decimal = strawberry.field(
+        description="Credit on account: the unallocated remainder of the customer's credits "
+        "(PAYMENT, CREDIT, negative ADJUSTMENT) after refunds. Never negative; "
+        "transactionAllocate applies it to orders, a REFUND pays it back."
+    )
     _customer_id: strawberry.Private[int]
 
     @strawberry.field(
@@ -119,8 +165,19 @@ def customer_balance(root: models.Customer) -> CustomerBalance:
         total_invoiced=cents_to_decimal(root.total_sales_cents),
         total_paid=cents_to_decimal(root.total_paid_cents),
         current_balance=cents_to_decimal(root.balance_cents),
+        unapplied_credit=cents_to_decimal(root.unapplied_credit_cents),
         _customer_id=root.id,
     )
+
+
+def customer_credit_limit(root: models.Customer) -> Decimal | None:
+    cents = root.credit_limit_cents
+    return None if cents is None else cents_to_decimal(cents)
+
+
+def customer_available_credit(root: models.Customer) -> Decimal | None:
+    cents = available_credit_cents(root)
+    return None if cents is None else cents_to_decimal(cents)
 
 
 async def customer_transactions(
@@ -150,38 +207,82 @@ class TransactionFilter:
     to: date | None = None
 
 
-@strawberry.input
+@strawberry.input(description="A part of a credit applied to one order.")
 class TransactionAllocationInput:
-    order_id: strawberry.ID
-    amount: Decimal
+    order_id: strawberry.ID = strawberry.field(
+        description="An invoiced order of the same customer."
+    )
+    amount: Decimal = strawberry.field(
+        description="Positive, at most the order's balance due; at most 2 decimals."
+    )
 
 
-@strawberry.input
+ALLOCATION_RULES = (
+    "invoiced orders of the same customer. Their sum may not exceed the credit (the rest "
+    "stays as credit on account), nor an order's balance due (OVER_ALLOCATED); a partial "
+    "allocation needs partial payments allowed (PARTIAL_PAYMENT_NOT_ALLOWED)."
+)
+
+
+@strawberry.input(description="A ledger entry to record. REFUND and ADJUSTMENT: ADMIN or MANAGER.")
 class TransactionRecordInput:
-    customer_id: strawberry.ID
-    kind: TransactionKind
+    customer_id: strawberry.ID = strawberry.field(description="The customer it concerns.")
+    kind: TransactionKind = strawberry.field(
+        description="PAYMENT, CREDIT, REFUND (at most the customer's unappliedCredit: "
+        "OVER_REFUND) or ADJUSTMENT (positive: a charge; negative: a write-off)."
+    )
     amount: Decimal = strawberry.field(
         description="Positive; an ADJUSTMENT may be negative (never zero). At most 2 decimals."
     )
-    method: PaymentMethod | None = None
+    method: PaymentMethod | None = strawberry.field(default=None, description="How it was paid.")
     reference: str | None = strawberry.field(default=None, description="Check number etc.")
-    note: str | None = None
+    note: str | None = strawberry.field(default=None, description="Free text, for the ledger.")
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When the money moved; defaults to now."
     )
     allocations: list[TransactionAllocationInput] | None = strawberry.field(
         default=None,
-        description="PAYMENT and CREDIT only: invoiced orders of the same customer it pays. "
-        "Their sum may not exceed the amount (the rest stays as customer credit), nor an "
-        "order's balance due; a partial allocation needs partial payments allowed.",
+        description="A PAYMENT, CREDIT or negative ADJUSTMENT only: " + ALLOCATION_RULES,
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="At most 100 characters. The same key from the same staff member within "
+        "24 hours answers the first result again and writes nothing; with other input it is "
+        "IDEMPOTENCY_KEY_REUSED.",
     )
 
 
-@strawberry.type
+@strawberry.type(description="What transactionRecord did.")
 class TransactionRecordPayload:
-    transaction: Transaction | None = None
-    customer: CustomerRef | None = None
-    user_errors: list[UserError]
+    transaction: Transaction | None = strawberry.field(
+        default=None,
+        description="The recorded transaction (with an idempotency key replayed: the first one).",
+    )
+    customer: CustomerRef | None = strawberry.field(
+        default=None, description="Its customer, with the balance after it."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was written.")
+
+
+@strawberry.input(description="More of an existing credit applied to orders.")
+class TransactionAllocateInput:
+    allocations: list[TransactionAllocationInput] = strawberry.field(
+        description="At least one; "
+        + ALLOCATION_RULES.replace(
+            "the credit", "what is left of the credit (its unallocatedAmount)"
+        )
+    )
+
+
+@strawberry.type(description="What transactionAllocate did.")
+class TransactionAllocatePayload:
+    transaction: Transaction | None = strawberry.field(
+        default=None, description="The credit, with its unallocatedAmount after it."
+    )
+    customer: CustomerRef | None = strawberry.field(
+        default=None, description="Its customer (unappliedCredit lower by the allocations)."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was written.")
 
 
 @strawberry.type
@@ -220,4 +321,21 @@ class Mutation:
     ) -> TransactionRecordPayload:
         return await mutate(
             TransactionRecordPayload, lambda: ledger.record_transaction(info.context, input)
+        )
+
+    @strawberry.mutation(
+        description="Applies what is left of a PAYMENT, CREDIT or negative ADJUSTMENT "
+        "(its unallocatedAmount) to invoiced orders of its customer. All or nothing; audited."
+    )
+    async def transaction_allocate(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The credit.")],
+        input: Annotated[
+            TransactionAllocateInput, strawberry.argument(description="What it pays.")
+        ],
+    ) -> TransactionAllocatePayload:
+        return await mutate(
+            TransactionAllocatePayload,
+            lambda: allocation.transaction_allocate(info.context, id, input),
         )

@@ -46,6 +46,7 @@ ROUTE_MODULES = (
     "server.exports_customers",
     "server.exports_orders",
     "server.exports_reports",
+    "server.exports_statement",
     "server.downloads",
 )
 

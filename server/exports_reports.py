@@ -20,9 +20,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from db.models import Customer, Location, Staff
-from resolvers import reports
+from resolvers import aging, reports
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
+from resolvers.ids import encode_id
 from resolvers.money import cents_to_decimal
 from server.exports import csv_response, request_context, unauthorized
 
@@ -126,30 +127,39 @@ async def transactions_csv(request: Request, context: Context) -> Response:
         )
         if group in groups
     ]
-    header = [name for name, _ in dimensions] + ["count", "total"]
+    header = [name for name, _ in dimensions] + ["count", "moneyIn", "moneyOut", "total"]
 
     def cells(row: reports.TransactionsRow) -> list[Any]:
-        return [cell(row) for _, cell in dimensions] + [row.count, _money(row.total_cents)]
+        return [cell(row) for _, cell in dimensions] + [
+            row.count,
+            _money(row.money_in_cents),
+            _money(row.money_out_cents),
+            _money(row.total_cents),
+        ]
 
     return csv_response("transactions.csv", header, _rows(rows), cells)
 
 
 async def aging_csv(request: Request, context: Context) -> Response:
     rep_ids = request.query_params.getlist("salesRepIds")
-    report = await reports.aging_report(context, _date(request, "asOf"), rep_ids or None)
+    report = await aging.aging_report(context, _date(request, "asOf"), rep_ids or None)
     customers = await _names(context, Customer, (r.customer_id for r in report.rows))
+    # The columns as AgingReportRow spells them; the customer by id and name.
     header = [
+        "customerId",
         "customer",
         "current",
-        "days_1_to_30",
-        "days_31_to_60",
-        "days_61_to_90",
-        "over_90",
+        "days1To30",
+        "days31To60",
+        "days61To90",
+        "over90",
+        "unappliedCredit",
         "total",
     ]
 
-    def cells(row: reports.AgingRow) -> list[Any]:
+    def cells(row: aging.AgingRow) -> list[Any]:
         return [
+            encode_id("Customer", row.customer_id) if row.customer_id else "",
             customers.get(row.customer_id, ""),
             *(
                 _money(cents)
@@ -159,6 +169,7 @@ async def aging_csv(request: Request, context: Context) -> Response:
                     row.days_31_to_60_cents,
                     row.days_61_to_90_cents,
                     row.over_90_cents,
+                    row.unapplied_credit_cents,
                     row.total_cents,
                 )
             ),

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
 
+    # Statements (customerStatement, /export/statement.pdf): more lines in one period is
+    # a request to narrow it; the CSV export streams any number.
+    statement_max_lines: int = 5000
+
     log_level: str = "INFO"
     log_json: bool = True
 

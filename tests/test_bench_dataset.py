@@ -31,6 +31,7 @@ from db.models import (
 from db.session import Scope
 from resolvers.orders import DueTerms, due_date_for, search_text_for
 from resolvers.text import name_key, optional_key
+from tests.test_ledger_properties import assert_reconciled
 
 N = 200
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -273,7 +274,7 @@ async def test_scale_seed_is_deterministic_for_a_seed(database):
 
 async def test_scale_seed_builds_the_sales_rollup(database):
     """The rollup holds every invoiced order once: same count and total as the orders."""
-    company_id = await _seed(database, seed=11)
+    company_id = await _seed(database, seed=13)
     session = database.session(Scope(company_id))
     try:
         rollup = (
@@ -292,3 +293,32 @@ async def test_scale_seed_builds_the_sales_rollup(database):
         await session.close()
     assert orders[0] > 0
     assert (int(rollup[0]), int(rollup[1])) == (orders[0], int(orders[1]))
+
+
+async def test_scale_seed_ledger_reconciles(database):
+    """Credits, refunds drawn from them, charges: every customer's ledger reconciles as the
+    app's own writes leave it (the same checks as the ledger property test)."""
+    company_id = await _seed(database, seed=13)
+    async with database.session(Scope(company_id)) as session:
+        customers = list(
+            (await session.execute(select(Customer.id).order_by(Customer.id))).scalars()
+        )
+        kinds = dict(
+            (
+                await session.execute(
+                    select(Transaction.kind, func.count()).group_by(Transaction.kind)
+                )
+            ).all()
+        )
+    # Every kind occurs (at this seed N customers are enough for the rare ones), and some
+    # adjustments are charges.
+    assert set(kinds) == set(TransactionKind), kinds
+    async with database.session(Scope(company_id)) as session:
+        charges = await session.scalar(
+            select(func.count()).where(
+                Transaction.kind == TransactionKind.ADJUSTMENT, Transaction.amount_cents > 0
+            )
+        )
+    assert charges > 0
+    for customer_id in customers:
+        await assert_reconciled(database, company_id, customer_id)

@@ -20,9 +20,10 @@ from tests.ledger_factory import (
 )
 
 RECORD = """mutation($input: TransactionRecordInput!) { transactionRecord(input: $input) {
-  transaction { id kind amount method reference note occurredAt
+  transaction { id kind amount unallocatedAmount method reference note occurredAt
     recordedBy { id } customer { id } allocations { order { id } amount releasedAt } }
-  customer { id balance { totalInvoiced totalPaid currentBalance overdueAmount } }
+  customer { id balance { totalInvoiced totalPaid currentBalance overdueAmount
+    unappliedCredit } }
   userErrors { field message code } } }"""
 
 BALANCE = """query($id: ID!) { customer(id: $id) {
@@ -124,7 +125,9 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
         "totalPaid": "300.00",
         "currentBalance": "130.50",
         "overdueAmount": "80.00",
+        "unappliedCredit": "49.75",
     }
+    assert transaction["unallocatedAmount"] == "49.75"
     # The first order is paid off and leaves the orders with a balance.
     assert await orders_with_balance(api, token, customer) == {
         overdue: ("0.00", "80.00"),
@@ -145,10 +148,29 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
         ("REFUND", "20.00"),
         ("PAYMENT", "300.00"),
     ]
-    # The aging report puts the order 45 days late in 31–60, the rest of the second in current.
+    # The refund drew from what was left of the check: 49.75 − 20.00.
+    assert refund["customer"]["balance"]["unappliedCredit"] == "29.75"
+    check = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Transaction { unallocatedAmount "
+        "refundDraws { amount refund { id } credit { id } } } } }",
+        {"id": transaction["id"]},
+        token=token,
+    )
+    assert check["node"] == {
+        "unallocatedAmount": "29.75",
+        "refundDraws": [
+            {
+                "amount": "20.00",
+                "refund": {"id": refund["transaction"]["id"]},
+                "credit": {"id": transaction["id"]},
+            }
+        ],
+    }
+    # The aging report puts the order 45 days late in 31–60, the rest of the second in
+    # current, and the credit on account apart: the row's total is the balance.
     aging = await api.ok(
         """{ agingReport { rows { customer { id } current days1To30 days31To60 days61To90
-          over90 total } } }""",
+          over90 unappliedCredit total } } }""",
         token=token,
     )
     assert aging["agingReport"]["rows"] == [
@@ -159,7 +181,8 @@ async def test_payment_against_two_orders_then_a_refund(api, tenant, database):
             "days31To60": "80.00",
             "days61To90": "0.00",
             "over90": "0.00",
-            "total": "180.25",
+            "unappliedCredit": "29.75",
+            "total": "150.50",
         }
     ]
     audit = await _audit_events(database, tenant)
@@ -192,7 +215,7 @@ async def _audit_events(database, tenant) -> list[AuditEvent]:
 
 
 async def test_credits_and_adjustments_move_the_balance(api, tenant, database):
-    token = tenant.rep.token
+    token = tenant.manager.token
     customer = await make_customer(api, tenant, "Blue Ridge Hardware")
     order = await make_order(api, tenant, customer, 5000)
     credit = await record(
@@ -207,23 +230,37 @@ async def test_credits_and_adjustments_move_the_balance(api, tenant, database):
     assert credit["userErrors"] == []
     assert credit["transaction"]["method"] is None
     assert credit["customer"]["balance"]["currentBalance"] == "0.00"
-    # A mistaken positive adjustment, then the reversing one.
+    assert credit["transaction"]["unallocatedAmount"] == "0.00"
+    # A rep may not record adjustments (nor refunds): they hand debt or money back.
+    by_rep = await record(
+        api, tenant.rep.token, customerId=customer, kind="ADJUSTMENT", amount="12.34"
+    )
+    assert [(e["field"], e["code"]) for e in by_rep["userErrors"]] == [
+        (["input", "kind"], "FORBIDDEN")
+    ]
+    # A mistaken positive adjustment (a charge: no unallocated amount), then the reversing
+    # one (a credit of 12.34 on account).
     up = await record(api, token, customerId=customer, kind="ADJUSTMENT", amount="12.34")
+    assert up["transaction"]["unallocatedAmount"] is None
     assert up["customer"]["balance"] == {
         "totalInvoiced": "50.00",
         "totalPaid": "50.00",
         "currentBalance": "12.34",
         "overdueAmount": "0.00",
+        "unappliedCredit": "0.00",
     }
     down = await record(
         api, token, customerId=customer, kind="ADJUSTMENT", amount="-12.34", note="Reverses"
     )
     assert down["transaction"]["amount"] == "-12.34"
+    assert down["transaction"]["unallocatedAmount"] == "12.34"
     assert down["customer"]["balance"]["currentBalance"] == "0.00"
     assert down["customer"]["balance"]["totalPaid"] == "50.00"
+    assert down["customer"]["balance"]["unappliedCredit"] == "12.34"
     # An unallocated payment leaves the customer in credit.
     extra = await record(api, token, customerId=customer, kind="PAYMENT", amount="7.50")
     assert extra["customer"]["balance"]["currentBalance"] == "-7.50"
+    assert extra["customer"]["balance"]["unappliedCredit"] == "19.84"
 
 
 async def assert_refused(api, token, database, tenant, input, errors) -> None:
@@ -410,7 +447,7 @@ async def test_partial_payments_follow_customer_then_company_setting(api, tenant
 
 
 async def test_transaction_history_filters_pages_and_nodes(api, tenant, other_tenant, database):
-    token = tenant.rep.token
+    token = tenant.manager.token
     customer = await make_customer(api, tenant, "Sunrise Bakery")
     other = await make_customer(api, tenant, "Pinecrest Pharmacy")
     for day, kind, amount in [

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from db.enums import INVOICED_ORDER_STATUSES, TransactionKind
 from db.models import Company, Customer, Order, Staff, Transaction, TransactionAllocation
 from db.session import Scope
-from resolvers import ledger, orders, products
+from resolvers import ledger_demo, orders, products
 from resolvers.demo import DemoWorld, _seed_customers
+from resolvers.ids import encode_id
 
 
 async def test_demo_story_payments_reconcile(api, tenant, database):
@@ -22,16 +24,28 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
         await _seed_customers(session, world)
         await products.seed_demo_story(session, world)
         await orders.seed_demo_story(session, world)
-        await ledger.seed_demo_story(session, world)
+        await ledger_demo.seed_demo_story(session, world)
 
     async with database.transaction(Scope(tenant.company_id)) as session:
         order_rows = list((await session.execute(select(Order))).scalars())
         customers = list((await session.execute(select(Customer))).scalars())
         kinds = defaultdict(Counter)
-        for customer_id, kind, amount in await session.execute(
-            select(Transaction.customer_id, Transaction.kind, Transaction.amount_cents)
+        charges: Counter = Counter()
+        unallocated: Counter = Counter()
+        for customer_id, kind, amount, left in await session.execute(
+            select(
+                Transaction.customer_id,
+                Transaction.kind,
+                Transaction.amount_cents,
+                Transaction.unallocated_cents,
+            )
         ):
             kinds[customer_id][kind] += amount
+            if kind == TransactionKind.ADJUSTMENT and amount > 0:
+                charges[customer_id] += amount
+            if left is not None:
+                assert left >= 0
+                unallocated[customer_id] += left
         live = dict(
             (
                 await session.execute(
@@ -70,6 +84,10 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
         assert customer.total_sales_cents == sales
         assert customer.total_paid_cents == paid
         assert customer.balance_cents == sales - paid + money[TransactionKind.ADJUSTMENT]
+        # The balance identity: open orders + charges − credit on account.
+        assert customer.unapplied_credit_cents == unallocated[customer.id] >= 0
+        due = sum(o.balance_due_cents for o in invoiced if o.customer_id == customer.id)
+        assert customer.balance_cents == due + charges[customer.id] - unallocated[customer.id]
 
     # Most invoiced orders are paid off; some in part; some still open.
     paid_off = sum(1 for o in invoiced if o.balance_due_cents == 0)
@@ -79,7 +97,8 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
     assert set(kind_count) == set(TransactionKind)
 
     aging = await api.ok(
-        "{ agingReport { totals { current days1To30 days31To60 days61To90 over90 total } } }",
+        """{ agingReport { rows { customer { id balance { currentBalance } } total }
+          totals { current days1To30 days31To60 days61To90 over90 unappliedCredit total } } }""",
         token=tenant.admin.token,
     )
     totals = aging["agingReport"]["totals"]
@@ -87,5 +106,12 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
     assert totals["over90"] != "0.00"
     buckets = ("current", "days1To30", "days31To60", "days61To90", "over90")
     assert sum(totals[bucket] != "0.00" for bucket in buckets) >= 4, totals
-    open_cents = sum(o.balance_due_cents for o in invoiced)
-    assert totals["total"] == f"{open_cents // 100}.{open_cents % 100:02d}"
+    assert totals["unappliedCredit"] != "0.00"
+    # It reconciles: every row's total is its customer's balance, the totals row's the sum
+    # of every balance (customers without a row owe nothing).
+    for row in aging["agingReport"]["rows"]:
+        assert row["total"] == row["customer"]["balance"]["currentBalance"]
+    balances = sum(customer.balance_cents for customer in customers)
+    assert totals["total"] == str(Decimal(balances).scaleb(-2))
+    listed = {row["customer"]["id"] for row in aging["agingReport"]["rows"]}
+    assert all(c.balance_cents == 0 for c in customers if encode_id("Customer", c.id) not in listed)

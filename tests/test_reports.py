@@ -143,7 +143,8 @@ async def test_sales_report_is_per_company_and_checks_dates(api, tenant, other_t
 
 TRANSACTIONS = """query($from: Date, $to: Date, $groupBy: [TransactionsReportGroup!]!) {
   transactionsReport(from: $from, to: $to, groupBy: $groupBy) {
-    rows { kind method period count total } totals { count total } } }"""
+    rows { kind method period count moneyIn moneyOut total }
+    totals { count moneyIn moneyOut total } } }"""
 
 
 async def test_transactions_report_by_kind_method_and_month(api, tenant, other_tenant, database):
@@ -178,26 +179,35 @@ async def test_transactions_report_by_kind_method_and_month(api, tenant, other_t
         variables = {"groupBy": group_by, **window}
         return (await api.ok(TRANSACTIONS, variables, token=token))["transactionsReport"]
 
+    # Signed: money in (payments, credits, the write-off) minus money out (the refund,
+    # the charge of 1.00).
     by_kind = await report(["KIND"])
-    assert [(r["kind"], r["count"], r["total"]) for r in by_kind["rows"]] == [
-        ("ADJUSTMENT", 2, "-2.00"),
-        ("CREDIT", 1, "7.25"),
-        ("PAYMENT", 3, "170.50"),
-        ("REFUND", 1, "5.00"),
+    assert [
+        (r["kind"], r["count"], r["moneyIn"], r["moneyOut"], r["total"]) for r in by_kind["rows"]
+    ] == [
+        ("ADJUSTMENT", 2, "3.00", "1.00", "2.00"),
+        ("CREDIT", 1, "7.25", "0.00", "7.25"),
+        ("PAYMENT", 3, "170.50", "0.00", "170.50"),
+        ("REFUND", 1, "0.00", "5.00", "-5.00"),
     ]
-    assert by_kind["totals"] == {"count": 7, "total": "180.75"}
+    assert by_kind["totals"] == {
+        "count": 7,
+        "moneyIn": "180.75",
+        "moneyOut": "6.00",
+        "total": "174.75",
+    }
     by_month_kind = await report(["MONTH", "KIND"])
     assert [(r["period"], r["kind"], r["count"], r["total"]) for r in by_month_kind["rows"]] == [
         ("2026-01-01", "PAYMENT", 1, "100.00"),
-        ("2026-02-01", "ADJUSTMENT", 2, "-2.00"),
+        ("2026-02-01", "ADJUSTMENT", 2, "2.00"),
         ("2026-02-01", "CREDIT", 1, "7.25"),
         ("2026-02-01", "PAYMENT", 2, "70.50"),
-        ("2026-02-01", "REFUND", 1, "5.00"),
+        ("2026-02-01", "REFUND", 1, "-5.00"),
     ]
     by_method = await report(["METHOD"])
     assert {(r["method"], r["count"], r["total"]) for r in by_method["rows"]} == {
-        (None, 3, "5.25"),
-        ("CARD", 2, "55.50"),
+        (None, 3, "9.25"),
+        ("CARD", 2, "45.50"),
         ("CHECK", 2, "120.00"),
     }
     assert (await report(["KIND"], token=other_tenant.admin.token))["rows"] == []
@@ -319,31 +329,49 @@ async def test_aging_report_reads_rows_and_customers_in_one_statement(api, tenan
     }
 
 
-async def test_aging_report_condition_lets_the_open_orders_index_apply(database):
-    """ix_orders_open (migration 0005) is partial: a query can use it only when it repeats
-    the index's condition, with a literal 0 (SQLite refuses INDEXED BY otherwise)."""
+@pytest.mark.parametrize(
+    "index, table, name, condition",
+    [
+        ("ix_orders_open", "orders", "OPEN_ORDER", "orders.balance_due_cents > 0"),
+        (
+            "ix_transactions_charges",
+            "transactions",
+            "CHARGE",
+            "transactions.kind = 'ADJUSTMENT' AND transactions.amount_cents > 0",
+        ),
+        (
+            "ix_customers_unapplied_credit",
+            "customers",
+            "HOLDS_CREDIT",
+            "customers.unapplied_credit_cents > 0",
+        ),
+    ],
+)
+async def test_aging_report_conditions_let_the_partial_indexes_apply(
+    database, index, table, name, condition
+):
+    """The aging report's three parts read partial indexes (migrations 0005, 0007): a query
+    can use one only when it repeats the index's condition with literals (SQLite refuses
+    INDEXED BY otherwise)."""
     if not database.sqlite:
         pytest.skip("INDEXED BY is SQLite's")
-    from db.models import Order
-    from resolvers.reports import OPEN_ORDER
+    from db.models import Base
+    from resolvers import aging
 
-    condition = str(OPEN_ORDER.compile(dialect=database.engine.dialect))
-    assert condition == "orders.balance_due_cents > 0"
+    compiled = getattr(aging, name).compile(dialect=database.engine.dialect)
+    assert str(compiled) == condition
     async with database.engine.connect() as connection:
         plan = await connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT customer_id, sum(balance_due_cents) "
-            f"FROM orders INDEXED BY ix_orders_open WHERE company_id = ? AND {condition} "
-            "GROUP BY customer_id",
+            f"EXPLAIN QUERY PLAN SELECT count(*) FROM {table} INDEXED BY {index} "
+            f"WHERE company_id = ? AND {condition}",
             (1,),
         )
-        assert "COVERING INDEX ix_orders_open" in str(plan.all())
+        assert f"COVERING INDEX {index}" in str(plan.all())
         with pytest.raises(Exception, match="no query solution"):
             await connection.exec_driver_sql(
-                "SELECT customer_id FROM orders INDEXED BY ix_orders_open "
-                "WHERE company_id = ? AND balance_due_cents > ?",
-                (1, 0),
+                f"SELECT count(*) FROM {table} INDEXED BY {index} WHERE company_id = ?", (1,)
             )
-    assert "ix_orders_open" in {index.name for index in Order.__table__.indexes}  # models check
+    assert index in {i.name for i in Base.metadata.tables[table].indexes}  # models check
 
 
 SUMMARY = """{ customerSummary { total byEngagement { engagement count }

@@ -81,7 +81,8 @@ async def test_transactions_aging_and_summary_csvs(api, tenant, database):
     late = await make_order(api, tenant, acme, 5000, due_date=date(2026, 5, 1))
     await make_order(api, tenant, acme, 2000, due_date=date(2026, 7, 1))
     for kind, amount, method, allocations in [
-        ("PAYMENT", "20.00", "CHECK", [{"orderId": late, "amount": "20.00"}]),
+        # 5.00 of the check stays on account, and is refunded.
+        ("PAYMENT", "25.00", "CHECK", [{"orderId": late, "amount": "20.00"}]),
         ("REFUND", "5.00", "CARD", []),
         ("ADJUSTMENT", "-1.50", None, []),
     ]:
@@ -101,25 +102,28 @@ async def test_transactions_aging_and_summary_csvs(api, tenant, database):
         api, "/export/transactions.csv", token, groupBy=["KIND", "METHOD"], to="2026-06-30"
     )
     assert rows(transactions) == [
-        ["kind", "method", "count", "total"],
-        ["ADJUSTMENT", "", "1", "-1.50"],
-        ["PAYMENT", "CHECK", "1", "20.00"],
-        ["REFUND", "CARD", "1", "5.00"],
+        ["kind", "method", "count", "moneyIn", "moneyOut", "total"],
+        ["ADJUSTMENT", "", "1", "1.50", "0.00", "1.50"],
+        ["PAYMENT", "CHECK", "1", "25.00", "0.00", "25.00"],
+        ["REFUND", "CARD", "1", "0.00", "5.00", "-5.00"],
     ]
     aging = await get_csv(
         api, "/export/aging.csv", token, asOf="2026-06-30", salesRepIds=tenant.rep.global_id
     )
     assert rows(aging) == [
         [
+            "customerId",
             "customer",
             "current",
-            "days_1_to_30",
-            "days_31_to_60",
-            "days_61_to_90",
-            "over_90",
+            "days1To30",
+            "days31To60",
+            "days61To90",
+            "over90",
+            "unappliedCredit",
             "total",
         ],
-        ["Acme", "20.00", "0.00", "30.00", "0.00", "0.00", "50.00"],
+        # The write-off of 1.50 is credit on account: the total is Acme's balance.
+        [acme, "Acme", "20.00", "0.00", "30.00", "0.00", "0.00", "1.50", "48.50"],
     ]
     assert aging.headers["content-disposition"] == 'attachment; filename="aging-2026-06-30.csv"'
     other_rep = await get_csv(
