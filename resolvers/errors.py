@@ -30,6 +30,7 @@ class UserErrorCode(enum.StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     ALREADY_REVERTED = "ALREADY_REVERTED"
     PREPAYMENT_REQUIRED = "PREPAYMENT_REQUIRED"
+    THROTTLED = "THROTTLED"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import time
@@ -10,6 +11,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -25,8 +27,12 @@ from db.session import Database
 from resolvers.context import Context
 from resolvers.permissions import Viewer
 from schema import build_schema
+from schema.cost import CostLimits
 from server.auth import authenticate, authenticate_in
+from server.limits import Limits
+from server.limits.bodies import BodyLimit
 from server.logging import configure_logging, log
+from server.security_headers import SecurityHeaders
 from server.settings import Settings, get_settings
 from server.uploads import UploadGuard
 
@@ -52,17 +58,26 @@ class WebSocketContext(Context):
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, db: Database, settings: Settings, limits: Limits, **kwargs: Any) -> None:
         schema = build_schema(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
             introspection=settings.introspection,
             fast_resolvers=settings.fast_resolvers,
+            cost=CostLimits(
+                settings.max_query_cost, settings.default_page_size, settings.max_page_size
+            ),
+            throttle=limits.queries,
         )
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
         self.db = db
         self.settings = settings
+        self.limits = limits
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson: bounded nesting (1,024 levels), strict UTF-8, and faster than json.loads.
+        return orjson.loads(data)
 
     def encode_json(self, data: object) -> str:
         # orjson: a large page's response encodes several times faster than with json.dumps.
@@ -87,6 +102,8 @@ class GraphQLApp(GraphQL):
         context = Context(
             self.db, self.settings, viewer, request=request, response=response, session=session
         )
+        context.login_attempts = self.limits.logins
+        context.client_address = request.client.host if request.client else None
         # Closed by RequestLog after the response, even when no operation ran (a 400 or 405).
         request.scope[REQUEST_CONTEXT] = context
         return context
@@ -102,7 +119,20 @@ class GraphQLApp(GraphQL):
 
     async def execute_single(self, request, request_adapter, *args: Any, **kwargs: Any):
         try:
-            return await super().execute_single(request, request_adapter, *args, **kwargs)
+            # Cancelling a mutation rolls its transaction back: all or nothing still holds.
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await super().execute_single(request, request_adapter, *args, **kwargs)
+        except TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "The request took longer than "
+                        f"{self.settings.request_timeout_seconds:g} s and was stopped.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
         except HTTPException as error:
             # A mutation over GET is a wrong method, not a bad request (RFC 9110).
             if request_adapter.method == "GET" and "not allowed" in error.reason:
@@ -176,16 +206,21 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     db = db or Database(
-        settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
     )
+    limits = Limits.from_settings(settings)
     # Uploads (multipart spec) pass the CSRF and size guard first: see server/uploads.py.
-    graphql = GraphQLApp(db, settings, multipart_uploads_enabled=True)
+    graphql = GraphQLApp(db, settings, limits, multipart_uploads_enabled=True)
     guarded_graphql = UploadGuard(graphql, settings.attachments_max_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
         freeze_startup_objects()
         yield
+        await limits.store.close()
         await db.dispose()
 
     routes = [
@@ -194,7 +229,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Route("/graphql", guarded_graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])
+    allowed = {
+        route.path: ", ".join(sorted(route.methods - {"HEAD"}))
+        for route in routes
+        if isinstance(route, Route) and route.methods
+    }
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(SecurityHeaders, allowed_methods=allowed),
+        Middleware(
+            BodyLimit,
+            max_bytes=settings.max_body_bytes,
+            timeout_seconds=settings.body_timeout_seconds,
+        ),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.db = db
+    app.state.limits = limits
     app.state.settings = settings
     return app
