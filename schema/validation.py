@@ -89,7 +89,9 @@ class AliasWalk(FragmentWalk):
         count = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                count += (selection.alias is not None) + self.selections(selection.selection_set)
+                count += selection.alias is not None
+                if selection.selection_set:
+                    count += self.selections(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
                 count += self.selections(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
@@ -149,6 +151,15 @@ def with_code(error: GraphQLError, code: str) -> GraphQLError:
     )
 
 
+def code_parse_error(error: GraphQLError) -> None:
+    """Codes a parse error in place (it is already in the answer): a token-limit refusal
+    is a limit (GRAPHQL_VALIDATION_FAILED), anything else GRAPHQL_PARSE_FAILED."""
+    if (error.extensions or {}).get("code"):
+        return
+    code = VALIDATION_FAILED if TOKEN_LIMIT_MESSAGE.search(error.message) else PARSE_FAILED
+    error.extensions = {**(error.extensions or {}), "code": code}
+
+
 def without_suggestions(error: GraphQLError) -> GraphQLError:
     message = SUGGESTION.sub("", error.message)
     if message == error.message:
@@ -192,14 +203,17 @@ def validation_extension(
     )
 
     class Validation(SchemaExtension):
-        def on_parse(self) -> Iterator[None]:
-            yield
-            # Strawberry has already put this very error in its answer: code it in place.
-            for error in self.execution_context.pre_execution_errors or ():
-                code = (
-                    VALIDATION_FAILED if TOKEN_LIMIT_MESSAGE.search(error.message) else PARSE_FAILED
-                )
-                error.extensions = {**(error.extensions or {}), "code": code}
+        def on_operation(self) -> Iterator[None]:
+            # A document that does not parse reaches here as the exception itself (the
+            # parser cache raises it through the hooks) or as the answer's errors.
+            try:
+                yield
+            except GraphQLError as error:
+                code_parse_error(error)
+                raise
+            if self.execution_context.graphql_document is None:
+                for error in self.execution_context.pre_execution_errors or ():
+                    code_parse_error(error)
 
         def on_validate(self) -> Iterator[None]:
             execution_context = self.execution_context
