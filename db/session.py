@@ -86,7 +86,9 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True, echo=echo)
         else:
             # PostgreSQL cancels any statement running longer (a runaway plan, a lock wait).
-            settings = {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
+            settings = (
+                {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
+            )
             self.engine = create_async_engine(
                 url,
                 echo=echo,

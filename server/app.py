@@ -230,7 +230,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         WebSocketRoute("/graphql", graphql),
     ]
     allowed = {
-        route.path: ", ".join(sorted(route.methods - {"HEAD"}))
+        route.path: ", ".join(sorted(route.methods))
         for route in routes
         if isinstance(route, Route) and route.methods
     }

@@ -3,7 +3,7 @@
 JSON and CSV answers get the strictest policy (nothing may load, nothing may frame
 them). The GraphiQL page is served with every asset from this server's own origin, so
 its policy allows only 'self' (inline styles: GraphiQL's editor sets style attributes).
-A 405 without `Allow` gets the route's methods (RFC 9110 requires the header).
+A 405 names the route's methods in `Allow` (RFC 9110 requires it; Strawberry's has none).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 html = headers.get("content-type", "").startswith("text/html")
                 headers.setdefault("Content-Security-Policy", GRAPHIQL_CSP if html else API_CSP)
-                if message["status"] == 405 and "allow" not in headers:
+                if message["status"] == 405:
+                    # Also replaces Starlette's own, listed in no fixed order.
                     allowed = self.allowed_methods.get(scope["path"])
                     if allowed:
                         headers["Allow"] = allowed
