@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench schema lint clean migration-regen
+.PHONY: install run test bench load schema lint clean migration-regen
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Loopback load, bounded in time: 16 clients alone, then beside an abusive one (bench/load.py).
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/rolodex export-schema > schema.graphql
