@@ -54,7 +54,7 @@ BACK_REFERENCE = (
     "{ "
     + " ".join(
         f"a{i}: customers(first: 250) {{ nodes {{ locations(first: 250) {{ nodes {{ "
-        "customer { locations(first: 250) { nodes { id } } } } } } } }"
+        "customer { locations(first: 250) { nodes { id } } } } } } }"
         for i in range(3)
     )
     + " }"

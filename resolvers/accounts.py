@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import unicodedata
@@ -16,7 +15,12 @@ from db.enums import Role
 from db.models import DEFAULT_PAYMENT_TERMS, AuthToken, Company, PaymentTerms, Staff, utcnow
 from db.session import ALL_COMPANIES
 from resolvers.audit import apply_changes, record
-from resolvers.credentials import hash_password, issue_token, verify_password
+from resolvers.credentials import (
+    hash_password,
+    hash_password_off_loop,
+    issue_token,
+    verify_password_off_loop,
+)
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
 from resolvers.pagination import PageArgs, SortKey, paginate_for
@@ -79,11 +83,12 @@ async def _hash_outside_transaction(values: dict[str, Any]) -> None:
     """Replaces a clean password by its hash, in a thread and before any write begins.
 
     argon2 takes tens of milliseconds of CPU on purpose; inside a transaction SQLite's
-    write lock would be held all that time, and on the event loop every request would wait.
+    write lock would be held all that time, and on the event loop every request would wait
+    (resolvers/credentials.py runs one at a time per process, in a thread).
     """
     password = values.pop("password", None)
     if password is not None:
-        values["password_hash"] = await asyncio.to_thread(hash_password, password)
+        values["password_hash"] = await hash_password_off_loop(password)
 
 
 async def _email_taken(session: AsyncSession, email: str, except_id: int | None = None) -> bool:
@@ -208,7 +213,7 @@ async def login(context: Context, email: str, password: str) -> dict[str, Any]:
     finally:
         await session.close()
     # In a thread, outside any transaction: see _hash_outside_transaction.
-    ok = await asyncio.to_thread(verify_password, staff.password_hash if staff else None, password)
+    ok = await verify_password_off_loop(staff.password_hash if staff else None, password)
     if staff is None or not ok or not staff.active:
         raise UserInputError.one(
             ("input",), "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS

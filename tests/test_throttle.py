@@ -191,9 +191,6 @@ class Verifications:
             return original(password_hash, password)
 
         monkeypatch.setattr(credentials, "verify_password", counted)
-        from resolvers import accounts
-
-        monkeypatch.setattr(accounts, "verify_password", counted)
 
 
 async def test_login_is_throttled_per_email_without_checking_the_password(
