@@ -82,7 +82,8 @@ class ThrottleStatus:
     def as_json(self) -> dict[str, float]:
         return {
             "maximumAvailable": self.maximum_available,
-            "currentlyAvailable": round(self.currently_available, 1),
+            # Rounded down: a bucket never shows enough points for a request it refused.
+            "currentlyAvailable": math.floor(self.currently_available * 10) / 10,
             "restoreRate": self.restore_rate,
         }
 
@@ -460,9 +461,15 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
                 data=None, errors=[cost_error(message, code, dict(self.cost))]
             )
 
-        def get_results(self) -> dict[str, Any]:
-            if self.cost is None or not self.execution_context.context.authenticated:
+        async def get_results(self) -> dict[str, Any]:  # type: ignore[override]
+            context = self.execution_context.context
+            if not getattr(context, "authenticated", False):
                 return {}
+            if self.cost is None:
+                # Refused before execution (parse or validation): it cost nothing.
+                self.cost = {"requestedQueryCost": 0, "actualQueryCost": 0}
+                if throttle is not None:
+                    self.cost["throttleStatus"] = (await throttle.refund(context, 0)).as_json()
             return {"cost": self.cost}
 
     return QueryCost

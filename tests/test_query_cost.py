@@ -127,6 +127,14 @@ async def test_over_the_limit_is_refused_before_any_sql(api, tenant):
     )
 
 
+async def test_refused_documents_report_the_bucket_too(api, tenant):
+    for document in ("{ me { id ", "{ nope }"):
+        body = await api.gql(document, token=tenant.rep.token)
+        cost = body["extensions"]["cost"]
+        assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (0, 0)
+        assert cost["throttleStatus"]["maximumAvailable"] == 100_000
+
+
 async def test_no_cost_without_a_token(api):
     body = await api.gql("{ __typename }")
     assert body == {"data": {"__typename": "Query"}}
