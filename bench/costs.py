@@ -1,18 +1,22 @@
-"""`python -m bench.costs`: the requested cost of every bench case against the limit.
+"""`python -m bench.costs`: the requested cost of every bench case against the limit,
+and what validating and costing the fragment fan-outs of issue 13 takes.
 
 Costs come from the document and the case's variables alone (schema/cost.py), so no
-data set is needed; README's table of costs is this output.
+data set is needed; docs/limits.md's table of costs is this output.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
 from datetime import date
 
-from graphql import parse
+from graphql import parse, specified_rules, validate
 
 from bench.cases import Case, Fixture, all_cases
 from schema import schema
 from schema.cost import CostLimits, CostWalk, operation_of
+from schema.validation import alias_limit, depth_limit
 from server.settings import Settings
 
 # The shape of a bench fixture: ids do not change a cost, sizes do (10,000 bulk ids).
@@ -45,7 +49,29 @@ def case_costs() -> list[tuple[Case, int]]:
     return [(case, requested_cost(case.query, case.variables(SAMPLE))) for case in all_cases()]
 
 
+def fan_out_timings() -> None:
+    """Median of 7 in-process: every specified rule and both limits, then the cost."""
+    from bench.load import fan_out
+
+    rules = (*specified_rules, depth_limit(12), alias_limit(30))
+    for levels in (13, 30):
+        document = parse(fan_out(levels))
+        validating, costing = [], []
+        for _ in range(7):
+            started = time.perf_counter()
+            validate(schema._schema, document, rules)
+            validating.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            requested_cost(fan_out(levels), {})
+            costing.append(time.perf_counter() - started)
+        print(
+            f"fan-out 3^{levels}: validation {statistics.median(validating) * 1000:.1f} ms, "
+            f"requested cost (parse included) {statistics.median(costing) * 1000:.2f} ms"
+        )
+
+
 def main() -> None:
+    fan_out_timings()
     limit = Settings().max_query_cost
     print(f"| case | requested cost | share of the limit ({limit:,}) |")
     print("|---|---:|---:|")
