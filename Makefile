@@ -7,7 +7,7 @@ GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench schema lint clean migration-regen
+.PHONY: install run test bench load schema lint clean migration-regen
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: install $(AUDIT_MODULES)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Loopback load, bounded in time: 16 clients alone, then beside an abusive one (bench/load.py).
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/rolodex export-schema > schema.graphql

@@ -76,15 +76,26 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
 class Database:
     """Engines, session factories and the statement counter for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int = 0
+    ) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         if self.sqlite:
             self.engine = _sqlite_engine(url, immediate=False, echo=echo)
             self.write_engine = _sqlite_engine(url, immediate=True, echo=echo)
         else:
+            # PostgreSQL cancels any statement running longer (a runaway plan, a lock wait).
+            settings = (
+                {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
+            )
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                connect_args={"server_settings": settings} if settings else {},
             )
             self.write_engine = self.engine
         # One writer at a time in this process (SQLite only): no busy waits between our own tasks.
@@ -134,6 +145,14 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """PostgreSQL cancelled a statement for `statement_timeout` (SQLSTATE 57014)."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) == "57014" or (
+        type(getattr(original, "__cause__", None)).__name__ == "QueryCanceledError"
+    )
 
 
 def apply_scope(session: AsyncSession, scope: Scope | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,12 @@ from db.enums import Role
 from db.models import DEFAULT_PAYMENT_TERMS, AuthToken, Company, PaymentTerms, Staff, utcnow
 from db.session import ALL_COMPANIES
 from resolvers.audit import apply_changes, record
-from resolvers.credentials import hash_password, issue_token, verify_password
+from resolvers.credentials import (
+    hash_password,
+    hash_password_off_loop,
+    issue_token,
+    verify_password_off_loop,
+)
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
 from resolvers.pagination import PageArgs, SortKey, paginate_for
@@ -69,8 +75,20 @@ def _staff_errors(
                 f"Password must have at least {MIN_PASSWORD_LENGTH} characters.",
                 UserErrorCode.INVALID,
             )
-        values["password_hash"] = hash_password(password)
+        values["password"] = password
     return values
+
+
+async def _hash_outside_transaction(values: dict[str, Any]) -> None:
+    """Replaces a clean password by its hash, in a thread and before any write begins.
+
+    argon2 takes tens of milliseconds of CPU on purpose; inside a transaction SQLite's
+    write lock would be held all that time, and on the event loop every request would wait
+    (resolvers/credentials.py runs one at a time per process, in a thread).
+    """
+    password = values.pop("password", None)
+    if password is not None:
+        values["password_hash"] = await hash_password_off_loop(password)
 
 
 async def _email_taken(session: AsyncSession, email: str, except_id: int | None = None) -> bool:
@@ -89,12 +107,18 @@ async def create_staff(
     name: str,
     email: str,
     role: Role,
-    password: str | None,
+    password: str | None = None,
+    password_hash: str | None = None,
 ) -> Staff:
-    """CLI and seed path: raises UserInputError on bad input."""
+    """CLI and seed path: raises UserInputError on bad input. A `password` is hashed here,
+    inside the caller's transaction: resolvers pass `password_hash` made beforehand."""
     errors = ErrorCollector()
     values = _staff_errors(errors, name, email, password, creating=True)
     errors.raise_if_any()
+    if "password" in values:
+        values["password_hash"] = hash_password(values.pop("password"))
+    elif password_hash is not None:
+        values["password_hash"] = password_hash
     if await _email_taken(session, values["email"]):
         raise UserInputError.one(("input", "email"), "That email is taken.", UserErrorCode.TAKEN)
     staff = Staff(company_id=company_id, role=role, active=True, **values)
@@ -106,14 +130,18 @@ async def create_staff(
 async def staff_create(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     viewer.require(Permission.MANAGE_STAFF)
+    errors = ErrorCollector()
+    values = _staff_errors(errors, input.name, input.email, input.password, creating=True)
+    errors.raise_if_any()
+    await _hash_outside_transaction(values)
     async with context.transaction() as session:
         staff = await create_staff(
             session,
             viewer.company_id,
-            name=input.name,
-            email=input.email,
+            name=values["name"],
+            email=values["email"],
             role=Role(input.role.value),
-            password=input.password,
+            password_hash=values.get("password_hash"),
         )
         record(session, viewer, "staff.create", staff, {"name": [None, staff.name]})
     return {"staff": staff}
@@ -123,13 +151,15 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     viewer.require(Permission.MANAGE_STAFF)
     pk = parse_id(id, "Staff", "id")
+    errors = ErrorCollector()
+    values = _staff_errors(errors, input.name, input.email, input.password, creating=False)
+    if not errors:
+        await _hash_outside_transaction(values)
     async with context.transaction() as session:
         staff = await session.get(Staff, pk)
         if staff is None:
             raise UserInputError.one("id", "No such staff member.", UserErrorCode.NOT_FOUND)
         check_version(staff, input.expected_version)
-        errors = ErrorCollector()
-        values = _staff_errors(errors, input.name, input.email, input.password, creating=False)
         if input.role not in (UNSET, None):
             values["role"] = Role(input.role.value)
         if input.active not in (UNSET, None):
@@ -165,15 +195,32 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
 
 
 async def login(context: Context, email: str, password: str) -> dict[str, Any]:
-    async with context.db.transaction(None) as session:
+    attempts, address = context.login_attempts, context.client_address
+    if attempts is not None:
+        wait = await attempts.attempt(email, address)
+        if wait is not None:
+            # Refused before the password is looked at: guessing costs nothing but time.
+            raise UserInputError.one(
+                ("input",),
+                f"Too many failed sign-ins; try again in {math.ceil(wait)} s.",
+                UserErrorCode.THROTTLED,
+            )
+    session = context.db.session(None)
+    try:
         staff = (
             await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
         ).scalar_one_or_none()
-        ok = verify_password(staff.password_hash if staff else None, password)
-        if staff is None or not ok or not staff.active:
-            raise UserInputError.one(
-                ("input",), "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
-            )
+    finally:
+        await session.close()
+    # In a thread, outside any transaction: see _hash_outside_transaction.
+    ok = await verify_password_off_loop(staff.password_hash if staff else None, password)
+    if staff is None or not ok or not staff.active:
+        raise UserInputError.one(
+            ("input",), "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
+        )
+    if attempts is not None:
+        await attempts.succeeded(email, address)
+    async with context.db.transaction(None) as session:
         token = await issue_token(session, staff, context.settings.token_ttl_hours)
     return {"token": token, "staff": staff}
 

@@ -18,6 +18,7 @@ from db.enums import RepVisibility, Role
 from db.session import Database, Scope, apply_scope
 from resolvers.errors import Unauthenticated, UserErrorCode, UserInputError
 from resolvers.permissions import Viewer
+from resolvers.throttle import LoginAttempts
 
 if TYPE_CHECKING:
     from server.settings import Settings
@@ -136,6 +137,9 @@ class Context:
         self.request = request
         self.response = response
         self.loaders = Loaders(self)
+        # Set by the server: sign-in throttling and the caller's address it keys on.
+        self.login_attempts: LoginAttempts | None = None
+        self.client_address: str | None = None
         # Whole small tables read once per request (see loaders.load_staff).
         self.request_cache: dict[Any, Any] = {}
         self._session: ReadSession | None = session and ReadSession(session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -15,6 +16,20 @@ from db.models import AuthToken, Company, Staff, utcnow
 from resolvers.permissions import Viewer
 
 _hasher = PasswordHasher()
+# One argon2 computation at a time per process, in a thread: it is slow on purpose
+# (tens of ms of CPU and 64 MiB each), and a sign-in flood must leave the event loop
+# and the other core to everyone else's requests.
+_hashing = asyncio.Semaphore(1)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    async with _hashing:
+        return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    async with _hashing:
+        return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def hash_password(password: str) -> str:

@@ -34,6 +34,7 @@ class UserErrorCode(enum.StrEnum):
     CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
     CUSTOMER_ARCHIVED = "CUSTOMER_ARCHIVED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    THROTTLED = "THROTTLED"
 
 
 # What the codes of the receivables mean (schema/errors.py gives them to the schema;

@@ -6,23 +6,18 @@ import importlib
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.cost import CostLimits, Throttle, cost_extension
 from schema.errors import MaskUnexpectedErrors
 from schema.execution import PlainFieldsExecutionContext
 from schema.extensions import CloseSessions, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
 from schema.operation_selection import OperationNameRequired
 from schema.scalars import SCALAR_MAP
+from schema.validation import validation_extension
 
 # Each domain module may define Query, Mutation and Subscription classes; they are merged here.
 DOMAINS = (
@@ -64,26 +59,28 @@ def build_schema(
     max_tokens: int = 5000,
     introspection: bool = True,
     fast_resolvers: bool = True,
+    cost: CostLimits | None = None,
+    throttle: Throttle | None = None,
 ) -> strawberry.Schema:
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-    ]
     extensions: list = [
         RequireAuthentication,
         CloseSessions,
         # Instances with the same maxsize share one LRU cache across requests.
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # Validation (cached per document) with depth and alias limits linear in the
+        # document, and the coded errors API.md names: schema/validation.py.
+        validation_extension(
+            max_depth,
+            max_aliases,
+            () if introspection else (NoSchemaIntrospectionCustomRule,),
+        ),
+        # After validation: a document of several operations needs operationName.
         OperationNameRequired,
-        # The limits' rule classes are made once: ValidationCache keys on them, and a
-        # limiter built per request (a new class each time) would never hit the cache.
-        lambda: AddValidationRules(limit_rules),
+        # After RequireAuthentication: an anonymous request is refused, not charged.
+        cost_extension(cost or CostLimits(50_000, 50, 250), throttle),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         MaskUnexpectedErrors,
     ]
-    if not introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     built = strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from db.session import is_statement_timeout
 from resolvers.errors import CODE_DESCRIPTIONS, CodedError, UserInputError
 from resolvers.errors import UserErrorCode as _UserErrorCode
 from schema.enums import describe_values
@@ -60,6 +61,10 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
+        if error.original_error is not None and is_statement_timeout(error.original_error):
+            masked.message = "The database took too long to answer; the request was stopped."
+            masked.extensions = {"code": "TIMEOUT"}
+            return masked
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked
 

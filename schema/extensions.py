@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-# Root fields that answer without a viewer.
-PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+# Root fields that answer without a viewer. Not introspection: the schema is for
+# signed-in callers (GraphiQL signs in first), as are "Did you mean" suggestions.
+PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
 
 
 class RequireAuthentication(SchemaExtension):

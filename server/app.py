@@ -6,6 +6,7 @@ server/graphql_http.py; GraphiQL's page is server/graphiql/.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import time
@@ -13,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -29,12 +31,16 @@ from db.session import Database
 from resolvers.context import Context
 from resolvers.permissions import Viewer
 from schema import build_schema
+from schema.cost import CostLimits
 from server.auth import authenticate, authenticate_in
 from server.graphiql import GraphiQLPage
 from server.graphql_http import GraphQLOverHTTP
 from server.http_errors import json_http_exception
+from server.limits import Limits
+from server.limits.bodies import BodyLimit
 from server.logging import configure_logging, log
 from server.persisted import PersistedQueries, persisted_queries
+from server.security_headers import SecurityHeaders
 from server.settings import Settings, get_settings
 from server.uploads import UploadGuard
 
@@ -65,6 +71,7 @@ class GraphQLApp(GraphQLOverHTTP):
         self,
         db: Database,
         settings: Settings,
+        limits: Limits,
         persisted: PersistedQueries,
         graphiql: GraphiQLPage | None,
         **kwargs: Any,
@@ -75,6 +82,10 @@ class GraphQLApp(GraphQLOverHTTP):
             max_tokens=settings.max_tokens,
             introspection=settings.introspection,
             fast_resolvers=settings.fast_resolvers,
+            cost=CostLimits(
+                settings.max_query_cost, settings.default_page_size, settings.max_page_size
+            ),
+            throttle=limits.queries,
         )
         super().__init__(
             schema,
@@ -85,6 +96,7 @@ class GraphQLApp(GraphQLOverHTTP):
         )
         self.db = db
         self.settings = settings
+        self.limits = limits
         self.persisted = persisted
         self.graphiql = graphiql
 
@@ -115,6 +127,8 @@ class GraphQLApp(GraphQLOverHTTP):
         context = Context(
             self.db, self.settings, viewer, request=request, response=response, session=session
         )
+        context.login_attempts = self.limits.logins
+        context.client_address = request.client.host if request.client else None
         # Closed by RequestLog after the response, even when no operation ran (a 400 or 405).
         request.scope[REQUEST_CONTEXT] = context
         return context
@@ -127,6 +141,23 @@ class GraphQLApp(GraphQLOverHTTP):
             context.sign_in(await authenticate(self.db, authorization))
         if not context.authenticated:
             raise ConnectionRejectionError({"message": "Sign in first: send a valid token."})
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            # Cancelling a mutation rolls its transaction back: all or nothing still holds.
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await super().execute_single(*args, **kwargs)
+        except TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "The request took longer than "
+                        f"{self.settings.request_timeout_seconds:g} s and was stopped.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
         if result.errors:
@@ -215,8 +246,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     db = db or Database(
-        settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
     )
+    limits = Limits.from_settings(settings)
     persisted = persisted_queries(
         settings.redis_url,
         settings.trusted_documents,
@@ -225,7 +260,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     graphiql = GraphiQLPage() if settings.graphiql else None
     # Uploads (multipart spec) pass the CSRF and size guard first: see server/uploads.py.
-    graphql = GraphQLApp(db, settings, persisted, graphiql, multipart_uploads_enabled=True)
+    graphql = GraphQLApp(db, settings, limits, persisted, graphiql, multipart_uploads_enabled=True)
     guarded_graphql = UploadGuard(graphql, settings.attachments_max_bytes)
 
     @asynccontextmanager
@@ -233,6 +268,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         freeze_startup_objects()
         yield
         await persisted.close()
+        await limits.store.close()
         await db.dispose()
 
     routes = [
@@ -243,7 +279,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         Route("/graphql", guarded_graphql),
         WebSocketRoute("/graphql", graphql),
     ]
-    middleware = [Middleware(RequestLog)]
+    allowed = {
+        route.path: ", ".join(sorted(route.methods))
+        for route in routes
+        if isinstance(route, Route) and route.methods
+    }
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(SecurityHeaders, allowed_methods=allowed),
+        Middleware(
+            BodyLimit,
+            max_bytes=settings.max_body_bytes,
+            timeout_seconds=settings.body_timeout_seconds,
+        ),
+    ]
     if settings.cors_origins:
         middleware.append(cors_middleware(settings.cors_origins))
     app = Starlette(
@@ -253,5 +302,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         exception_handlers={HTTPException: json_http_exception},
     )
     app.state.db = db
+    app.state.limits = limits
     app.state.settings = settings
     return app

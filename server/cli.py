@@ -89,6 +89,9 @@ def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> 
         workers=workers,
         log_level="warning",
         access_log=False,
+        # Drops connections that do not send a whole request head in time (slowloris).
+        http="server.limits.slow_clients:HeaderTimeoutProtocol",
+        timeout_keep_alive=5,
     )
 
 

@@ -25,6 +25,28 @@ class Settings(BaseSettings):
     max_page_size: int = 250
     default_page_size: int = 50
     introspection: bool = True
+    # Query cost (schema/cost.py) and the buckets each token and company draw on
+    # (server/limits). docs/limits.md gives the costs of the usual operations.
+    max_query_cost: int = 50_000
+    rate_limit_points: int = 100_000
+    rate_limit_restore_per_second: float = 5_000.0
+    company_rate_limit_points: int = 300_000
+    company_rate_limit_restore_per_second: float = 15_000.0
+    # Buckets live in Redis when set (shared by every worker), else in each process.
+    redis_url: str | None = None
+    redis_key_prefix: str = "rolodex:"
+    # Sign-in: failed attempts allowed per e-mail and per client address in a window.
+    login_attempts_per_email: int = 10
+    login_attempts_per_address: int = 100
+    login_attempts_window_seconds: float = 900.0
+    # Bodies and time
+    max_body_bytes: int = 1024 * 1024
+    body_timeout_seconds: float = 10.0
+    request_timeout_seconds: float = 30.0
+    # PostgreSQL `statement_timeout` of the app's connections (0: none).
+    statement_timeout_ms: int = 20_000
+    # A connection that has not sent a whole request head in this time is closed.
+    header_timeout_seconds: float = 5.0
     graphiql: bool = True
     # Direct calls for simple sync resolvers and plain fields (schema/fast_resolvers.py,
     # schema/execution.py); off is Strawberry's own path, should an upgrade disagree with it.

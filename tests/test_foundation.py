@@ -257,9 +257,8 @@ async def test_alias_limit(api, tenant):
 
 
 async def test_validation_is_cached_across_requests(api, tenant):
-    from strawberry.extensions import ValidationCache
+    from schema.validation import cached_validate as cache
 
-    cache = ValidationCache(maxsize=256).cached_validate_document  # shared by same-size caches
     query = "{ me { id name } }"
     await api.ok(query, token=tenant.rep.token)
     hits = cache.cache_info().hits
