@@ -51,6 +51,7 @@ run: install
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES)
 	$(BIN)/ruff check .
+	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -62,6 +63,10 @@ load: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/rolodex export-schema > schema.graphql
+
+# Known vulnerabilities in the locked versions (tools/audit.py says why it wraps pip-audit).
+audit: $(STAMP)
+	$(BIN)/python tools/audit.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
