@@ -25,7 +25,7 @@ from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
-from resolvers.text import fold, name_key
+from resolvers.text import fold, like_pattern, name_key
 from resolvers.validation import (
     check_version,
     clean_email,
@@ -175,12 +175,6 @@ SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
     CustomerSortField.LAST_ORDER_AT: func.coalesce(Customer.last_order_at, NEVER),
     CustomerSortField.BALANCE: Customer.balance_cents,
 }
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere (with \\ as the escape character)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _value(filter: Any, name: str) -> Any:

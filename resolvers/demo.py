@@ -30,7 +30,7 @@ from resolvers.text import name_key
 
 # Domain modules adding to the demo, in order (orders before payments).
 STORY = (
-    "resolvers.interactions",
+    "resolvers.interactions_demo",
     "resolvers.products",
     "resolvers.orders",
     "resolvers.ledger_demo",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 
 class UserErrorCode(enum.StrEnum):
@@ -72,6 +73,10 @@ class UserInputError(Exception):
         return cls([FieldError(path, message, code)])
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class ErrorCollector:
     """Gathers every problem with an input before any is reported.
 
@@ -91,6 +96,15 @@ class ErrorCollector:
 
     def __bool__(self) -> bool:
         return bool(self.errors)
+
+    def collect(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`check(*args, **kwargs)`, its UserInputError's errors kept here rather than raised
+        (None then), so that every bad argument is reported at once."""
+        try:
+            return check(*args, **kwargs)
+        except UserInputError as error:
+            self.errors.extend(error.errors)
+            return None
 
     def raise_if_any(self) -> None:
         if self.errors:

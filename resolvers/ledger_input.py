@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from db.enums import PaymentMethod, TransactionKind
@@ -12,11 +12,10 @@ from resolvers.allocation import AllocationRequest, money_cents, over_allocated,
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.idempotency import parse_key
 from resolvers.ids import parse_id
+from resolvers.localtime import CLOCK_SKEW
 from resolvers.permissions import Permission, Viewer
 from resolvers.validation import clean_text
 
-# Clients' clocks drift: "now" on a phone may be a little ahead of ours.
-CLOCK_SKEW = timedelta(minutes=5)
 # Kinds only an ADMIN or MANAGER may record: they hand money or debt back and forth.
 RESTRICTED_KINDS = frozenset({TransactionKind.REFUND, TransactionKind.ADJUSTMENT})
 

@@ -16,7 +16,6 @@ from resolvers.customers import (
     address_values,
     check_sales_rep,
     get_customer,
-    like_pattern,
     query_filter_ids,
 )
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
@@ -32,7 +31,7 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.sales_rollup import location_deleting, location_rep_changes
-from resolvers.text import fold, name_key
+from resolvers.text import fold, like_pattern, name_key
 from resolvers.validation import check_version, clean_email, clean_phone, clean_text
 
 # Marks a location not read through load_locations_of_customers (no inherited rep at hand).

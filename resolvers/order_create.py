@@ -26,9 +26,9 @@ from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.idempotency import NO_KEY, claim, parse_key, settle
 from resolvers.ids import parse_id
 from resolvers.ledger import lock_customer
+from resolvers.localtime import CLOCK_SKEW
 from resolvers.money import decimal_to_cents, percent_to_bp
 from resolvers.orders import (
-    CLOCK_SKEW,
     MAX_LINES,
     MAX_QUANTITY,
     MAX_UNIT_PRICE,

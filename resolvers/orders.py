@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -56,10 +55,11 @@ from resolvers.credit import check_credit_limit, parse_override
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id
 from resolvers.loaders import rows_by_id
+from resolvers.localtime import local_date
 from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
-from resolvers.products import like_pattern, visible_to
+from resolvers.products import visible_to
 from resolvers.sales_rollup import add_order
-from resolvers.text import fold
+from resolvers.text import fold, like_pattern
 from resolvers.validation import check_version
 
 if TYPE_CHECKING:
@@ -69,8 +69,6 @@ if TYPE_CHECKING:
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = decimal.Decimal("10000000")
 MAX_LINES = 500
-# placedAt may run this far ahead of our clock (a client's clock drifts).
-CLOCK_SKEW = timedelta(minutes=5)
 
 # Allowed status changes; anything else is INVALID_TRANSITION.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -119,10 +117,6 @@ class DueTerms:
 
     basis: BasisDate
     due_in_days: int
-
-
-def local_date(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def due_date_for(order: Order, terms: DueTerms, timezone: str) -> date | None:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import interactions as resolvers
-from resolvers import timeline
+from resolvers import interactions_report, localtime, sales_rep, timeline
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
@@ -91,7 +91,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
+    return localtime.days_since(root.last_interaction_at, localtime.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")
@@ -153,7 +153,7 @@ class InteractionDeletePayload:
 
 
 InteractionReportGroup = strawberry.enum(
-    resolvers.ReportGroup,
+    interactions_report.ReportGroup,
     name="InteractionReportGroup",
     description="What to count interactions by; periods are in the company's time zone.",
 )
@@ -217,7 +217,7 @@ class Query:
             ),
         ] = False,
     ) -> list[InteractionReportRow]:
-        rows = await resolvers.interactions_report(
+        rows = await interactions_report.interactions_report(
             info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
         )
         return [
@@ -244,7 +244,7 @@ class Mutation:
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
-            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
+            lambda: sales_rep.customer_set_sales_rep(info.context, customer_id, staff_id),
         )
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
