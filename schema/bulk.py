@@ -37,16 +37,18 @@ class BulkOperation(relay.Node):
     reverted_at: datetime | None
 
     @strawberry.field(description="Who ran it.")
-    async def actor(self, info: Info) -> Staff | None:
-        if self.actor_id is None:
+    async def actor(root: strawberry.Parent[models.BulkOperation], info: Info) -> Staff | None:
+        if root.actor_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.actor_id)
+        return await info.context.loaders[load_staff].load(root.actor_id)
 
     @strawberry.field(description="Who reverted it, if anyone.")
-    async def reverted_by(self, info: Info) -> Staff | None:
-        if self.reverted_by_id is None:
+    async def reverted_by(
+        root: strawberry.Parent[models.BulkOperation], info: Info
+    ) -> Staff | None:
+        if root.reverted_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.reverted_by_id)
+        return await info.context.loaders[load_staff].load(root.reverted_by_id)
 
 
 @strawberry.type(description="How one row changes (or would change, in a dry run).")

@@ -16,7 +16,7 @@ from resolvers import interactions_report, localtime, sales_rep, timeline
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
-from schema.enums import InteractionKind
+from schema.enums import InteractionKind, graphql_enum
 from schema.errors import UserError, mutate
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -43,12 +43,12 @@ class Interaction(relay.Node):
     version: int
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
-    async def author(self, info: Info) -> Staff:
-        return await info.context.loaders[load_staff].load(self.author_id)
+    async def author(root: strawberry.Parent[models.Interaction], info: Info) -> Staff:
+        return await info.context.loaders[load_staff].load(root.author_id)
 
 
 # Customer fields of this domain (schema/customers.py, "Interactions (issue 4)").
@@ -152,8 +152,9 @@ class InteractionDeletePayload:
     user_errors: list[UserError]
 
 
-InteractionReportGroup = strawberry.enum(
-    interactions_report.ReportGroup,
+InteractionReportGroup = interactions_report.ReportGroup
+graphql_enum(
+    InteractionReportGroup,
     name="InteractionReportGroup",
     description="What to count interactions by; periods are in the company's time zone.",
 )
@@ -273,9 +274,8 @@ class Mutation:
         )
 
 
-CustomerTimelineEventKind = strawberry.enum(
-    timeline.TimelineEventKind, name="CustomerTimelineEventKind"
-)
+CustomerTimelineEventKind = timeline.TimelineEventKind
+graphql_enum(CustomerTimelineEventKind, name="CustomerTimelineEventKind")
 
 
 @strawberry.type(description="A change to a customer's interaction log, as it is committed.")

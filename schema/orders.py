@@ -43,18 +43,18 @@ class OrderLine:
     quantity: int
 
     @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
+    async def product(root: strawberry.Parent[models.OrderLine], info: Info) -> Product | None:
+        if root.product_id is None:
             return None
-        return await info.context.loaders[load_product].load(self.product_id)
+        return await info.context.loaders[load_product].load(root.product_id)
 
     @strawberry.field
-    def unit_price(self) -> Decimal:
-        return cents_to_decimal(self.unit_price_cents)
+    def unit_price(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.unit_price_cents)
 
     @strawberry.field(description="quantity × unitPrice.")
-    def line_total(self) -> Decimal:
-        return cents_to_decimal(self.line_total_cents)
+    def line_total(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.line_total_cents)
 
 
 @model_type(models.Order, description=f"A customer's order. Money: {MONEY_RULE}")
@@ -87,53 +87,53 @@ class Order(relay.Node):
     version: int
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Order], info: Info) -> Customer:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field
     async def location(
-        self, info: Info
+        root: strawberry.Parent[models.Order], info: Info
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
-        if self.location_id is None:
+        if root.location_id is None:
             return None
-        return await info.context.loaders[resolvers.load_location].load(self.location_id)
+        return await info.context.loaders[resolvers.load_location].load(root.location_id)
 
     @strawberry.field(description="Who entered the order.")
-    async def created_by(self, info: Info) -> Staff | None:
-        if self.created_by_id is None:
+    async def created_by(root: strawberry.Parent[models.Order], info: Info) -> Staff | None:
+        if root.created_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.created_by_id)
+        return await info.context.loaders[load_staff].load(root.created_by_id)
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[OrderLine]:
-        return await info.context.loaders[resolvers.load_order_lines].load(self.id)
+    async def lines(root: strawberry.Parent[models.Order], info: Info) -> list[OrderLine]:
+        return await info.context.loaders[resolvers.load_order_lines].load(root.id)
 
     @strawberry.field(description="Σ line totals.")
-    def subtotal(self) -> Decimal:
-        return cents_to_decimal(self.subtotal_cents)
+    def subtotal(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.subtotal_cents)
 
     @strawberry.field(description='Percent off the subtotal, e.g. "12.50".')
-    def discount_percent(self) -> Decimal:
-        return bp_to_percent(self.discount_bp)
+    def discount_percent(root: strawberry.Parent[models.Order]) -> Decimal:
+        return bp_to_percent(root.discount_bp)
 
     @strawberry.field(description=MONEY_RULE)
-    def discount_amount(self) -> Decimal:
-        return cents_to_decimal(self.discount_cents)
+    def discount_amount(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.discount_cents)
 
     @strawberry.field(description="subtotal − discountAmount.")
-    def total(self) -> Decimal:
-        return cents_to_decimal(self.total_cents)
+    def total(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.total_cents)
 
     @strawberry.field(
         description="Credits allocated to this order: payments, credits and write-offs "
         "(negative adjustments); released when it is cancelled."
     )
-    def amount_paid(self) -> Decimal:
-        return cents_to_decimal(self.paid_cents)
+    def amount_paid(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.paid_cents)
 
     @strawberry.field(description="total − amountPaid while invoiced; 0 for drafts and cancelled.")
-    def balance_due(self) -> Decimal:
-        return cents_to_decimal(self.balance_due_cents)
+    def balance_due(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.balance_due_cents)
 
 
 OVERRIDE_CREDIT_LIMIT = (
