@@ -976,7 +976,7 @@ async def floor_aging_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) 
         edges = [e.isoformat() for e in edges]  # type: ignore[misc]
         starts = [
             s.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for s in starts
-        ]  # type: ignore[misc]
+        ]
 
     def twice(values: list[Any]) -> list[Any]:
         return [

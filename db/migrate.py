@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -18,7 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HAND_WRITTEN_MARKERS = ("_fts", "_trgm", "_expr")
 
 
-def include_name(name: str | None, _type: str, _parents: dict[str, str | None]) -> bool:
+def include_name(name: str | None, _type: Any, _parents: Any) -> bool:
     """Alembic `include_name` hook: everything but the hand-written structures."""
     return name is None or not any(marker in name for marker in HAND_WRITTEN_MARKERS)
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from db.enums import BasisDate, BillingStatus
 from db.models import (
@@ -94,7 +94,7 @@ class RowChange:
 
 
 def id_in(
-    session: AsyncSession, column: ColumnElement[int], ids: Sequence[int]
+    session: AsyncSession, column: SQLColumnExpression[Any], ids: Sequence[int]
 ) -> ColumnElement[bool]:
     """`column IN ids` with the whole list as ONE bound parameter.
 
@@ -255,6 +255,7 @@ async def bulk_update(
     model = target.model
     if listed is not None:
         matched = id_in(session, model.id, listed.pks)
+    assert matched is not None, "pass the rows listed or a condition that matches them"
     columns = [getattr(model, name) for name in values]
     snapshot: Select[Any] = (
         select(model.id, model.version, *columns)

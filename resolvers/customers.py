@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
@@ -166,7 +166,7 @@ class CustomerSortField(enum.StrEnum):
     BALANCE = "BALANCE"
 
 
-SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
+SORT_EXPRESSIONS: dict[CustomerSortField, SQLColumnExpression[Any]] = {
     CustomerSortField.NAME: Customer.name_key,
     CustomerSortField.CREATED_AT: Customer.created_at,
     CustomerSortField.TOTAL_SALES: Customer.total_sales_cents,
@@ -294,7 +294,7 @@ def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any
         raw = getattr(address, part) if address is not None else None
         text = clean_text(
             errors,
-            (field, camel(part)),  # type: ignore[arg-type]
+            (field, camel(part)),
             raw,
             max_length=limit,
             label=part.replace("_", " "),

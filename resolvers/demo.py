@@ -208,7 +208,7 @@ async def _seed_customers(session: AsyncSession, world: DemoWorld) -> None:
                     customer_id=customer.id,
                     name=f"{first} {last}",
                     title=rng.choice(["Owner", "Buyer", "Manager", "Accounts payable"]),
-                    email=f"{first.lower()}@{customer.email.split('@')[1]}",
+                    email=f"{first.lower()}@{(customer.email or '@example.com').split('@')[1]}",
                     phone=f"+1 503 555 {rng.randint(2000, 9999)}",
                     is_primary=n == 0,
                 )

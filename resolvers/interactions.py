@@ -129,7 +129,7 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
         )
         session.add(interaction)
         await session.flush()
-        await _note_interaction_at(session, customer_pk, interaction.created_at)
+        await _note_interaction_at(session, interaction.customer_id, interaction.created_at)
         record(
             session,
             viewer,

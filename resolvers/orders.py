@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
+    SQLColumnExpression,
     and_,
     case,
     column,
@@ -444,7 +445,7 @@ MIN_INDEXED_SEARCH = 3
 # bound parameter, so it matches the expression index of migration 0003.
 DUE_DATE_SORT = func.coalesce(Order.due_date, literal_column("'9999-12-31'", Date))
 
-SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+SORT_COLUMNS: dict[str, SQLColumnExpression[Any]] = {
     "CREATED_AT": Order.placed_at,
     "NUMBER": Order.number,
     "TOTAL": Order.total_cents,

@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from db.enums import INVOICED_ORDER_STATUSES
 from db.models import NO_SALES_REP, Company, Customer, DailySales, Location, Order
@@ -246,9 +246,9 @@ async def _move(
     session: AsyncSession,
     company_id: int,
     where: list[ColumnElement[bool]],
-    new_rep: ColumnElement[Any],
+    new_rep: SQLColumnExpression[Any],
     *,
-    old_rep: ColumnElement[Any] | None = None,
+    old_rep: SQLColumnExpression[Any] | None = None,
 ) -> None:
     """Moves the invoiced orders matching `where` from their effective rep as stored
     now to `new_rep` (an expression over Customer and Location): one statement.

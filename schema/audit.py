@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -34,7 +34,7 @@ class AuditEvent(relay.Node):
         description="Field -> [before, after], with stored values (ids as database keys)."
     )
     def changes(root: strawberry.Parent[models.AuditEvent]) -> JSON:
-        return root.changes
+        return cast(JSON, root.changes)
 
     @strawberry.field(description="The bulk operation this change was part of, if any.")
     def bulk_operation_id(root: strawberry.Parent[models.AuditEvent]) -> strawberry.ID | None:

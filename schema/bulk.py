@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -62,7 +62,7 @@ class BulkChange:
 
     @strawberry.field(description="Field -> [before, after], with stored values.")
     def changes(self) -> JSON:
-        return self._row.changes
+        return cast(JSON, self._row.changes)
 
 
 @strawberry.input(description="The fields to set on every matched customer; omitted ones stay.")

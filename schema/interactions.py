@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -300,6 +300,6 @@ class Subscription:
         async for event, interaction in timeline.customer_timeline(info.context, customer_id):
             yield CustomerTimelineEvent(
                 event=event.kind,
-                interaction=interaction,
+                interaction=cast(Interaction | None, interaction),  # the row stands for the type
                 interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
             )

@@ -48,7 +48,7 @@ class StatementLine:
     def of(cls, line: statements.StatementLine) -> StatementLine:
         return cls(
             date=line.date,
-            kind=line.kind,  # type: ignore[arg-type]
+            kind=line.kind,
             reference=line.reference,
             description=line.description,
             amount=cents_to_decimal(line.amount_cents),
