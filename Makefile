@@ -51,6 +51,7 @@ run: install
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
 
@@ -71,6 +72,10 @@ audit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over every package (pyproject.toml [tool.mypy]; resolvers/ and db/ fully annotated).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \

@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
@@ -136,7 +136,7 @@ class Rows:
 
 
 # Tables written in bulk, in foreign-key order, with the columns the generator fills.
-COLUMNS: dict[str, tuple[str, ...]] = {
+COLUMNS: dict[str, list[str]] = {
     "customers": (
         "id company_id kind name name_key email phone mobile fax website discount_bp status "
         "billing_status payment_terms_id basis_date sales_rep_id default_shipping_method "
@@ -295,7 +295,7 @@ async def seed_scale(
                     await writer.write(table, batch)
                     totals[table] = totals.get(table, 0) + len(batch)
                 await connection.execute(
-                    update(Company.__table__)
+                    update(cast(Table, Company.__table__))
                     .where(Company.__table__.c.id == world.company_id)
                     .values(next_order_number=world.next_order_number)
                 )
@@ -338,7 +338,7 @@ async def _seed_company(db: Database, rng: random.Random, seed: int, anchor: dat
                     "updated_at": now - timedelta(days=HISTORY_DAYS + 30),
                 }
             )
-        await session.execute(insert(Staff.__table__), staff_rows)
+        await session.execute(insert(cast(Table, Staff.__table__)), staff_rows)
         staff = (
             await session.execute(
                 select(Staff.__table__.c.id, Staff.__table__.c.role)
@@ -363,7 +363,7 @@ async def _seed_company(db: Database, rng: random.Random, seed: int, anchor: dat
                     "updated_at": now - timedelta(days=HISTORY_DAYS + 30),
                 }
             )
-        await session.execute(insert(Product.__table__), product_rows)
+        await session.execute(insert(cast(Table, Product.__table__)), product_rows)
         products = (
             await session.execute(
                 select(

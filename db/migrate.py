@@ -9,6 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,7 +38,7 @@ async def upgrade(url: str, revision: str = "head") -> bool:
     engine = create_async_engine(url)
     config = alembic_config(url)
 
-    def _upgrade(connection) -> bool:
+    def _upgrade(connection: Connection) -> bool:
         before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

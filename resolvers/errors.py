@@ -68,7 +68,9 @@ class UserInputError(Exception):
         self.errors = list(errors)
 
     @classmethod
-    def one(cls, field: str | Sequence[str] | None, message: str, code: UserErrorCode):
+    def one(
+        cls, field: str | Sequence[str] | None, message: str, code: UserErrorCode
+    ) -> UserInputError:
         path = (field,) if isinstance(field, str) else (tuple(field) if field else None)
         return cls([FieldError(path, message, code)])
 
