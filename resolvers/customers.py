@@ -278,15 +278,6 @@ async def customers_page(
 # ---------------------------------------------------------------------------
 
 
-def _collect(errors: ErrorCollector, check: Any, *args: Any) -> Any:
-    """Runs a check that raises UserInputError, adding its errors to `errors` instead."""
-    try:
-        return check(*args)
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
-
-
 def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any) -> dict[str, Any]:
     """Address columns (`prefix` + part) from an AddressInput; omitted parts are cleared."""
     values: dict[str, Any] = {}
@@ -334,9 +325,7 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
         if input.discount_percent is None:
             values["discount_bp"] = 0
         else:
-            bp = _collect(
-                errors, percent_to_bp, input.discount_percent, ("input", "discountPercent")
-            )
+            bp = errors.collect(percent_to_bp, input.discount_percent, ("input", "discountPercent"))
             if bp is not None:
                 values["discount_bp"] = bp
     for enum_field in ENUM_FIELDS:
@@ -365,7 +354,7 @@ async def check_sales_rep(
     session: AsyncSession, errors: ErrorCollector, value: str, field: str = "salesRepId"
 ) -> int | None:
     """The pk of an active staff member of the viewer's company, else a userError."""
-    pk = _collect(errors, parse_id, value, "Staff", (*errors.prefix, field))
+    pk = errors.collect(parse_id, value, "Staff", (*errors.prefix, field))
     if pk is None:
         return None
     staff = await session.get(Staff, pk)
@@ -391,7 +380,7 @@ async def _reference_values(
         if terms_id is None:
             values["payment_terms_id"] = None
         else:
-            pk = _collect(errors, parse_id, terms_id, "PaymentTerms", ("input", "paymentTermsId"))
+            pk = errors.collect(parse_id, terms_id, "PaymentTerms", ("input", "paymentTermsId"))
             if pk is not None:
                 if await session.get(PaymentTerms, pk) is None:
                     errors.add(

@@ -32,7 +32,7 @@ from resolvers.text import name_key
 STORY = (
     "resolvers.interactions_demo",
     "resolvers.products",
-    "resolvers.orders",
+    "resolvers.orders_demo",
     "resolvers.ledger_demo",
     "resolvers.attachments",
 )

@@ -133,12 +133,15 @@ def _product_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
         if input.price is None:
             errors.add("price", "Price is required.", UserErrorCode.REQUIRED)
         else:
-            try:
-                values["price_cents"] = decimal_to_cents(
-                    input.price, ("input", "price"), minimum=decimal.Decimal(0), label="Price"
-                )
-            except UserInputError as error:
-                errors.errors.extend(error.errors)
+            price_cents = errors.collect(
+                decimal_to_cents,
+                input.price,
+                ("input", "price"),
+                minimum=decimal.Decimal(0),
+                label="Price",
+            )
+            if price_cents is not None:
+                values["price_cents"] = price_cents
     for flag in ("active", "exclusive"):
         value = getattr(input, flag)
         if value not in (UNSET, None):

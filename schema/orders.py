@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import enums, models
-from resolvers import order_create
+from resolvers import order_create, order_list
 from resolvers import orders as resolvers
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import bp_to_percent, cents_to_decimal
@@ -96,7 +96,7 @@ class Order(relay.Node):
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
         if root.location_id is None:
             return None
-        return await info.context.loaders[resolvers.load_location].load(root.location_id)
+        return await info.context.loaders[order_list.load_location].load(root.location_id)
 
     @strawberry.field(description="Who entered the order.")
     async def created_by(root: strawberry.Parent[models.Order], info: Info) -> Staff | None:
@@ -106,7 +106,7 @@ class Order(relay.Node):
 
     @strawberry.field
     async def lines(root: strawberry.Parent[models.Order], info: Info) -> list[OrderLine]:
-        return await info.context.loaders[resolvers.load_order_lines].load(root.id)
+        return await info.context.loaders[order_list.load_order_lines].load(root.id)
 
     @strawberry.field(description="Σ line totals.")
     def subtotal(root: strawberry.Parent[models.Order]) -> Decimal:
@@ -256,20 +256,20 @@ def order_query(
     search: str | None,
     sort: list[OrderSort] | None,
     customer_id: int | None = None,
-) -> resolvers.OrderQuery:
-    """The list arguments as a resolvers.OrderQuery; `customer_id` for Customer.orders."""
+) -> order_list.OrderQuery:
+    """The list arguments as a order_list.OrderQuery; `customer_id` for Customer.orders."""
     filter = filter or OrderFilter()
-    return resolvers.OrderQuery(
+    return order_list.OrderQuery(
         of_customer_id=customer_id,
-        customer_ids=resolvers.filter_ids(filter.customer_ids, "Customer", "customerIds"),
-        location_ids=resolvers.filter_ids(filter.location_ids, "Location", "locationIds"),
+        customer_ids=order_list.filter_ids(filter.customer_ids, "Customer", "customerIds"),
+        location_ids=order_list.filter_ids(filter.location_ids, "Location", "locationIds"),
         statuses=tuple(enums.OrderStatus(s.value) for s in filter.statuses or ()),
         placed_from=filter.created_from,
         placed_to=filter.created_to,
         has_balance=filter.has_balance,
         search=search,
         sort=tuple((s.field.value, s.direction == SortDirection.DESC) for s in sort or ())
-        or resolvers.DEFAULT_SORT,
+        or order_list.DEFAULT_SORT,
     )
 
 
@@ -292,7 +292,7 @@ async def customer_orders(
     sort: list[OrderSort] | None = None,
 ) -> Connection[Order]:
     """Customer.orders: the root `orders` list within one customer."""
-    page = await resolvers.orders_page(
+    page = await order_list.orders_page(
         info.context,
         PageArgs(first, after, last, before),
         order_query(filter, search, sort, customer.id),
@@ -315,7 +315,7 @@ class Query:
         search: str | None = None,
         sort: list[OrderSort] | None = None,
     ) -> Connection[Order]:
-        page = await resolvers.orders_page(
+        page = await order_list.orders_page(
             info.context,
             PageArgs(first, after, last, before),
             order_query(filter, search, sort),

@@ -20,7 +20,7 @@ from db.enums import OrderStatus
 from db.models import Customer, Location, Order
 from resolvers.errors import BadUserInput
 from resolvers.money import cents_to_decimal
-from resolvers.orders import (
+from resolvers.order_list import (
     DEFAULT_SORT,
     SORT_COLUMNS,
     OrderQuery,
