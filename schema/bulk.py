@@ -13,6 +13,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
+from resolvers.bulk_input import MAX_BULK_IDS
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from schema.customers import CustomerFilter
@@ -85,7 +86,7 @@ class CustomersBulkUpdateSetInput:
 @strawberry.input
 class CustomersBulkUpdateInput:
     ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description=f"Customers to change (at most {resolvers.MAX_BULK_IDS})."
+        default=None, description=f"Customers to change (at most {MAX_BULK_IDS})."
     )
     filter: CustomerFilter | None = strawberry.field(
         default=None,
@@ -110,7 +111,7 @@ class LocationsBulkUpdateSetInput:
 @strawberry.input
 class LocationsBulkUpdateInput:
     ids: list[strawberry.ID] = strawberry.field(
-        description=f"Locations to change (at most {resolvers.MAX_BULK_IDS})."
+        description=f"Locations to change (at most {MAX_BULK_IDS})."
     )
     set: LocationsBulkUpdateSetInput
     dry_run: bool = strawberry.field(
