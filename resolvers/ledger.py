@@ -278,10 +278,6 @@ async def load_allocations(
     return [grouped.get(transaction_id, []) for transaction_id in transaction_ids]
 
 
-async def load_order(context: Context, ids: Sequence[int]) -> list[Order | None]:
-    return await rows_by_id(context, Order, ids)
-
-
 async def load_transaction(context: Context, ids: Sequence[int]) -> list[Transaction | None]:
     return await rows_by_id(context, Transaction, ids)
 

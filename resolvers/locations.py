@@ -20,7 +20,7 @@ from resolvers.customers import (
 )
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
-from resolvers.loaders import load_customer, prime_staff
+from resolvers.loaders import load_customer, prime_staff, rows_by_id
 from resolvers.pagination import (
     Page,
     PageArgs,
@@ -80,6 +80,10 @@ def location_key(location: Location) -> tuple[str, int]:
 # ---------------------------------------------------------------------------
 # Loaders and reads
 # ---------------------------------------------------------------------------
+
+
+async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
+    return await rows_by_id(context, Location, ids)
 
 
 async def load_locations_of_customers(

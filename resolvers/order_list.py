@@ -27,7 +27,6 @@ from db.enums import (
     OrderStatus,
 )
 from db.models import (
-    Location,
     Order,
     OrderLine,
 )
@@ -187,5 +186,5 @@ async def load_order_lines(context: Context, order_ids: Sequence[int]) -> list[l
 ORDER_LINES = Children(OrderLine, OrderLine.order_id, (OrderLine.position,), load_order_lines)
 
 
-async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
-    return await rows_by_id(context, Location, ids)
+async def load_order(context: Context, ids: Sequence[int]) -> list[Order | None]:
+    return await rows_by_id(context, Order, ids)

@@ -15,6 +15,7 @@ from db import enums, models
 from resolvers import order_create, order_list
 from resolvers import orders as resolvers
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from resolvers.products import load_product
@@ -96,7 +97,7 @@ class Order(relay.Node):
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
         if root.location_id is None:
             return None
-        return await info.context.loaders[order_list.load_location].load(root.location_id)
+        return await info.context.loaders[load_location].load(root.location_id)
 
     @strawberry.field(description="Who entered the order.")
     async def created_by(root: strawberry.Parent[models.Order], info: Info) -> Staff | None:

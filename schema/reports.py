@@ -14,8 +14,8 @@ from strawberry.types import Info
 
 from resolvers import aging, reports
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import cents_to_decimal
-from resolvers.order_list import load_location
 from schema.enums import (
     BillingStatus,
     CustomerStatus,

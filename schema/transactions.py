@@ -19,6 +19,7 @@ from resolvers.context import loaded, then
 from resolvers.credit import available_credit_cents
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
+from resolvers.order_list import load_order
 from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
@@ -51,7 +52,7 @@ class TransactionAllocation:
 
     @strawberry.field(description="The order it pays.")
     async def order(root: strawberry.Parent[models.TransactionAllocation], info: Info) -> OrderRef:
-        return await info.context.loaders[ledger.load_order].load(root.order_id)
+        return await info.context.loaders[load_order].load(root.order_id)
 
 
 @model_type(
