@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Date,
+    Select,
     and_,
     func,
     literal_column,
@@ -103,31 +104,23 @@ def _covered_by_author_index(filter: InteractionFilter, groups: Sequence[ReportG
     )
 
 
-async def interactions_report(
-    context: Context,
-    filter: InteractionFilter,
-    group_by: Sequence[ReportGroup],
-    include_silent_staff: bool,
-) -> list[ReportRow]:
-    """Counts and latest time per group, computed by one GROUP BY in the database.
+GROUP_COLUMNS = {
+    ReportGroup.STAFF: ("staff_id", Interaction.author_id),
+    ReportGroup.CUSTOMER: ("customer_id", Interaction.customer_id),
+    ReportGroup.KIND: ("kind", Interaction.kind),
+}
 
-    With `include_silent_staff` and STAFF among the groups, active staff with no
-    interaction matching the filter appear with count 0 (a LEFT JOIN from staff).
-    """
-    context.viewer.require(Permission.VIEW_REPORTS)
-    groups = list(dict.fromkeys(group_by))
+
+async def _group_columns(
+    context: Context, filter: InteractionFilter, groups: Sequence[ReportGroup]
+) -> tuple[InteractionFilter, dict[str, Any]]:
+    """The labelled expressions to group by (the period's in the company's zone), and the
+    filter with both bounds set when SQLite needs them to convert times."""
+    # In this fixed order whatever the request's: staff first (silent staff replace it).
+    columns: dict[str, Any] = {
+        name: expression for g, (name, expression) in GROUP_COLUMNS.items() if g in groups
+    }
     periods = [g for g in groups if g in PERIOD_GROUPS]
-    if len(periods) > 1:
-        raise BadUserInput("Group by at most one of DAY, WEEK and MONTH.")
-    await context.session.plan_with_values()
-
-    columns: dict[str, Any] = {}
-    if ReportGroup.STAFF in groups:
-        columns["staff_id"] = Interaction.author_id
-    if ReportGroup.CUSTOMER in groups:
-        columns["customer_id"] = Interaction.customer_id
-    if ReportGroup.KIND in groups:
-        columns["kind"] = Interaction.kind
     if periods:
         period = Period(periods[0].value)
         timezone = company_timezone(context)
@@ -138,10 +131,20 @@ async def interactions_report(
             )
         else:
             columns["period"] = period_start(period, Interaction.created_at, timezone)
+    return filter, columns
+
+
+def _grouped(
+    context: Context,
+    filter: InteractionFilter,
+    groups: Sequence[ReportGroup],
+    columns: dict[str, Any],
+    include_silent_staff: bool,
+) -> Select[Any]:
+    """One GROUP BY over the interactions (or over staff, LEFT JOINed, for silent staff)."""
     labelled = [expression.label(name) for name, expression in columns.items()]
     count = func.count(Interaction.id).label("count")
     latest = func.max(Interaction.created_at).label("last_interaction_at")
-
     if include_silent_staff and ReportGroup.STAFF in groups:
         labelled[0] = Staff.id.label("staff_id")
         statement = (
@@ -162,13 +165,32 @@ async def interactions_report(
     # Grouping by the labels keeps PostgreSQL from seeing two different period expressions.
     statement = statement.group_by(*(column.name for column in labelled))
     order: list[Any] = []
-    if periods:
+    if "period" in columns:
         # Silent staff have no period: they come last.
         order.append(literal_column("period").asc().nulls_last())
     order.append(count.desc())
     order += [literal_column(column.name) for column in labelled if column.name != "period"]
-    statement = statement.order_by(*order)
+    return statement.order_by(*order)
 
+
+async def interactions_report(
+    context: Context,
+    filter: InteractionFilter,
+    group_by: Sequence[ReportGroup],
+    include_silent_staff: bool,
+) -> list[ReportRow]:
+    """Counts and latest time per group, computed by one GROUP BY in the database.
+
+    With `include_silent_staff` and STAFF among the groups, active staff with no
+    interaction matching the filter appear with count 0 (a LEFT JOIN from staff).
+    """
+    context.viewer.require(Permission.VIEW_REPORTS)
+    groups = list(dict.fromkeys(group_by))
+    if len([g for g in groups if g in PERIOD_GROUPS]) > 1:
+        raise BadUserInput("Group by at most one of DAY, WEEK and MONTH.")
+    await context.session.plan_with_values()
+    filter, columns = await _group_columns(context, filter, groups)
+    statement = _grouped(context, filter, groups, columns, include_silent_staff)
     rows = (await context.session.execute(statement.limit(MAX_REPORT_ROWS + 1))).mappings().all()
     if len(rows) > MAX_REPORT_ROWS:
         raise BadUserInput(
