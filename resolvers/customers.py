@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
-from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
+from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction, utcnow
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.credit import credit_limit_audit, credit_limit_values
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
@@ -25,6 +25,8 @@ from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
+from resolvers.segments import segment_conditions
+from resolvers.tags import replace_tags, tag_values
 from resolvers.text import fold, name_key
 from resolvers.validation import (
     check_version,
@@ -164,6 +166,7 @@ class CustomerSortField(enum.StrEnum):
     AVERAGE_ORDER_TOTAL = "AVERAGE_ORDER_TOTAL"
     LAST_ORDER_AT = "LAST_ORDER_AT"
     BALANCE = "BALANCE"
+    LAST_INTERACTION_AT = "LAST_INTERACTION_AT"
 
 
 SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
@@ -174,6 +177,8 @@ SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
     CustomerSortField.AVERAGE_ORDER_TOTAL: AVERAGE_ORDER_CENTS,
     CustomerSortField.LAST_ORDER_AT: func.coalesce(Customer.last_order_at, NEVER),
     CustomerSortField.BALANCE: Customer.balance_cents,
+    # Never contacted first when ascending.
+    CustomerSortField.LAST_INTERACTION_AT: func.coalesce(Customer.last_interaction_at, NEVER),
 }
 
 
@@ -236,7 +241,7 @@ def filter_statement(
         statement = statement.where(
             Customer.balance_cents > 0 if has_balance else Customer.balance_cents <= 0
         )
-    return statement
+    return segment_conditions(statement, filter, context.viewer.company_timezone)
 
 
 def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
@@ -432,6 +437,7 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=True)
     values.update(credit_limit_values(errors, viewer, input, creating=True))
+    tags = tag_values(errors, input)
     async with context.transaction() as session:
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
@@ -439,6 +445,7 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
         session.add(customer)
         await session.flush()
         changes = credit_limit_audit(creation_changes(values))
+        changes.update(await replace_tags(session, customer, tags or []))
         record(session, viewer, "customer.create", customer, changes, customer_id=customer.id)
     return {"customer": customer}
 
@@ -448,6 +455,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=False)
     values.update(credit_limit_values(errors, viewer, input, creating=False))
+    tags = tag_values(errors, input)
     async with context.transaction() as session:
         customer = await get_customer(session, id)
         check_version(customer, input.expected_version)
@@ -457,6 +465,9 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
             await customer_rep_changes(session, customer, values["sales_rep_id"])
         changes = credit_limit_audit(apply_changes(customer, values))
         changes.pop("name_key", None)
+        if tags is not None and (tag_change := await replace_tags(session, customer, tags)):
+            changes.update(tag_change)
+            customer.updated_at = utcnow()  # a new version even when only the tags change
         if changes:
             record(session, viewer, "customer.update", customer, changes, customer_id=customer.id)
     return {"customer": customer}

@@ -45,6 +45,7 @@ from resolvers.pagination import (
 )
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
+from resolvers.tasks import create_follow_up, spoken_to_values
 from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
@@ -185,6 +186,7 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             raise UserInputError.one(
                 ("input", "customerId"), "No such customer.", UserErrorCode.NOT_FOUND
             )
+        values.update(await spoken_to_values(session, customer_pk, input))
         values.setdefault("created_at", now)
         interaction = Interaction(
             company_id=viewer.company_id,
@@ -204,8 +206,9 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             {"kind": [None, interaction.kind.value], "body": [None, interaction.body]},
             customer_id=customer_pk,
         )
+        task = await create_follow_up(session, context, interaction, input.follow_up)
         await publish_after_commit(context, session, TimelineEventKind.CREATED, interaction)
-    return {"interaction": interaction}
+    return {"interaction": interaction, "task": task}
 
 
 async def _editable_interaction(context: Context, session: AsyncSession, id: str) -> Interaction:
@@ -232,6 +235,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
         interaction = await _editable_interaction(context, session, id)
         check_version(interaction, input.expected_version)
         errors.raise_if_any()
+        values.update(await spoken_to_values(session, interaction.customer_id, input, interaction))
         previous_at = interaction.created_at
         changes = apply_changes(interaction, values)
         if changes:
