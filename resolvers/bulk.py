@@ -56,6 +56,13 @@ from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.permissions import Permission, Viewer
 from resolvers.sales_rollup import lock_locations, move_customers, move_locations
+from resolvers.tags_bulk import (
+    TagEdit,
+    planned_tag_changes,
+    revert_with_tags,
+    tag_edit,
+    write_with_tags,
+)
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -109,7 +116,7 @@ def id_in(
     return column.in_(select(listed.c.value))
 
 
-def _stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
+def stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
     """The Python value of a column from its audit (JSON) form."""
     column_type = column.property.columns[0].type
     if value is not None and isinstance(column_type, Enum) and column_type.enum_class:
@@ -131,9 +138,11 @@ async def _active_rep(session: AsyncSession, errors: ErrorCollector, value: str)
     return pk
 
 
-async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, Any]:
-    """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad."""
-    errors = ErrorCollector(("input", "set"))
+async def customer_values(
+    session: AsyncSession, set_input: Any, errors: ErrorCollector, *, tags: bool = False
+) -> dict[str, Any]:
+    """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad
+    (`tags`: the set also edits tags, so it may hold no column)."""
     values: dict[str, Any] = {}
     if set_input.sales_rep_id is not None and set_input.clear_sales_rep:
         errors.add(None, "Give salesRepId or clearSalesRep, not both.", UserErrorCode.INVALID)
@@ -163,7 +172,7 @@ async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, An
             values["credit_limit_cents"] = cents
     elif clear_limit:
         values["credit_limit_cents"] = None
-    if not values and not errors:
+    if not values and not errors and not tags:
         errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
     errors.raise_if_any()
     return values
@@ -250,6 +259,7 @@ async def bulk_update(
     listed: Listed | None = None,
     matched: ColumnElement[bool] | None = None,
     dry_run: bool,
+    tags: TagEdit | None = None,
 ) -> BulkResult:
     """Sets `values` on the rows of `target` matching `matched`; see the module docstring."""
     model = target.model
@@ -265,6 +275,9 @@ async def bulk_update(
     rows = (await session.execute(snapshot)).all()
     if listed is not None:
         check_all_found(target, listed.ids, listed.pks, {row.id for row in rows})
+    tag_changes = {}
+    if tags is not None:
+        tag_changes = await planned_tag_changes(session, tags, matched, [row.id for row in rows])
     changed: list[RowChange] = []
     versions: dict[str, int] = {}
     for row in rows:
@@ -273,6 +286,8 @@ async def bulk_update(
             for (name, after), before in zip(values.items(), row[2:], strict=True)
             if before != after
         }
+        if row.id in tag_changes:
+            changes["tags"] = tag_changes[row.id]
         if changes:
             changed.append(RowChange(row.id, changes))
             versions[str(row.id)] = row.version + 1
@@ -287,13 +302,17 @@ async def bulk_update(
         input={
             "set": {name: audit_value(value) for name, value in values.items()},
             "versions": versions,
+            **({"tags": tags.as_input()} if tags is not None else {}),
         },
         matched_count=len(rows),
         updated_count=len(changed),
     )
     session.add(operation)
     await session.flush()
-    if changed:
+    if changed and tags is not None:
+        action = target.update_action
+        await write_with_tags(session, viewer, target, action, changed, values, operation.id)
+    elif changed:
         await write_changes(
             session,
             viewer,
@@ -378,6 +397,18 @@ async def write_changes(
             ).where(model.company_id == viewer.company_id, id_in(session, model.id, ids)),
         )
     )
+    await apply_values(session, viewer, target, ids, values)
+
+
+async def apply_values(
+    session: AsyncSession,
+    viewer: Viewer,
+    target: BulkTarget,
+    ids: Sequence[int],
+    values: dict[str, Any],
+) -> None:
+    """Sets `values` on rows `ids`, bumping version (the sales rollup moved first)."""
+    model = target.model
     if "sales_rep_id" in values:
         # Before the UPDATE: the move reads the reps still in place. The rows are locked.
         move, orders = (
@@ -409,7 +440,9 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
         chosen = filter_statement(context, input.filter, ("input", "filter"))
         matched = Customer.id.in_(chosen.with_only_columns(Customer.id))
     async with context.transaction() as session:
-        values = await customer_values(session, input.set)
+        errors = ErrorCollector(("input", "set"))
+        tags = tag_edit(errors, input.set)
+        values = await customer_values(session, input.set, errors, tags=tags is not None)
         result = await bulk_update(
             session,
             viewer,
@@ -418,6 +451,7 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
             listed=listed,
             matched=matched,
             dry_run=input.dry_run,
+            tags=tags,
         )
     return result.payload()
 
@@ -453,63 +487,72 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
                 UserErrorCode.ALREADY_REVERTED,
             )
         target = TARGETS[operation.entity_type]
-        model = target.model
-        names = list(operation.input["set"])
-        columns = [getattr(model, name) for name in names]
-        versions: dict[str, int] = operation.input["versions"]
-        changed_rows = model.id.in_(
-            select(AuditEvent.entity_id).where(
-                AuditEvent.bulk_operation_id == operation.id,
-                AuditEvent.action == target.update_action,
-            )
-        )
-        if model is Location and "sales_rep_id" in names:
-            await lock_locations(session, changed_rows)
-
-        events = (
-            select(AuditEvent.entity_id, AuditEvent.changes)
-            .where(
-                AuditEvent.bulk_operation_id == operation.id,
-                AuditEvent.action == target.update_action,
-            )
-            .order_by(AuditEvent.entity_id)
-        )
-        recorded = (await session.execute(events)).all()
-        current_rows = await session.execute(
-            select(model.id, model.version, *columns).where(changed_rows).with_for_update()
-        )
-        current = {row.id: row for row in current_rows}
-
-        # Rows to restore, grouped by the values they get back: one write per group.
-        groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
-        skipped: list[int] = []
-        for entity_id, changes in recorded:
-            row = current.get(entity_id)
-            now_values = dict(zip(names, row[2:], strict=True)) if row is not None else {}
-            untouched = (
-                row is not None
-                and row.version == versions.get(str(entity_id))
-                and all(
-                    audit_value(now_values[name]) == after for name, (_, after) in changes.items()
-                )
-            )
-            if not untouched:
-                skipped.append(entity_id)
-                continue
-            key = tuple(sorted((name, before) for name, (before, _) in changes.items()))
-            groups.setdefault(key, []).append(entity_id)
-        for key, ids in groups.items():
-            values = {name: _stored_value(getattr(model, name), value) for name, value in key}
-            # The values in place equal the operation's "after" ones (checked above), so
-            # the audit rows come out as {field: [after, before]}.
-            await write_changes(
-                session, viewer, target, target.revert_action, ids, values, operation.id
-            )
+        if "tags" in operation.input:
+            restored_count, skipped = await revert_with_tags(session, viewer, target, operation)
+        else:
+            restored_count, skipped = await _revert_columns(session, viewer, target, operation)
         operation.reverted_at = utcnow()
         operation.reverted_by_id = viewer.staff_id
     return {
         "bulk_operation": operation,
-        "restored_count": sum(len(ids) for ids in groups.values()),
+        "restored_count": restored_count,
         "skipped_count": len(skipped),
         "skipped_ids": [encode_id(target.entity_type, pk) for pk in skipped],
     }
+
+
+async def _revert_columns(
+    session: AsyncSession, viewer: Viewer, target: BulkTarget, operation: BulkOperation
+) -> tuple[int, list[int]]:
+    """Reverts a bulk update of columns only; (restored count, skipped ids)."""
+    model = target.model
+    names = list(operation.input["set"])
+    columns = [getattr(model, name) for name in names]
+    versions: dict[str, int] = operation.input["versions"]
+    changed_rows = model.id.in_(
+        select(AuditEvent.entity_id).where(
+            AuditEvent.bulk_operation_id == operation.id,
+            AuditEvent.action == target.update_action,
+        )
+    )
+    if model is Location and "sales_rep_id" in names:
+        await lock_locations(session, changed_rows)
+
+    events = (
+        select(AuditEvent.entity_id, AuditEvent.changes)
+        .where(
+            AuditEvent.bulk_operation_id == operation.id,
+            AuditEvent.action == target.update_action,
+        )
+        .order_by(AuditEvent.entity_id)
+    )
+    recorded = (await session.execute(events)).all()
+    current_rows = await session.execute(
+        select(model.id, model.version, *columns).where(changed_rows).with_for_update()
+    )
+    current = {row.id: row for row in current_rows}
+
+    # Rows to restore, grouped by the values they get back: one write per group.
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+    skipped: list[int] = []
+    for entity_id, changes in recorded:
+        row = current.get(entity_id)
+        now_values = dict(zip(names, row[2:], strict=True)) if row is not None else {}
+        untouched = (
+            row is not None
+            and row.version == versions.get(str(entity_id))
+            and all(audit_value(now_values[name]) == after for name, (_, after) in changes.items())
+        )
+        if not untouched:
+            skipped.append(entity_id)
+            continue
+        key = tuple(sorted((name, before) for name, (before, _) in changes.items()))
+        groups.setdefault(key, []).append(entity_id)
+    for key, ids in groups.items():
+        values = {name: stored_value(getattr(model, name), value) for name, value in key}
+        # The values in place equal the operation's "after" ones (checked above), so
+        # the audit rows come out as {field: [after, before]}.
+        await write_changes(
+            session, viewer, target, target.revert_action, ids, values, operation.id
+        )
+    return sum(len(ids) for ids in groups.values()), skipped

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import UNSET
 
 from db.models import CustomerTag
 from resolvers.errors import ErrorCollector, UserErrorCode
@@ -129,7 +130,7 @@ async def replace_tags(
 def tag_values(errors: ErrorCollector, input: Any) -> list[str] | None:
     """The `tags` of a create or update input, cleaned; None when not given."""
     raw = getattr(input, "tags", None)
-    if raw is None:
+    if raw is None or raw is UNSET:
         return None
     return clean_tags(errors, "tags", raw, limit=MAX_TAGS_PER_CUSTOMER)
 

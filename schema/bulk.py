@@ -78,6 +78,14 @@ class CustomersBulkUpdateSetInput:
     clear_credit_limit: bool = strawberry.field(
         default=False, description="Removes the credit limits (no limit)."
     )
+    add_tags: list[str] | None = strawberry.field(
+        default=None,
+        description="Tags to add to each (kept if already there, case-insensitively); a "
+        "customer may end with at most 20.",
+    )
+    remove_tags: list[str] | None = strawberry.field(
+        default=None, description="Tags to remove from each (case-insensitive)."
+    )
 
 
 @strawberry.input
