@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,7 @@ from schema.errors import UserError, mutate
 from schema.relay import model_type
 from schema.scalars import JSON
 from schema.staff import Staff
+from schema.tasks import USER_ERRORS
 from schema.views import ViewSort, ViewSortInput
 
 FILTER_DESCRIPTION = (
@@ -34,16 +35,16 @@ FILTER_DESCRIPTION = (
 )
 class SavedView(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    view: ListView
+    name: str = strawberry.field(description='What it shows, e.g. "Not contacted in 60 days".')
+    view: ListView = strawberry.field(description="The list it is a view of.")
     filter: JSON = strawberry.field(description=FILTER_DESCRIPTION)
     columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
     shared: bool = strawberry.field(
         description="true: the whole company sees it; false: only its owner."
     )
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    created_at: datetime = strawberry.field(description="When it was saved first.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    version: int = strawberry.field(description="Grows on every change; see expectedVersion.")
 
     @strawberry.field(description="Sort keys: sortable column keys, in order.")
     def sort(self) -> list[ViewSort]:
@@ -64,7 +65,7 @@ class SavedView(relay.Node):
 @strawberry.input(description="A new saved view.")
 class SavedViewCreateInput:
     name: str = strawberry.field(description="Required; at most 100, unique among your views.")
-    view: ListView
+    view: ListView = strawberry.field(description="The list it is a view of (fixed).")
     filter: JSON | None = strawberry.field(default=None, description=FILTER_DESCRIPTION)
     columns: list[str] | None = strawberry.field(
         default=None, description="Column keys in order; omitted: the list's default columns."
@@ -77,7 +78,9 @@ class SavedViewCreateInput:
 
 @strawberry.input(description="Only the fields given change.")
 class SavedViewUpdateInput:
-    name: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Required when given; unique among the owner's."
+    )
     filter: JSON | None = strawberry.field(default=strawberry.UNSET, description=FILTER_DESCRIPTION)
     columns: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Column keys in order; null: the defaults."
@@ -93,22 +96,24 @@ class SavedViewUpdateInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What savedViewCreate did.")
 class SavedViewCreatePayload:
-    saved_view: SavedView | None = None
-    user_errors: list[UserError]
+    saved_view: SavedView | None = strawberry.field(default=None, description="The new view.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What savedViewUpdate did.")
 class SavedViewUpdatePayload:
-    saved_view: SavedView | None = None
-    user_errors: list[UserError]
+    saved_view: SavedView | None = strawberry.field(default=None, description="The view as saved.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What savedViewDelete did.")
 class SavedViewDeletePayload:
-    deleted_saved_view_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    deleted_saved_view_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the view deleted."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 async def applied_view(
@@ -127,7 +132,13 @@ async def applied_view(
 @strawberry.type
 class Query:
     @strawberry.field(description="Your own saved views and the shared ones, by name.")
-    async def saved_views(self, info: Info, view: ListView | None = None) -> list[SavedView]:
+    async def saved_views(
+        self,
+        info: Info,
+        view: Annotated[
+            ListView | None, strawberry.argument(description="Only views of this list.")
+        ] = None,
+    ) -> list[SavedView]:
         return await resolvers.saved_views(info.context, view)
 
 
@@ -135,7 +146,9 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Saves a named view of a list; private unless `shared`.")
     async def saved_view_create(
-        self, info: Info, input: SavedViewCreateInput
+        self,
+        info: Info,
+        input: Annotated[SavedViewCreateInput, strawberry.argument(description="The view.")],
     ) -> SavedViewCreatePayload:
         return await mutate(
             SavedViewCreatePayload, lambda: resolvers.saved_view_create(info.context, input)
@@ -143,14 +156,21 @@ class Mutation:
 
     @strawberry.mutation(description="Its owner or an ADMIN; `expectedVersion` guards (STALE).")
     async def saved_view_update(
-        self, info: Info, id: strawberry.ID, input: SavedViewUpdateInput
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The view to change.")],
+        input: Annotated[SavedViewUpdateInput, strawberry.argument(description="What changes.")],
     ) -> SavedViewUpdatePayload:
         return await mutate(
             SavedViewUpdatePayload, lambda: resolvers.saved_view_update(info.context, id, input)
         )
 
     @strawberry.mutation(description="Its owner or an ADMIN.")
-    async def saved_view_delete(self, info: Info, id: strawberry.ID) -> SavedViewDeletePayload:
+    async def saved_view_delete(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The view to delete.")],
+    ) -> SavedViewDeletePayload:
         return await mutate(
             SavedViewDeletePayload, lambda: resolvers.saved_view_delete(info.context, id)
         )

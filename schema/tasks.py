@@ -49,16 +49,16 @@ TaskSortField = describe_values(
 @model_type(models.Task, description="A follow-up: something to do for a customer by a day.")
 class Task(relay.Node):
     id: relay.NodeID[int]
-    title: str
-    notes: str | None
+    title: str = strawberry.field(description='What to do, e.g. "Follow up on the quote".')
+    notes: str | None = strawberry.field(description="Details, e.g. what was said last time.")
     due_on: date | None = strawberry.field(
         description="The day it is due, in the company's time zone; null: no due day."
     )
-    status: TaskStatus
+    status: TaskStatus = strawberry.field(description="OPEN, DONE or CANCELLED.")
     completed_at: datetime | None = strawberry.field(description="When it was marked DONE.")
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    version: int = strawberry.field(description="Grows on every change; see expectedVersion.")
 
     @strawberry.field(description="OPEN and due before today in the company's time zone.")
     def overdue(self, info: Info) -> bool:
@@ -119,13 +119,15 @@ class TaskFilter:
 
 @strawberry.input(description="One sort key of the task list.")
 class TaskSort:
-    field: TaskSortField
-    direction: SortDirection = SortDirection.ASC
+    field: TaskSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="ASC (the default) or DESC."
+    )
 
 
 @strawberry.input(description="A new follow-up for a customer.")
 class TaskCreateInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer it is for.")
     title: str = strawberry.field(description="Required; at most 200 characters.")
     notes: str | None = strawberry.field(default=None, description="At most 5,000 characters.")
     due_on: date | None = strawberry.field(default=None, description="The day it is due.")
@@ -142,9 +144,15 @@ class TaskCreateInput:
 
 @strawberry.input(description="Only the fields given change; null clears notes or dueOn.")
 class TaskUpdateInput:
-    title: str | None = strawberry.UNSET
-    notes: str | None = strawberry.UNSET
-    due_on: date | None = strawberry.UNSET
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Required when given; at most 200 characters."
+    )
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 5,000 characters; null clears them."
+    )
+    due_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="The day it is due; null: no due day."
+    )
     assignee_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="An active staff member."
     )
@@ -166,28 +174,36 @@ class InteractionFollowUpInput:
     )
 
 
-@strawberry.type
+USER_ERRORS = (
+    "Why the input was refused; empty when the mutation succeeded. When not empty, nothing "
+    "was written."
+)
+
+
+@strawberry.type(description="What taskCreate did.")
 class TaskCreatePayload:
-    task: Task | None = None
-    user_errors: list[UserError]
+    task: Task | None = strawberry.field(default=None, description="The new task.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What taskUpdate did.")
 class TaskUpdatePayload:
-    task: Task | None = None
-    user_errors: list[UserError]
+    task: Task | None = strawberry.field(default=None, description="The task as saved.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What taskComplete did.")
 class TaskCompletePayload:
-    task: Task | None = None
-    user_errors: list[UserError]
+    task: Task | None = strawberry.field(default=None, description="The task, now DONE.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What taskDelete did.")
 class TaskDeletePayload:
-    deleted_task_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    deleted_task_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the task deleted."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 # Customer fields of this domain (schema/customers.py, "Follow-ups (issue 18)").
@@ -232,8 +248,14 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        filter: TaskFilter | None = None,
-        sort: list[TaskSort] | None = None,
+        filter: Annotated[
+            TaskFilter | None,
+            strawberry.argument(description="Only tasks matching all of it; OPEN by default."),
+        ] = None,
+        sort: Annotated[
+            list[TaskSort] | None,
+            strawberry.argument(description="Sort keys in order; default dueOn ascending."),
+        ] = None,
     ) -> Connection[Task]:
         page = await resolvers.tasks_page(
             info.context, PageArgs(first, after, last, before), filter, sort
@@ -244,12 +266,19 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="A follow-up for a customer; assigned to you by default.")
-    async def task_create(self, info: Info, input: TaskCreateInput) -> TaskCreatePayload:
+    async def task_create(
+        self,
+        info: Info,
+        input: Annotated[TaskCreateInput, strawberry.argument(description="The task.")],
+    ) -> TaskCreatePayload:
         return await mutate(TaskCreatePayload, lambda: resolvers.task_create(info.context, input))
 
     @strawberry.mutation(description="`expectedVersion` guards against lost updates (STALE).")
     async def task_update(
-        self, info: Info, id: strawberry.ID, input: TaskUpdateInput
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The task to change.")],
+        input: Annotated[TaskUpdateInput, strawberry.argument(description="What changes.")],
     ) -> TaskUpdatePayload:
         return await mutate(
             TaskUpdatePayload, lambda: resolvers.task_update(info.context, id, input)
@@ -259,11 +288,15 @@ class Mutation:
         description="Marks an OPEN task DONE (INVALID_TRANSITION otherwise); it appears on the "
         "customer's timeline."
     )
-    async def task_complete(self, info: Info, id: strawberry.ID) -> TaskCompletePayload:
+    async def task_complete(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The task.")]
+    ) -> TaskCompletePayload:
         return await mutate(TaskCompletePayload, lambda: resolvers.task_complete(info.context, id))
 
     @strawberry.mutation(
         description="Its assignee, its author, a MANAGER or an ADMIN may delete a task."
     )
-    async def task_delete(self, info: Info, id: strawberry.ID) -> TaskDeletePayload:
+    async def task_delete(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The task.")]
+    ) -> TaskDeletePayload:
         return await mutate(TaskDeletePayload, lambda: resolvers.task_delete(info.context, id))
