@@ -241,7 +241,7 @@ def filter_statement(
         statement = statement.where(
             Customer.balance_cents > 0 if has_balance else Customer.balance_cents <= 0
         )
-    return segment_conditions(statement, filter, context.viewer.company_timezone)
+    return segment_conditions(statement, filter, context.viewer.company_timezone, tuple(field))
 
 
 def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
@@ -274,7 +274,7 @@ def query_filter(context: Context, filter: Any) -> Select[Any]:
     try:
         return filter_statement(context, filter)
     except UserInputError as error:
-        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+        raise BadUserInput(str(error), code=error.errors[0].code.value) from error
 
 
 async def customers_page(

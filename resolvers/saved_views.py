@@ -84,6 +84,12 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36_500:
+        raise ValueError("a whole number of days, 0 to 36500, is expected")
+    return value
+
+
 def _day(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("a day (YYYY-MM-DD) is expected")
@@ -104,6 +110,7 @@ FILTER_KEYS: dict[ListView, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "hasBalance": ("has_balance", _bool),
         "hasSalesRep": ("has_sales_rep", _bool),
         "lastInteractionBefore": ("last_interaction_before", _day),
+        "notContactedForDays": ("not_contacted_for_days", _days),
         "hasOverdueTasks": ("has_overdue_tasks", _bool),
         "tags": ("tags", _string_list),
     },

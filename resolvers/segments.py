@@ -8,7 +8,7 @@ same rows.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,10 @@ from strawberry import UNSET
 
 from db.enums import TaskStatus
 from db.models import Customer, CustomerTag, Task
+from resolvers.errors import UserErrorCode, UserInputError
+
+# notContactedForDays: at most a century back.
+MAX_DAYS = 36_500
 
 
 def _value(filter: Any, name: str) -> Any:
@@ -29,12 +33,31 @@ def start_of_day(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
-def segment_conditions(statement: Select[Any], filter: Any, timezone: str) -> Select[Any]:
+def not_contacted_since(filter: Any, timezone: str, field: tuple[str, ...]) -> date | None:
+    """The day of `lastInteractionBefore`, or today minus `notContactedForDays` (the later
+    of the two when both are given)."""
+    days = _value(filter, "not_contacted_for_days")
+    before = _value(filter, "last_interaction_before")
+    if days is None:
+        return before
+    if not 0 <= days <= MAX_DAYS:
+        raise UserInputError.one(
+            (*field, "notContactedForDays"),
+            f"notContactedForDays must be 0 to {MAX_DAYS}.",
+            UserErrorCode.OUT_OF_RANGE,
+        )
+    since = datetime.now(ZoneInfo(timezone)).date() - timedelta(days=days)
+    return since if before is None else max(since, before)
+
+
+def segment_conditions(
+    statement: Select[Any], filter: Any, timezone: str, field: tuple[str, ...] = ("filter",)
+) -> Select[Any]:
     has_rep = _value(filter, "has_sales_rep")
     if has_rep is not None:
         rep = Customer.sales_rep_id
         statement = statement.where(rep.is_not(None) if has_rep else rep.is_(None))
-    before = _value(filter, "last_interaction_before")
+    before = not_contacted_since(filter, timezone, field)
     if before is not None:
         statement = statement.where(
             or_(

@@ -268,6 +268,11 @@ class CustomerFilter:
         default=None,
         description="Not contacted since this day began (company time zone), or never.",
     )
+    not_contacted_for_days: int | None = strawberry.field(
+        default=None,
+        description="Not contacted in the last this many days (company time zone), or never; "
+        "0 to 36500. Unlike lastInteractionBefore it stays relative in a saved view.",
+    )
     has_overdue_tasks: bool | None = strawberry.field(
         default=None, description="true: customers with an overdue follow-up; false: without."
     )

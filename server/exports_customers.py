@@ -2,7 +2,8 @@
 
 Query parameters mirror CustomerFilter (`search`, `status`, `billingStatus`, `salesRep`,
 `engagement`, `kind`, `paymentTerms`, `tag` (repeatable), `hasBalance`, `hasSalesRep`,
-`hasOverdueTasks` (true|false), `lastInteractionBefore=YYYY-MM-DD`), plus
+`hasOverdueTasks` (true|false), `lastInteractionBefore=YYYY-MM-DD`, `notContactedForDays`),
+plus
 `columns=key,key` and `sort=-totalSales,name` (column keys, `-` for descending); both
 default to the viewer's view settings for the customer list. `savedViewId=ID` (or
 `view=ID`) applies a saved view's filter, columns and sort; explicit parameters win.
@@ -66,6 +67,7 @@ PARAMETERS = (
     "hasBalance",
     "hasSalesRep",
     "lastInteractionBefore",
+    "notContactedForDays",
     "hasOverdueTasks",
     "tag",
     "columns",
@@ -89,6 +91,7 @@ class ExportFilter:
     has_balance: bool | None
     has_sales_rep: bool | None
     last_interaction_before: date | None
+    not_contacted_for_days: int | None
     has_overdue_tasks: bool | None
     tags: list[str] | None
 
@@ -124,6 +127,15 @@ def _flag(request: Request, name: str) -> bool | None:
     return value.lower() == "true"
 
 
+def _whole(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        raise BadExportRequest(f"`{name}` must be a whole number.")
+    return int(value)
+
+
 def _day(request: Request, name: str) -> date | None:
     value = request.query_params.get(name)
     try:
@@ -145,6 +157,7 @@ def export_filter(request: Request) -> ExportFilter:
         has_balance=_flag(request, "hasBalance"),
         has_sales_rep=_flag(request, "hasSalesRep"),
         last_interaction_before=_day(request, "lastInteractionBefore"),
+        not_contacted_for_days=_whole(request, "notContactedForDays"),
         has_overdue_tasks=_flag(request, "hasOverdueTasks"),
         tags=params.getlist("tag") or None,
     )
