@@ -183,6 +183,18 @@ async def test_segments_filter_and_sort_the_whole_company(api, tenant, database)
         "Never contacted",
         "Unassigned old",
     ]
+    # The same segment, relative: 60 days before today in New York.
+    assert await names(api, rep, {"notContactedForDays": 60}) == [
+        "Edge of day",
+        "Never contacted",
+        "Unassigned old",
+    ]
+    assert await names(api, rep, {"notContactedForDays": 61}) == [
+        "Never contacted",
+        "Unassigned old",
+    ]
+    far = await api.gql(LIST, {"f": {"notContactedForDays": -1}}, token=rep.token)
+    assert far["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE"
     assert await names(api, rep, {"hasOverdueTasks": True}) == ["Assigned recent"]
     assert await names(api, rep, {"hasOverdueTasks": False}) == [
         "Edge of day",
