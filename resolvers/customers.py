@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
@@ -17,6 +16,11 @@ from db.enums import CustomerStatus, Engagement
 from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction, utcnow
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.credit import credit_limit_audit, credit_limit_values
+
+# Re-exported: schema/customers.py, the export and the reports read them from here.
+from resolvers.customer_stats import AVERAGE_ORDER_CENTS, engagement_cutoff
+from resolvers.customer_stats import average_order_cents as average_order_cents
+from resolvers.customer_stats import engagement_of as engagement_of
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, parse_id, parse_ids
 from resolvers.ledger import load_overdue_cents, overdue_cents_of
@@ -39,7 +43,6 @@ from resolvers.validation import (
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-ENGAGED_WITHIN_DAYS = 365
 # Stands in for "never ordered" in sort keys: keyset pagination needs non-null values.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -122,35 +125,8 @@ async def assigned_customers_page(context: Context, staff_id: int, args: PageArg
 # ---------------------------------------------------------------------------
 
 
-def engagement_cutoff(timezone: str) -> datetime:
-    """Orders placed at or after this instant make a customer ENGAGED: 365 days before
-    the start of today in the company's time zone."""
-    today = datetime.now(ZoneInfo(timezone)).date()
-    start = datetime.combine(today - timedelta(days=ENGAGED_WITHIN_DAYS), time.min)
-    return start.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def engagement_of(last_order_at: datetime | None, cutoff: datetime) -> Engagement:
-    if last_order_at is None:
-        return Engagement.NEVER_ORDERED
-    return Engagement.ENGAGED if last_order_at >= cutoff else Engagement.LAPSED
-
-
-def average_order_cents(total_cents: int, order_count: int) -> int | None:
-    """Average order total in whole cents, half up; None without orders."""
-    if order_count <= 0:
-        return None
-    return (total_cents * 2 + order_count) // (order_count * 2)
-
-
-# The same rounding in SQL, so sorting by average agrees with the values shown.
-AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
-    (
-        Customer.order_count > 0,
-        (Customer.total_sales_cents * 2 + Customer.order_count) // (Customer.order_count * 2),
-    ),
-    else_=literal(0),
-)
+# engagement_cutoff, engagement_of, average_order_cents and AVERAGE_ORDER_CENTS live in
+# resolvers/customer_stats.py; imported above, so `resolvers.customers.X` still works.
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
+from resolvers.bulk_revert import bulk_operation_revert
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from schema.customers import CustomerFilter
@@ -208,5 +209,5 @@ class Mutation:
         self, info: Info, id: strawberry.ID
     ) -> BulkOperationRevertPayload:
         return await mutate(
-            BulkOperationRevertPayload, lambda: resolvers.bulk_operation_revert(info.context, id)
+            BulkOperationRevertPayload, lambda: bulk_operation_revert(info.context, id)
         )
