@@ -388,3 +388,17 @@ async def test_new_columns_and_filters_keep_a_constant_statement_count(api, tena
     else:
         assert first["nextTask"] is None
     assert encode_id("Customer", pk) == first["id"]
+
+
+async def test_a_rep_limited_to_the_book_counts_only_the_books_tags(api, tenant):
+    await create(api, tenant.admin, "Mine", salesRepId=tenant.rep.global_id, tags=["vip"])
+    await create(api, tenant.admin, "Theirs", salesRepId=tenant.rep2.global_id, tags=["vip", "x"])
+    await api.mutate(
+        """mutation { companyUpdate(input: {repVisibility: ASSIGNED_ONLY}) { userErrors { code } } }""",
+        token=tenant.admin.token,
+    )
+    mine = await api.ok(TAG_COUNTS, token=tenant.rep.token)
+    assert mine["customerTags"] == [{"tag": "vip", "count": 1}]
+    everyone = await api.ok(TAG_COUNTS, token=tenant.manager.token)
+    assert everyone["customerTags"] == [{"tag": "vip", "count": 2}, {"tag": "x", "count": 1}]
+    assert await names(api, tenant.rep, {"tags": ["VIP"]}) == ["Mine"]
