@@ -268,7 +268,7 @@ async def saved_view_create(context: Context, input: Any) -> dict[str, Any]:
         owned = await session.scalar(
             select(func.count(SavedView.id)).where(SavedView.owner_id == viewer.staff_id)
         )
-        if owned >= MAX_VIEWS_PER_STAFF:
+        if (owned or 0) >= MAX_VIEWS_PER_STAFF:
             raise UserInputError.one(
                 ("input",),
                 f"At most {MAX_VIEWS_PER_STAFF} saved views each; delete some first.",

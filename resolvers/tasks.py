@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import TaskStatus
@@ -59,7 +59,7 @@ class TaskSortField(enum.StrEnum):
     CREATED_AT = "CREATED_AT"
 
 
-SORT_EXPRESSIONS: dict[TaskSortField, ColumnElement[Any]] = {
+SORT_EXPRESSIONS: dict[TaskSortField, SQLColumnExpression[Any]] = {
     TaskSortField.DUE_ON: func.coalesce(Task.due_on, NO_DUE_DAY),
     TaskSortField.CREATED_AT: Task.created_at,
 }
@@ -283,7 +283,7 @@ async def check_customer_ref(
     pk = _parse(errors, value, model.__name__, field)
     if pk is None or customer_id is None:
         return None
-    row = await session.get(model, pk)
+    row: Contact | Location | None = await session.get(model, pk)
     if row is None:
         errors.add(field, f"No such {model.__name__.lower()}.", UserErrorCode.NOT_FOUND)
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -12,13 +12,13 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import interactions as resolvers
-from resolvers import timeline
+from resolvers import interactions_report, localtime, sales_rep, timeline
 from resolvers.context import loaded
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
 from resolvers.tasks import load_contacts, load_locations
-from schema.enums import InteractionKind, describe_values
+from schema.enums import InteractionKind, graphql_enum
 from schema.errors import UserError, mutate
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -52,24 +52,24 @@ class Interaction(relay.Node):
     version: int
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
-    async def author(self, info: Info) -> Staff:
-        return await info.context.loaders[load_staff].load(self.author_id)
+    async def author(root: strawberry.Parent[models.Interaction], info: Info) -> Staff:
+        return await info.context.loaders[load_staff].load(root.author_id)
 
     @strawberry.field(description="When it happened, as given in occurredAt (else when logged).")
-    def occurred_at(self) -> datetime:
-        return self.created_at
+    def occurred_at(root: strawberry.Parent[models.Interaction]) -> datetime:
+        return root.created_at
 
     @strawberry.field(description="The contact spoken to, if named.")
-    def contact(self, info: Info) -> ContactRef | None:
-        return spoken_to(info, self.contact_id, load_contacts)
+    def contact(root: strawberry.Parent[models.Interaction], info: Info) -> ContactRef | None:
+        return spoken_to(info, root.contact_id, load_contacts)
 
     @strawberry.field(description="The location it was about or at, if named.")
-    def location(self, info: Info) -> LocationRef | None:
-        return spoken_to(info, self.location_id, load_locations)
+    def location(root: strawberry.Parent[models.Interaction], info: Info) -> LocationRef | None:
+        return spoken_to(info, root.location_id, load_locations)
 
 
 def spoken_to(info: Info, pk: int | None, batch: Any) -> Any:
@@ -116,7 +116,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
+    return localtime.days_since(root.last_interaction_at, localtime.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")
@@ -197,8 +197,9 @@ class InteractionDeletePayload:
     user_errors: list[UserError]
 
 
-InteractionReportGroup = strawberry.enum(
-    resolvers.ReportGroup,
+InteractionReportGroup = interactions_report.ReportGroup
+graphql_enum(
+    InteractionReportGroup,
     name="InteractionReportGroup",
     description="What to count interactions by; periods are in the company's time zone.",
 )
@@ -262,7 +263,7 @@ class Query:
             ),
         ] = False,
     ) -> list[InteractionReportRow]:
-        rows = await resolvers.interactions_report(
+        rows = await interactions_report.interactions_report(
             info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
         )
         return [
@@ -289,7 +290,7 @@ class Mutation:
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
-            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
+            lambda: sales_rep.customer_set_sales_rep(info.context, customer_id, staff_id),
         )
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
@@ -318,9 +319,11 @@ class Mutation:
         )
 
 
-CustomerTimelineEventKind = describe_values(
-    strawberry.enum(timeline.TimelineEventKind, name="CustomerTimelineEventKind"),
-    {"TASK_COMPLETED": "A task of the customer was marked DONE (`task` holds it)."},
+CustomerTimelineEventKind = timeline.TimelineEventKind
+graphql_enum(
+    CustomerTimelineEventKind,
+    name="CustomerTimelineEventKind",
+    value_descriptions={"TASK_COMPLETED": "A task of the customer was marked DONE (`task`)."},
 )
 
 
@@ -358,6 +361,7 @@ class Subscription:
 
 
 def timeline_event(event: timeline.TimelineEvent, row: Any) -> CustomerTimelineEvent:
+    # The rows stand for their types (Interaction, Task).
     if event.task_id is not None:
         return CustomerTimelineEvent(
             event=event.kind,
@@ -366,8 +370,9 @@ def timeline_event(event: timeline.TimelineEvent, row: Any) -> CustomerTimelineE
             task=row,
             task_id=strawberry.ID(encode_id("Task", event.task_id)),
         )
+    assert event.interaction_id is not None
     return CustomerTimelineEvent(
         event=event.kind,
-        interaction=row,
+        interaction=cast(Interaction | None, row),
         interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -47,19 +47,19 @@ class SavedView(relay.Node):
     version: int = strawberry.field(description="Grows on every change; see expectedVersion.")
 
     @strawberry.field(description="Sort keys: sortable column keys, in order.")
-    def sort(self) -> list[ViewSort]:
+    def sort(root: strawberry.Parent[models.SavedView]) -> list[ViewSort]:
         return [
             ViewSort(field=item["field"], direction=SortDirection(item["direction"]))
-            for item in self.sort
+            for item in root.sort
         ]
 
     @strawberry.field(description="Who made it.")
-    def owner(self, info: Info) -> Staff:
-        return loaded(info.context, load_staff, self.owner_id)
+    def owner(root: strawberry.Parent[models.SavedView], info: Info) -> Staff:
+        return loaded(info.context, load_staff, root.owner_id)
 
     @strawberry.field(description="Whether you may change or delete it (owner or ADMIN).")
-    def editable(self, info: Info) -> bool:
-        return resolvers.may_edit(info.context, self)
+    def editable(root: strawberry.Parent[models.SavedView], info: Info) -> bool:
+        return resolvers.may_edit(info.context, root)
 
 
 @strawberry.input(description="A new saved view.")
@@ -139,7 +139,7 @@ class Query:
             ListView | None, strawberry.argument(description="Only views of this list.")
         ] = None,
     ) -> list[SavedView]:
-        return await resolvers.saved_views(info.context, view)
+        return cast(list[SavedView], await resolvers.saved_views(info.context, view))
 
 
 @strawberry.type

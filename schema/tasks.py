@@ -15,7 +15,7 @@ from resolvers import tasks as resolvers
 from resolvers.context import loaded, then
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
-from schema.enums import SortDirection, describe_values
+from schema.enums import SortDirection, graphql_enum
 from schema.errors import UserError, mutate
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -29,17 +29,23 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.contacts")]
 LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
 
-TaskStatus = describe_values(
-    strawberry.enum(_TaskStatus, name="TaskStatus", description="Where a follow-up stands."),
-    {
+TaskStatus = _TaskStatus
+graphql_enum(
+    TaskStatus,
+    name="TaskStatus",
+    description="Where a follow-up stands.",
+    value_descriptions={
         _TaskStatus.OPEN: "Still to do.",
         _TaskStatus.DONE: "Done (completedAt and completedBy say when and by whom).",
         _TaskStatus.CANCELLED: "Not to be done any more.",
     },
 )
-TaskSortField = describe_values(
-    strawberry.enum(resolvers.TaskSortField, name="TaskSortField", description="Task sort keys."),
-    {
+TaskSortField = resolvers.TaskSortField
+graphql_enum(
+    TaskSortField,
+    name="TaskSortField",
+    description="Task sort keys.",
+    value_descriptions={
         "DUE_ON": "The due day; tasks without one come last when ascending.",
         "CREATED_AT": "When the task was created.",
     },
@@ -61,42 +67,42 @@ class Task(relay.Node):
     version: int = strawberry.field(description="Grows on every change; see expectedVersion.")
 
     @strawberry.field(description="OPEN and due before today in the company's time zone.")
-    def overdue(self, info: Info) -> bool:
+    def overdue(root: strawberry.Parent[models.Task], info: Info) -> bool:
         return resolvers.is_overdue(
-            self, resolvers.company_today(info.context.viewer.company_timezone)
+            root, resolvers.company_today(info.context.viewer.company_timezone)
         )
 
     @strawberry.field(description="The customer the follow-up is for.")
-    def customer(self, info: Info) -> CustomerRef:
-        return loaded(info.context, load_customer, self.customer_id)
+    def customer(root: strawberry.Parent[models.Task], info: Info) -> CustomerRef:
+        return loaded(info.context, load_customer, root.customer_id)
 
     @strawberry.field(description="The contact to speak to, if any.")
-    def contact(self, info: Info) -> ContactRef | None:
-        if self.contact_id is None:
+    def contact(root: strawberry.Parent[models.Task], info: Info) -> ContactRef | None:
+        if root.contact_id is None:
             return None
-        return loaded(info.context, resolvers.load_contacts, self.contact_id)
+        return loaded(info.context, resolvers.load_contacts, root.contact_id)
 
     @strawberry.field(description="The location concerned, if any.")
-    def location(self, info: Info) -> LocationRef | None:
-        if self.location_id is None:
+    def location(root: strawberry.Parent[models.Task], info: Info) -> LocationRef | None:
+        if root.location_id is None:
             return None
-        return loaded(info.context, resolvers.load_locations, self.location_id)
+        return loaded(info.context, resolvers.load_locations, root.location_id)
 
     @strawberry.field(description="Who is to do it (an active staff member when assigned).")
-    def assignee(self, info: Info) -> Staff:
-        return loaded(info.context, load_staff, self.assignee_id)
+    def assignee(root: strawberry.Parent[models.Task], info: Info) -> Staff:
+        return loaded(info.context, load_staff, root.assignee_id)
 
     @strawberry.field(description="Who marked it DONE; null while not done.")
-    def completed_by(self, info: Info) -> Staff | None:
-        if self.completed_by_id is None:
+    def completed_by(root: strawberry.Parent[models.Task], info: Info) -> Staff | None:
+        if root.completed_by_id is None:
             return None
-        return loaded(info.context, load_staff, self.completed_by_id)
+        return loaded(info.context, load_staff, root.completed_by_id)
 
     @strawberry.field(description="Who created it; null if that staff record is gone.")
-    def created_by(self, info: Info) -> Staff | None:
-        if self.created_by_id is None:
+    def created_by(root: strawberry.Parent[models.Task], info: Info) -> Staff | None:
+        if root.created_by_id is None:
             return None
-        return loaded(info.context, load_staff, self.created_by_id)
+        return loaded(info.context, load_staff, root.created_by_id)
 
 
 @strawberry.input(description="Tasks matching every condition given.")

@@ -20,7 +20,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -32,13 +31,13 @@ from db.enums import (
     Engagement,
     ListView,
 )
-from db.models import Contact, Customer, PaymentTerms, Staff
+from db.models import Customer
+from resolvers.customer_export import customer_export_statement
 from resolvers.customers import (
     SORT_EXPRESSIONS,
     average_order_cents,
     engagement_cutoff,
     engagement_of,
-    filter_statement,
 )
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.money import bp_to_percent, cents_to_decimal
@@ -292,7 +291,10 @@ async def export_customers(request: Request) -> Response:
         return unauthorized()
     try:
         filter, columns, keys = await _choices(request, context)
-        statement = filter_statement(context, filter)
+        extras = [key for key in EXTRA_CELLS if key in columns]
+        statement = customer_export_statement(context, filter, keys).add_columns(
+            *(EXTRA_CELLS[key](context) for key in extras)
+        )
     except BadExportRequest as error:
         status = 404 if error.code == "NOT_FOUND" else 400
         return json_error(status, error.code, str(error))
@@ -301,19 +303,6 @@ async def export_customers(request: Request) -> Response:
     finally:
         await context.close()
 
-    extras = [key for key in EXTRA_CELLS if key in columns]
-    descending_id = keys[-1].descending
-    statement = (
-        statement.outerjoin(Staff, Staff.id == Customer.sales_rep_id)
-        .outerjoin(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
-        .outerjoin(Contact, and_(Contact.customer_id == Customer.id, Contact.is_primary))
-        .add_columns(Staff.name, PaymentTerms.name, Contact.name)
-        .add_columns(*(EXTRA_CELLS[key](context) for key in extras))
-        .order_by(
-            *(k.expression.desc() if k.descending else k.expression.asc() for k in keys),
-            Customer.id.desc() if descending_id else Customer.id.asc(),
-        )
-    )
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
     labels = columns_by_key(ListView.CUSTOMERS)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -138,7 +138,8 @@ async def export_interactions(request: Request) -> Response:
         .where(*filter.conditions())
         .order_by(Interaction.created_at.desc(), Interaction.id.desc())
     )
-    return csv_response("interactions.csv", HEADER, stream_rows(context, statement), _cells)
+    rows = stream_rows(context, cast(Select[Any], statement))
+    return csv_response("interactions.csv", HEADER, rows, _cells)
 
 
 ROUTES: list[BaseRoute] = [Route("/export/interactions.csv", export_interactions, methods=["GET"])]
