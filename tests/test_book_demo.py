@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.models import Company, Customer, Staff
 from db.session import Scope
-from resolvers import book_demo, interactions
+from resolvers import book_demo, interactions_demo
 from resolvers.demo import DemoWorld, _seed_customers
 
 VIEW_PAGE = """query($id: ID!) { customers(savedViewId: $id, first: 250) {
@@ -21,7 +21,7 @@ async def test_demo_plans_the_day(api, tenant, database):
         staff = list((await session.execute(select(Staff))).scalars())
         world = DemoWorld(company=company, staff=staff)
         await _seed_customers(session, world)
-        await interactions.seed_demo_story(session, world)
+        await interactions_demo.seed_demo_story(session, world)
         await book_demo.seed_demo_story(session, world)
         customers = list((await session.execute(select(Customer))).scalars())
 
