@@ -1,4 +1,4 @@
-"""The benchmark data set: `rolodex seed --scale N`.
+"""The benchmark data set: `python -m bench.seed --scale N` (bench/seed.py).
 
 A new company with 25 staff, 200 products and N customers, each with about 3
 locations, 2 contacts (one primary), 20 orders of 1-5 lines, up to 20 transactions
