@@ -5,9 +5,10 @@ STAMP := $(VENV)/.installed
 # npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite.
 GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
+PEER_MODULES := bench/peer/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench load schema lint clean migration-regen
+.PHONY: install run test bench bench-peer load schema lint clean migration-regen
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ $(AUDIT_MODULES): tests/graphql_http_audit/package.json tests/graphql_http_audit
 		echo "warning: npm not found: the GraphQL-over-HTTP audit test will be skipped." >&2; \
 	fi
 
+$(PEER_MODULES): bench/peer/package.json bench/peer/package-lock.json
+	$(NPM_CI) --prefix bench/peer
+
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
 run: install
@@ -44,6 +48,11 @@ test: install $(AUDIT_MODULES)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rolodex beside PostGraphile 5 (pinned, bench/peer/) on the same PostgreSQL data, a few
+# minutes: seeds rolodex_bench_10000_42 the first time (docs/peer-benchmark.md).
+bench-peer: $(STAMP) $(PEER_MODULES)
+	$(BIN)/python -m bench.peer $(PEER_ARGS)
 
 # Loopback load, bounded in time: 16 clients alone, then beside an abusive one (bench/load.py).
 load: $(STAMP)
@@ -58,7 +67,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
-		server/graphiql/node_modules tests/graphql_http_audit/node_modules
+		server/graphiql/node_modules tests/graphql_http_audit/node_modules \
+		bench/peer/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.
