@@ -135,6 +135,7 @@ class CostWalk:
         self._collected: dict[tuple[int, str], Fields] = {}
         self._requested: dict[tuple[tuple[int, ...], str, int | None], int] = {}
         self._arguments: dict[int, dict[str, Any]] = {}
+        self._branches: dict[tuple[tuple[int, ...], str], list[tuple[str, Fields]]] = {}
 
     # ---------------------------------------------------------------- merging fields
 
@@ -355,10 +356,26 @@ class CostWalk:
             return 0
         cost = (0 if is_free(concrete) else 1) if own is None else own
         page = is_connection(concrete)
-        for key, nodes in self.merged(selection_sets, concrete).items():
+        for key, nodes in self.branches(selection_sets, concrete):
             if key in value:
                 cost += self.value_cost(concrete, nodes, value[key], page)
         return cost
+
+    def branches(
+        self, selection_sets: tuple[SelectionSetNode, ...], type_: GraphQLObjectType
+    ) -> list[tuple[str, Fields]]:
+        """The selected fields of `type_` that are not leaves (leaves cost nothing): the
+        walk of a 100-row answer then visits its objects, not its 3,000 leaves."""
+        key = (tuple(id(s) for s in selection_sets), type_.name)
+        found = self._branches.get(key)
+        if found is None:
+            found = []
+            for name, nodes in self.merged(selection_sets, type_).items():
+                field = self.field_definition(type_, next(iter(nodes.values())).name.value)
+                if field is not None and not is_leaf_type(get_named_type(field.type)):
+                    found.append((name, nodes))
+            self._branches[key] = found
+        return found
 
     def _runtime_type(
         self,
