@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import enum
 import importlib
+import re
 from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +26,8 @@ from resolvers.demo import STORY, DemoWorld, _seed_customers
 from schema.planner import PLANNER, PlannedExecutionContext, Planner, UnsafeToPlan, install
 from schema.scalars import SCALAR_MAP
 from server.app import create_app
+
+PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
 
 EVERYTHING = """
 fragment Rep on Staff { id name email role }
@@ -273,3 +278,12 @@ def test_refuses_to_install_where_fields_need_their_wrapper():
         small_schema(True, extensions=[EveryField])
     with pytest.raises(UnsafeToPlan, match="exception handlers"):
         small_schema(True, exception_handlers=[HandledError()])
+
+
+def test_the_engines_are_the_versions_pinned_for_the_planned_path():
+    """The planned path uses graphql-core's and Strawberry's internals: running on other
+    versions than pyproject.toml pins (and this file tests) must be a decision."""
+    pins = dict(re.findall(r'"(strawberry-graphql|graphql-core)==([^"]+)"', PYPROJECT.read_text()))
+    assert set(pins) == {"strawberry-graphql", "graphql-core"}
+    for package, pinned in pins.items():
+        assert metadata.version(package) == pinned, package
