@@ -129,54 +129,81 @@ def _plan_operation(schema: GraphQLSchema, fragments: dict, operation: Any) -> S
     if any(definition.variable_definitions for definition in fragments.values()):
         return None
     try:
-        return _plan_selection(schema, fragments, schema.query_type, [operation.selection_set])
+        return _Planning(schema, fragments).selection(schema.query_type, (operation.selection_set,))
     except _GiveUp:
         return None
 
 
-def _collect(
-    schema: GraphQLSchema,
-    fragments: dict,
-    parent: GraphQLObjectType,
-    sets: Iterable[SelectionSetNode],
-    into: dict[str, list[FieldNode]],
-) -> None:
-    for selection_set in sets:
-        for node in selection_set.selections:
-            if node.directives:
-                raise _GiveUp  # @skip/@include (and any other) depend on variables
-            if isinstance(node, FieldNode):
-                into.setdefault(node.alias.value if node.alias else node.name.value, []).append(
-                    node
-                )
-                continue
-            if isinstance(node, FragmentSpreadNode):
-                fragment = fragments.get(node.name.value)
-                if fragment is None:
-                    raise _GiveUp
-                condition, inner = fragment.type_condition, fragment.selection_set
-            elif isinstance(node, InlineFragmentNode):
-                condition, inner = node.type_condition, node.selection_set
-            else:
+Fields = dict[str, dict[int, FieldNode]]  # response key -> its field nodes, each once
+
+
+class _Planning:
+    """One document's plan, linear in the document: each fragment's fields are collected
+    once per type, each merged selection planned once (a fragment spread three times by
+    each of 30 others is 30 fragments, not 3^30 selections)."""
+
+    def __init__(self, schema: GraphQLSchema, fragments: dict) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self._fragment_fields: dict[tuple[str, str], Fields] = {}
+        self._selections: dict[tuple[tuple[int, ...], str], Selection] = {}
+
+    def collect(self, parent: GraphQLObjectType, sets: Iterable[SelectionSetNode]) -> Fields:
+        into: Fields = {}
+        for selection_set in sets:
+            for node in selection_set.selections:
+                if node.directives:
+                    raise _GiveUp  # @skip/@include (and any other) depend on variables
+                if isinstance(node, FieldNode):
+                    key = node.alias.value if node.alias else node.name.value
+                    into.setdefault(key, {})[id(node)] = node
+                    continue
+                part = self.fragment(parent, node)
+                for key, nodes in part.items():
+                    into.setdefault(key, {}).update(nodes)
+        return into
+
+    def fragment(self, parent: GraphQLObjectType, node: Any) -> Fields:
+        if isinstance(node, FragmentSpreadNode):
+            fragment = self.fragments.get(node.name.value)
+            if fragment is None:
                 raise _GiveUp
-            if condition is not None:
-                kind = schema.get_type(condition.name.value)
-                if kind is None or not (kind is parent or schema.is_sub_type(kind, parent)):
-                    continue  # validation allows it; it never applies to `parent`
-            _collect(schema, fragments, parent, [inner], into)
+            if not self.applies(fragment.type_condition, parent):
+                return {}
+            memo = (node.name.value, parent.name)
+            found = self._fragment_fields.get(memo)
+            if found is None:
+                found = self.collect(parent, (fragment.selection_set,))
+                self._fragment_fields[memo] = found
+            return found
+        if isinstance(node, InlineFragmentNode):
+            if not self.applies(node.type_condition, parent):
+                return {}
+            return self.collect(parent, (node.selection_set,))
+        raise _GiveUp
 
+    def applies(self, condition: Any, parent: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        kind = self.schema.get_type(condition.name.value)
+        # Validation allows a condition that never applies to `parent`: it adds nothing.
+        return kind is not None and (kind is parent or self.schema.is_sub_type(kind, parent))
 
-def _plan_selection(
-    schema: GraphQLSchema, fragments: dict, parent: GraphQLObjectType, sets: list
-) -> Selection:
-    grouped: dict[str, list[FieldNode]] = {}
-    _collect(schema, fragments, parent, sets, grouped)
-    selection = Selection(parent)
-    for key, nodes in grouped.items():
+    def selection(self, parent: GraphQLObjectType, sets: tuple[SelectionSetNode, ...]) -> Selection:
+        memo = (tuple(id(s) for s in sets), parent.name)
+        known = self._selections.get(memo)
+        if known is not None:
+            return known
+        selection = Selection(parent)
+        self._selections[memo] = selection
+        for key, by_id in self.collect(parent, sets).items():
+            selection.steps.append(self.step(parent, key, list(by_id.values())))
+        return selection
+
+    def step(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> Step:
         name = nodes[0].name.value
         if name == "__typename":
-            selection.steps.append(Step(key, nodes, None, FieldPlan(), None, parent.name, name))
-            continue
+            return Step(key, nodes, None, FieldPlan(), None, parent.name, name)
         field_def = parent.fields.get(name)
         plan = field_def and (field_def.extensions or {}).get(PLAN)
         if plan is None:
@@ -188,11 +215,9 @@ def _plan_selection(
         if not is_leaf_type(named):
             if not isinstance(named, GraphQLObjectType) or not _known_type_check(named):
                 raise _GiveUp  # interfaces and unions: graphql-core resolves their type
-            child = _plan_selection(
-                schema, fragments, named, [n.selection_set for n in nodes if n.selection_set]
-            )
-        selection.steps.append(Step(key, nodes, field_def, plan, child, parent.name, name))
-    return selection
+            sets = tuple(n.selection_set for n in nodes if n.selection_set)
+            child = self.selection(named, sets)
+        return Step(key, nodes, field_def, plan, child, parent.name, name)
 
 
 def _known_type_check(kind: GraphQLObjectType) -> bool:
