@@ -128,8 +128,8 @@ def refusal(schema: strawberry.Schema) -> str | None:
     if schema.directives:
         return "custom directives run as a per-field middleware"
     for extension in schema.extensions:
-        kind = extension if isinstance(extension, type) else type(extension())
-        if kind.resolve is not SchemaExtension.resolve:
+        kind: type = extension if isinstance(extension, type) else type(extension())
+        if getattr(kind, "resolve", None) is not SchemaExtension.resolve:
             return f"{kind.__name__} resolves every field (a middleware)"
     return None
 

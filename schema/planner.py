@@ -37,19 +37,23 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -129,7 +133,10 @@ def _plan_operation(schema: GraphQLSchema, fragments: dict, operation: Any) -> S
     if any(definition.variable_definitions for definition in fragments.values()):
         return None
     try:
-        return _Planning(schema, fragments).selection(schema.query_type, (operation.selection_set,))
+        root = schema.query_type
+        if root is None:
+            return None
+        return _Planning(schema, fragments).selection(root, (operation.selection_set,))
     except _GiveUp:
         return None
 
@@ -187,7 +194,11 @@ class _Planning:
             return True
         kind = self.schema.get_type(condition.name.value)
         # Validation allows a condition that never applies to `parent`: it adds nothing.
-        return kind is not None and (kind is parent or self.schema.is_sub_type(kind, parent))
+        if kind is parent:
+            return True
+        return isinstance(kind, GraphQLInterfaceType | GraphQLUnionType) and (
+            self.schema.is_sub_type(kind, parent)
+        )
 
     def selection(self, parent: GraphQLObjectType, sets: tuple[SelectionSetNode, ...]) -> Selection:
         memo = (tuple(id(s) for s in sets), parent.name)
@@ -281,10 +292,11 @@ class _Run:
                     raise outcome
 
     def leaves(self, step: Step, items: list[Item], waiting: list) -> None:
-        read, key, kind, parent = step.plan.read, step.key, step.field_def.type, step.parent
+        read, key, parent = cast(Callable[[Any], Any], step.plan.read), step.key, step.parent
+        kind = cast(GraphQLField, step.field_def).type
         leaf = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
-        plain = is_leaf_type(leaf)  # else a list of leaves
-        coerce = leaf.coerce_output_value if plain else None
+        plain = isinstance(leaf, GraphQLScalarType | GraphQLEnumType)  # else a list of leaves
+        coerce: Callable[[Any], Any] = getattr(leaf, "coerce_output_value", _unused)
         for source, out, path, place in items:
             value = None
             try:
@@ -305,7 +317,7 @@ class _Run:
                 out[key] = self.complete(step, position, value, {})
 
     def resolve(self, step: Step, items: list[Item], waiting: list, below: dict) -> None:
-        field_def, node, executor = step.field_def, step.nodes[0], self.executor
+        field_def, node, executor = cast(GraphQLField, step.field_def), step.nodes[0], self.executor
         parent_type = executor.schema.get_type(step.parent)
         args = (
             get_argument_values(field_def, node, executor.variable_values)
@@ -379,7 +391,7 @@ class _Run:
 
     def fail(self, step: Step, place: Position, raw: Exception) -> None:
         """graphql-core's handle_field_error, then the null's propagation."""
-        error = located_error(raw, step.nodes, place[3].as_list())
+        error = located_error(raw, step.nodes, cast(Path, place[3]).as_list())
         while place is not None:
             container, key, kind, path, holder = place
             if not isinstance(kind, GraphQLNonNull):
@@ -390,6 +402,10 @@ class _Run:
         self.data_nulled = True
         self.errors.add(error, None)
         return None
+
+
+def _unused(value: Any) -> Any:  # `coerce` of a list of leaves: never called
+    raise AssertionError(value)
 
 
 def _close(value: Any) -> None:

@@ -31,7 +31,8 @@ def model_type(model: type[Base], *, name: str | None = None, description: str |
     setattr(is_type_of, INFO_FREE, True)  # schema/planner.py may pass no info
 
     def wrap(cls: type) -> type:
-        cls.is_type_of = classmethod(is_type_of)
+        # Strawberry reads is_type_of off the class.
+        cls.is_type_of = classmethod(is_type_of)  # type: ignore[attr-defined]
         wrapped = strawberry.type(cls, name=name, description=description)
         if issubclass(cls, relay.Node):
             NODE_MODELS[name or cls.__name__] = model
