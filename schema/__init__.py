@@ -39,6 +39,9 @@ DOMAINS = (
     "reports",
     "statements",
     "attachments",
+    "tasks",
+    "tags",
+    "saved_views",
 )
 
 
