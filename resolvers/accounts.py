@@ -159,7 +159,7 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
         staff = await session.get(Staff, pk)
         if staff is None:
             raise UserInputError.one("id", "No such staff member.", UserErrorCode.NOT_FOUND)
-        check_version(staff, input.expected_version)
+        await check_version(session, staff, input.expected_version)
         if input.role not in (UNSET, None):
             values["role"] = Role(input.role.value)
         if input.active not in (UNSET, None):

@@ -61,7 +61,7 @@ async def company_update(context: Context, input: Any) -> dict[str, Any]:
     errors.raise_if_any()
     async with context.transaction() as session:
         company = await session.get(Company, viewer.company_id, with_for_update=True)
-        check_version(company, input.expected_version)
+        await check_version(session, company, input.expected_version, locked=True)
         changes = apply_changes(company, values)
         if changes:
             company.version += 1

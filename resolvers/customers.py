@@ -450,7 +450,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     values.update(credit_limit_values(errors, viewer, input, creating=False))
     async with context.transaction() as session:
         customer = await get_customer(session, id)
-        check_version(customer, input.expected_version)
+        await check_version(session, customer, input.expected_version)
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
         if "sales_rep_id" in values:

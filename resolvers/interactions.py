@@ -230,7 +230,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     async with context.transaction() as session:
         interaction = await _editable_interaction(context, session, id)
-        check_version(interaction, input.expected_version)
+        await check_version(session, interaction, input.expected_version)
         errors.raise_if_any()
         previous_at = interaction.created_at
         changes = apply_changes(interaction, values)

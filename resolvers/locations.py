@@ -227,7 +227,7 @@ async def location_update(context: Context, id: str, input: Any) -> dict[str, An
     values = _location_values(errors, input, creating=False)
     async with context.transaction() as session:
         location = await get_location(session, id)
-        check_version(location, input.expected_version)
+        await check_version(session, location, input.expected_version)
         values.update(await _rep_value(session, errors, input))
         errors.raise_if_any()
         if "sales_rep_id" in values:

@@ -194,7 +194,7 @@ async def product_update(context: Context, id: str, input: Any) -> dict[str, Any
         product = await session.get(Product, pk)
         if product is None:
             raise UserInputError.one("id", "No such product.", UserErrorCode.NOT_FOUND)
-        check_version(product, input.expected_version)
+        await check_version(session, product, input.expected_version)
         if "sku" in values and await _sku_taken(session, values["sku"], product.id):
             raise _taken()
         changes = apply_changes(product, values)

@@ -12,7 +12,7 @@ from strawberry.tools import merge_types
 
 from schema.cost import CostLimits, Throttle, cost_extension
 from schema.errors import MaskUnexpectedErrors
-from schema.execution import PlainFieldsExecutionContext
+from schema.execution import PlainFieldsExecutionContext, SettlingExecutionContext
 from schema.extensions import CloseSessions, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
 from schema.operation_selection import OperationNameRequired
@@ -88,7 +88,9 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         # Both shortcuts (schema/execution.py, schema/fast_resolvers.py) or neither.
-        execution_context_class=PlainFieldsExecutionContext if fast_resolvers else None,
+        execution_context_class=(
+            PlainFieldsExecutionContext if fast_resolvers else SettlingExecutionContext
+        ),
     )
     if fast_resolvers:
         install_fast_resolvers(built)
