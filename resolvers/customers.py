@@ -32,6 +32,7 @@ from resolvers.validation import (
     clean_phone,
     clean_text,
     clean_website,
+    search_term,
 )
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def filter_statement(
         statement = statement.where(Customer.status.in_([CustomerStatus(s) for s in statuses]))
     else:
         statement = statement.where(Customer.status != CustomerStatus.ARCHIVED)
-    search = _value(filter, "search")
+    search = search_term(_value(filter, "search"))
     if search and search.strip():
         statement = statement.where(
             Customer.name_key.like(like_pattern(fold(search.strip())), escape="\\")

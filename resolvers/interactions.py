@@ -41,12 +41,13 @@ from resolvers.pagination import (
     SortKey,
     check_page_args,
     encode_cursor,
+    list_id,
     paginate_for,
 )
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
 from resolvers.timeline import TimelineEventKind, publish_after_commit
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version, clean_text, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -327,7 +328,7 @@ def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     if raw.from_ is not None and raw.to is not None and raw.from_ >= raw.to:
         raise BadUserInput("`from` must be before `to`.")
-    search = raw.search.strip() if raw.search else None
+    search = search_term(raw.search).strip() if raw.search else None
     return InteractionFilter(
         staff_ids=staff_ids,
         customer_ids=customer_ids,
@@ -447,7 +448,10 @@ async def customer_interactions_page(
 
         return Page(
             items=items,
-            cursors=[encode_cursor([row.created_at, row.id]) for row in items],
+            cursors=[
+                encode_cursor([row.created_at, row.id], list_id(NEWEST_FIRST, Interaction.id))
+                for row in items
+            ],
             has_next_page=has_more,
             has_previous_page=False,
             count=count,

@@ -60,7 +60,7 @@ from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
 from resolvers.products import like_pattern, visible_to
 from resolvers.sales_rollup import add_order
 from resolvers.text import fold
-from resolvers.validation import check_version
+from resolvers.validation import check_version, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -496,7 +496,7 @@ def search_clause(dialect: str, search: str) -> ColumnElement[bool]:
     SQLite answers substrings from the FTS5 trigram table, PostgreSQL from
     pg_trgm GIN indexes on po_number and search_text (migration 0003).
     """
-    term = search.strip()
+    term = (search_term(search) or "").strip()
     folded = fold(term)
     clauses: list[ColumnElement[bool]] = []
     digits = term.removeprefix("#")

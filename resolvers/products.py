@@ -20,7 +20,7 @@ from resolvers.loaders import rows_by_id
 from resolvers.money import decimal_to_cents
 from resolvers.pagination import PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version, clean_text, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -95,7 +95,7 @@ async def products_page(
         statement = statement.where(visible_to(customer))
     elif not include_inactive:
         statement = statement.where(Product.active.is_(True))
-    term = (search or "").strip().lower()
+    term = (search_term(search) or "").strip().lower()
     if term:
         pattern = like_pattern(term)
         statement = statement.where(

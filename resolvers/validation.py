@@ -8,10 +8,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from db.models import Customer
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+# The longest search any list or `search` takes (docs/errors-and-honesty.md). SQLite
+# refuses LIKE patterns over 50,000 bytes; no person types a search this long.
+MAX_SEARCH_LENGTH = 500
+
+
+def search_term(value: str | None, argument: str = "search") -> str | None:
+    """`value` as a search, or BAD_USER_INPUT when it is longer than any search can be."""
+    if value is not None and len(value) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(
+            f"`{argument}` may be at most {MAX_SEARCH_LENGTH} characters; got {len(value)}."
+        )
+    return value
+
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?(/\S*)?$", re.IGNORECASE)

@@ -13,7 +13,7 @@ from strawberry.tools import merge_types
 from schema.cost import CostLimits, Throttle, cost_extension
 from schema.errors import MaskUnexpectedErrors
 from schema.execution import PlainFieldsExecutionContext, SettlingExecutionContext
-from schema.extensions import CloseSessions, RequireAuthentication
+from schema.extensions import CloseSessions, RefuseNulCharacters, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
 from schema.operation_selection import OperationNameRequired
 from schema.scalars import SCALAR_MAP
@@ -64,6 +64,7 @@ def build_schema(
 ) -> strawberry.Schema:
     extensions: list = [
         RequireAuthentication,
+        RefuseNulCharacters,
         CloseSessions,
         # Instances with the same maxsize share one LRU cache across requests.
         lambda: ParserCache(maxsize=256),

@@ -52,6 +52,52 @@ class RequireAuthentication(SchemaExtension):
         return True
 
 
+class RefuseNulCharacters(SchemaExtension):
+    """No text anywhere in a request may hold U+0000 (PostgreSQL stores no NUL in text;
+    SQLite would keep it, and search would differ by database). Refused before anything
+    runs, with `BAD_USER_INPUT`, whichever field the text was meant for."""
+
+    def on_execute(self):  # type: ignore[override]
+        execution = self.execution_context
+        where = _nul_in(execution.variables, "$") or _nul_in_document(execution.query)
+        if where is not None and execution.result is None:
+            execution.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"Text may not contain NUL (U+0000) characters ({where}).",
+                        extensions={"code": "BAD_USER_INPUT"},
+                    )
+                ],
+            )
+        yield
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """The path of the first string holding NUL in variables (keys too), else None."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str) and "\x00" in key:
+                    return where
+                stack.append((inner, f"{where}.{key}" if where != "$" else f"${key}"))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+    return None
+
+
+def _nul_in_document(query: str | None) -> str | None:
+    # A literal can only hold NUL through an escape (a raw NUL does not parse).
+    if query and ("\\u0000" in query or "\\u{0}" in query or "\x00" in query):
+        return "a string in the document"
+    return None
+
+
 class CloseSessions(SchemaExtension):
     """One transaction per mutation operation, and the session returned when it ends.
 
