@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.cost import CostLimits, Throttle, cost_extension
-from schema.errors import MaskUnexpectedErrors
+from schema.errors import MaskUnexpectedErrors, log_errors
 from schema.execution import PlainFieldsExecutionContext, SettlingExecutionContext
 from schema.extensions import CloseSessions, RefuseNulCharacters, RequireAuthentication
 from schema.fast_resolvers import install as install_fast_resolvers
@@ -52,6 +54,14 @@ _subscriptions = _collect("Subscription")
 Subscription = merge_types("Subscription", _subscriptions) if _subscriptions else None
 
 
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging errors as structured records (schema/errors.py) instead
+    of Strawberry's tracebacks as text for every error, expected or not."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        log_errors(errors)
+
+
 def build_schema(
     *,
     max_depth: int = 12,
@@ -82,7 +92,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         MaskUnexpectedErrors,
     ]
-    built = strawberry.Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

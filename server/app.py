@@ -159,18 +159,6 @@ class GraphQLApp(GraphQLOverHTTP):
                 ],
             )
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
-        if result.errors:
-            for error in result.errors:
-                if error.original_error is not None and error.path is not None:
-                    log.error(
-                        "graphql.error",
-                        path=list(error.path),
-                        error=repr(error.original_error),
-                        exc_info=error.original_error,
-                    )
-        return await super().process_result(request, result)
-
 
 class RequestLog:
     """One structured log line per HTTP request, and its database session closed."""
