@@ -12,8 +12,13 @@ from sqlalchemy import select
 from db.models import Company, Staff
 from db.session import Scope
 from resolvers.demo import STORY, DemoWorld, _seed_customers
+from resolvers.locations import LOCATIONS_OF_CUSTOMER
+from resolvers.pagination import encode_cursor
 from schema import build_schema
 from server.app import create_app
+
+# Locations after the name "z": a cursor of Customer.locations' own making.
+AFTER_Z = encode_cursor(["z", 0], LOCATIONS_OF_CUSTOMER)
 
 EVERYTHING = """
 fragment Rep on Staff { id name email role }
@@ -36,7 +41,7 @@ query Everything {
         totalCount pageInfo { hasNextPage endCursor }
         nodes { id name orderCount totalSales salesRep { id } effectiveSalesRep { ...Rep } }
       }
-      later: locations(first: 2, after: "WyJ6IiwgMF0=") { nodes { id } }
+      later: locations(first: 2, after: "AFTER_Z") { nodes { id } }
       interactions(first: 3) { totalCount nodes { id kind body createdAt author { ...Rep } } }
       orders(first: 3) {
         nodes { id number status placedAt total amountPaid balanceDue
@@ -46,7 +51,7 @@ query Everything {
     }
   }
   locations(first: 30) { nodes { id name effectiveSalesRep { id } customer { id name } } }
-}"""
+}""".replace("AFTER_Z", AFTER_Z)
 
 
 async def seed_story(database, tenant) -> None:
