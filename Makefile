@@ -7,7 +7,7 @@ GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench load schema lint clean migration-regen
+.PHONY: install run test bench load schema lint clean migration-regen fuzz crash
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ run: install
 test: install $(AUDIT_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Long forms of the suites make test runs short (docs/errors-and-honesty.md).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	ROLODEX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ROLODEX_FUZZ_BACKENDS=sqlite,postgres \
+		$(BIN)/python -m pytest tests/test_fuzz.py
+
+CRASH_ROUNDS ?= 10
+crash: $(STAMP)
+	ROLODEX_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BIN)/python -m pytest tests/test_crash_safety.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

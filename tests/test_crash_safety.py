@@ -30,7 +30,7 @@ from tests.ledger_factory import make_customer, pk
 from tests.live_server import REPO, _wait_until_up, free_port
 from tests.test_ledger_properties import assert_reconciled
 
-ROUNDS = int(os.environ.get("ROLODEX_CRASH_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("ROLODEX_CRASH_ROUNDS", "1"))
 SEED = int(os.environ.get("ROLODEX_CRASH_SEED", "14"))
 CUSTOMERS = 2000
 BULK = """mutation($input: CustomersBulkUpdateInput!) { customersBulkUpdate(input: $input) {
