@@ -262,7 +262,7 @@ def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     if raw.from_ is not None and raw.to is not None and raw.from_ >= raw.to:
         raise BadUserInput("`from` must be before `to`.")
-    search = search_term(raw.search).strip() if raw.search else None
+    search = (search_term(raw.search) or "").strip() or None
     return InteractionFilter(
         staff_ids=staff_ids,
         customer_ids=customer_ids,

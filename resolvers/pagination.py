@@ -115,7 +115,7 @@ def _from_json(value: Any, cursor: str) -> Any:
     return value
 
 
-def list_id(keys: Sequence[SortKey], id_column: ColumnElement[Any]) -> str:
+def list_id(keys: Sequence[SortKey], id_column: Any) -> str:
     """What a cursor names its list and sort by: the id's table, the sort columns and their
     directions, hashed short. A cursor of another list or sort then differs in it."""
     table = getattr(id_column, "table", None)

@@ -101,7 +101,7 @@ async def check_version(
     the same version and the second UPDATE's version check matches no row (STALE for a
     client that never sent expectedVersion). SQLite's writers are serialised already.
     """
-    if not locked and session.bind.dialect.name == "postgresql":
+    if not locked and session.get_bind().dialect.name == "postgresql":
         customer_id = getattr(row, "customer_id", None)
         if customer_id is not None:
             # Customer before its rows, the order invoicing and merges lock in: no deadlock.

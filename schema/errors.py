@@ -76,6 +76,7 @@ def log_errors(errors: Sequence[GraphQLError]) -> None:
         path = list(error.path) if error.path is not None else None
         if should_mask_error(error):
             original = error.original_error
+            assert original is not None  # masked errors are the unexpected exceptions
             log.error(
                 "graphql.internal_error",
                 path=path,

@@ -57,7 +57,7 @@ class RefuseNulCharacters(SchemaExtension):
     SQLite would keep it, and search would differ by database). Refused before anything
     runs, with `BAD_USER_INPUT`, whichever field the text was meant for."""
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         execution = self.execution_context
         where = _nul_in(execution.variables, "$") or _nul_in_document(execution.query)
         if where is not None and execution.result is None:
@@ -113,7 +113,7 @@ class CloseSessions(SchemaExtension):
         finally:
             await self.execution_context.context.close()
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
         mutation = _is_mutation(execution)

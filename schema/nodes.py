@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from db.models import Base
 from resolvers import company
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
@@ -26,16 +27,16 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
     """The rows of `ids` in order: None where not found; an error where malformed, which
     graphql-core reports at that index alone (`["nodes", i]`), nulling only its place."""
     decoded = [decode_id(i) for i in ids]
-    by_model: dict[type, list[int]] = {}
+    by_model: dict[type[Base], list[int]] = {}
     for value in decoded:
         model = NODE_MODELS.get(value[0]) if value is not None else None
-        if model is not None:
+        if model is not None and value is not None:
             by_model.setdefault(model, []).append(value[1])
-    found: dict[tuple[type, int], Any] = {}
+    found: dict[tuple[type[Base] | None, int], Any] = {}
     for model, pks in by_model.items():
         for row in await rows_by_id(info.context, model, pks):
             if row is not None:
-                found[(model, row.id)] = row
+                found[(model, row.id)] = row  # type: ignore[attr-defined]  # node models have ids
     return [
         _malformed(raw) if value is None else found.get((NODE_MODELS.get(value[0]), value[1]))
         for raw, value in zip(ids, decoded, strict=True)
