@@ -40,6 +40,9 @@ DOMAINS = (
     "reports",
     "statements",
     "attachments",
+    "tasks",
+    "tags",
+    "saved_views",
 )
 
 
