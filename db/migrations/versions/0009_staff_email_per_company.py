@@ -5,14 +5,14 @@ global unique e-mail answered TAKEN). An e-mail is now unique within its company
 sign-in names the company when an e-mail signs in to several (docs/errors-and-honesty.md).
 Rows are unchanged: every existing e-mail was globally unique, so unique per company too.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
