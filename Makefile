@@ -8,7 +8,7 @@ AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
 PEER_MODULES := bench/peer/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen
+.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen fuzz crash
 
 # Installs exactly the locked, hashed versions (runtime + dev); the project itself without
 # dependencies, so nothing unlocked comes in. `make lock` is the only way versions move.
@@ -65,6 +65,16 @@ test: install $(AUDIT_MODULES)
 	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
 	ROLODEX_PLANNED_EXECUTION=0 $(BIN)/python -m pytest $(EXECUTION_TESTS)
+
+# Long forms of the suites make test runs short (docs/errors-and-honesty.md).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	ROLODEX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ROLODEX_FUZZ_BACKENDS=sqlite,postgres \
+		$(BIN)/python -m pytest tests/test_fuzz.py
+
+CRASH_ROUNDS ?= 10
+crash: $(STAMP)
+	ROLODEX_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BIN)/python -m pytest tests/test_crash_safety.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

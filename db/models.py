@@ -160,13 +160,17 @@ class Staff(TenantScoped, Versioned, Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Login is by email alone, so emails are unique across companies.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Unique within the company only: another company's staff are none of its business
+    # (sign-in names the company when an e-mail is in several; docs/errors-and-honesty.md).
+    email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (Index("ix_staff_company_name", "company_id", "name"),)
+    __table_args__ = (
+        Index("ix_staff_company_name", "company_id", "name"),
+        UniqueConstraint("company_id", "email", name="uq_staff_company_id_email"),
+    )
 
 
 class AuthToken(TenantScoped, Base):

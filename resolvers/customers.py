@@ -38,6 +38,7 @@ from resolvers.validation import (
     clean_phone,
     clean_text,
     clean_website,
+    search_term,
 )
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def filter_statement(
         statement = statement.where(Customer.status.in_([CustomerStatus(s) for s in statuses]))
     else:
         statement = statement.where(Customer.status != CustomerStatus.ARCHIVED)
-    search = _value(filter, "search")
+    search = search_term(_value(filter, "search"))
     if search and search.strip():
         statement = statement.where(
             Customer.name_key.like(like_pattern(fold(search.strip())), escape="\\")
@@ -417,7 +418,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     tags = tag_values(errors, input)
     async with context.transaction() as session:
         customer = await get_customer(session, id)
-        check_version(customer, input.expected_version)
+        await check_version(session, customer, input.expected_version)
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
         if "sales_rep_id" in values:

@@ -35,12 +35,13 @@ from resolvers.pagination import (
     SortKey,
     check_page_args,
     encode_cursor,
+    list_id,
     paginate_for,
 )
 from resolvers.permissions import Permission
 from resolvers.tasks import create_follow_up, spoken_to_values
 from resolvers.timeline import TimelineEventKind, publish_after_commit
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version, clean_text, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -168,7 +169,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     async with context.transaction() as session:
         interaction = await _editable_interaction(context, session, id)
-        check_version(interaction, input.expected_version)
+        await check_version(session, interaction, input.expected_version)
         errors.raise_if_any()
         values.update(await spoken_to_values(session, interaction.customer_id, input, interaction))
         previous_at = interaction.created_at
@@ -266,7 +267,7 @@ def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     if raw.from_ is not None and raw.to is not None and raw.from_ >= raw.to:
         raise BadUserInput("`from` must be before `to`.")
-    search = raw.search.strip() if raw.search else None
+    search = (search_term(raw.search) or "").strip() or None
     return InteractionFilter(
         staff_ids=staff_ids,
         customer_ids=customer_ids,
@@ -386,7 +387,10 @@ async def customer_interactions_page(
 
         return Page(
             items=items,
-            cursors=[encode_cursor([row.created_at, row.id]) for row in items],
+            cursors=[
+                encode_cursor([row.created_at, row.id], list_id(NEWEST_FIRST, Interaction.id))
+                for row in items
+            ],
             has_next_page=has_more,
             has_previous_page=False,
             count=count,

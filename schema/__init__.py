@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.cost import CostLimits, Throttle, cost_extension
-from schema.errors import MaskUnexpectedErrors
-from schema.extensions import CloseSessions, RequireAuthentication
+from schema.errors import MaskUnexpectedErrors, log_errors
+from schema.extensions import CloseSessions, RefuseNulCharacters, RequireAuthentication
 from schema.operation_selection import OperationNameRequired
 from schema.planner import PlannedExecutionContext
 from schema.planner import install as install_planner
 from schema.scalars import SCALAR_MAP
+from schema.settling import SettlingExecutionContext
 from schema.validation import validation_extension
 
 # Each domain module may define Query, Mutation and Subscription classes; they are merged here.
@@ -63,6 +66,14 @@ def planned_by_default() -> bool:
     return value not in ("0", "false", "no", "off")
 
 
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging errors as structured records (schema/errors.py) instead
+    of Strawberry's tracebacks as text for every error, expected or not."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        log_errors(errors)
+
+
 def build_schema(
     *,
     max_depth: int = 12,
@@ -75,6 +86,7 @@ def build_schema(
 ) -> strawberry.Schema:
     extensions: list = [
         RequireAuthentication,
+        RefuseNulCharacters,
         CloseSessions,
         # Instances with the same maxsize share one LRU cache across requests.
         lambda: ParserCache(maxsize=256),
@@ -94,14 +106,15 @@ def build_schema(
     ]
     if planned is None:
         planned = planned_by_default()
-    built = strawberry.Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        # Queries seen before run by their plan (schema/planner.py), the rest as usual.
-        execution_context_class=PlannedExecutionContext if planned else None,
+        # Queries seen before run by their plan (schema/planner.py), the rest as usual;
+        # either way abandoned siblings settle before the session closes.
+        execution_context_class=(PlannedExecutionContext if planned else SettlingExecutionContext),
     )
     if planned:
         install_planner(built)

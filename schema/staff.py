@@ -51,6 +51,11 @@ class Staff(relay.Node):
 class LoginInput:
     email: str
     password: str
+    company: str | None = strawberry.field(
+        default=None,
+        description="The company's slug: needed only when this e-mail and password sign in "
+        "to more than one company (an e-mail is unique within a company, not across them).",
+    )
 
 
 @strawberry.type
@@ -126,7 +131,8 @@ class Mutation:
     @strawberry.mutation(description="Signs in; the token goes in `Authorization: Bearer`.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         return await mutate(
-            LoginPayload, lambda: accounts.login(info.context, input.email, input.password)
+            LoginPayload,
+            lambda: accounts.login(info.context, input.email, input.password, input.company),
         )
 
     @strawberry.mutation(description="Revokes the token this request was made with.")

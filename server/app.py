@@ -25,7 +25,6 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from db.session import Database
@@ -164,20 +163,6 @@ class GraphQLApp(GraphQLOverHTTP):
                     )
                 ],
             )
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        if result.errors:
-            for error in result.errors:
-                if error.original_error is not None and error.path is not None:
-                    log.error(
-                        "graphql.error",
-                        path=list(error.path),
-                        error=repr(error.original_error),
-                        exc_info=error.original_error,
-                    )
-        return await super().process_result(request, result)
 
 
 class RequestLog:

@@ -169,18 +169,30 @@ def token() -> None:
 @token.command("create")
 @database_option
 @click.argument("email")
-def token_create(database_url: str, email: str) -> None:
+@click.option(
+    "--company", "company_slug", help="The company's slug, when EMAIL is in several companies."
+)
+def token_create(database_url: str, email: str, company_slug: str | None) -> None:
     """Issue a bearer token for EMAIL; prints only the token."""
     from resolvers.credentials import issue_token
 
     async def work(db: Database) -> str:
         async with db.transaction(None) as session:
-            member = (
-                await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
-            ).scalar_one_or_none()
-            if member is None or not member.active:
+            statement = select(Staff).where(
+                func.lower(Staff.email) == email.lower(), Staff.active.is_(True)
+            )
+            if company_slug:
+                statement = statement.join(Company, Company.id == Staff.company_id).where(
+                    Company.slug == company_slug
+                )
+            members = list((await session.execute(statement.limit(2))).scalars())
+            if not members:
                 raise click.ClickException(f"no active staff member with email {email!r}")
-            return await issue_token(session, member, get_settings().token_ttl_hours)
+            if len(members) > 1:
+                raise click.ClickException(
+                    f"{email!r} is in several companies: name one with --company SLUG"
+                )
+            return await issue_token(session, members[0], get_settings().token_ttl_hours)
 
     click.echo(run_with_db(database_url, work))
 
