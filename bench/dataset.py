@@ -48,7 +48,7 @@ from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
 from resolvers.orders import search_text_for
 from resolvers.sales_rollup import rebuild_sales_rollup
-from resolvers.text import name_key, optional_key
+from resolvers.text import duplicate_keys, name_key, optional_key
 
 STAFF_COUNT = 25
 PRODUCT_COUNT = 200
@@ -144,7 +144,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "billing_region billing_postal_code billing_country shipping_line1 shipping_line2 "
         "shipping_city shipping_region shipping_postal_code shipping_country order_count "
         "total_sales_cents last_order_at total_paid_cents balance_cents unapplied_credit_cents "
-        "last_interaction_at "
+        "last_interaction_at email_key phone_key match_name "
         "version created_at updated_at"
     ).split(),
     "locations": (
@@ -794,6 +794,7 @@ def _generate_customer(
                 created_ts,
             )
         )
+    email, phone = f"orders@{slug}.example", f"+1 503 555 {rng.randint(0, 9999):04d}"
     rows.customers.append(
         (
             customer_id,
@@ -801,8 +802,8 @@ def _generate_customer(
             (CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL).value,
             name,
             name_key(name),
-            f"orders@{slug}.example",
-            f"+1 503 555 {rng.randint(0, 9999):04d}",
+            email,
+            phone,
             None,
             None,
             f"https://{slug}.example" if business else None,
@@ -834,6 +835,7 @@ def _generate_customer(
             total_sales - money.paid + money.adjustments,
             money.unapplied,
             ts(last_interaction_at),
+            *duplicate_keys(name, email, phone).values(),
             1,
             created_ts,
             created_ts,

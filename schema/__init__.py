@@ -38,6 +38,7 @@ DOMAINS = (
     "reports",
     "statements",
     "attachments",
+    "recycle_bin",
 )
 
 

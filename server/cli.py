@@ -210,6 +210,28 @@ def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> 
         raise click.UsageError("pass --demo or --scale N")
 
 
+@main.command()
+@database_option
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Purge customers deleted more than this many days ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
+def purge(database_url: str, days: int, dry_run: bool) -> None:
+    """Empty the recycle bin of customers deleted more than --days ago, for good."""
+    from resolvers.recycle_bin import purge as purge_customers
+
+    count = run_with_db(
+        database_url,
+        lambda db: purge_customers(db, get_settings(), days=days, dry_run=dry_run),
+    )
+    verb = "would purge" if dry_run else "purged"
+    click.echo(f"{verb} {count} customer{'s' if count != 1 else ''} deleted over {days} days ago")
+
+
 @main.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL SDL (what schema.graphql holds)."""
