@@ -190,7 +190,9 @@ def _tenant_filter(state: ORMExecuteState) -> None:
         )
     )
     if not scope.include_deleted:
-        state.statement = state.statement.options(*recycle_bin_criteria(company_id))
+        state.statement = state.statement.options(
+            *recycle_bin_criteria(company_id, selecting=state.is_select)
+        )
     if scope.book_of_staff_id is not None:
         state.statement = state.statement.options(
             *book_criteria(company_id, scope.book_of_staff_id)

@@ -101,8 +101,11 @@ def deleted_customer_ids(company_id: int) -> Any:
     )
 
 
-def recycle_bin_criteria(company_id: int) -> list[Any]:
+def recycle_bin_criteria(company_id: int, *, selecting: bool) -> list[Any]:
     """Loader criteria hiding deleted customers and every row hanging off them.
+
+    The rows under a customer are hidden from SELECTs: UPDATEs and DELETEs reach them by
+    ids read first (and the ORM can't evaluate a subquery against the rows it holds).
 
     Orders and transactions (and so their lines and allocations) never belong to a
     deleted customer: customerDelete refuses customers with any (HAS_ORDERS). Audit
@@ -111,6 +114,8 @@ def recycle_bin_criteria(company_id: int) -> list[Any]:
     options = [
         with_loader_criteria(Customer, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
     ]
+    if not selecting:
+        return options
     for model in (*CUSTOMER_CHILD_MODELS, ProductExclusiveCustomer):
         options.append(
             with_loader_criteria(

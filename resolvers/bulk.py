@@ -85,6 +85,9 @@ LOCATIONS = BulkTarget(
     Location, "Location", Location.customer_id, "location.bulk_update", "location.bulk_revert"
 )
 TARGETS = {target.entity_type: target for target in (CUSTOMERS, LOCATIONS)}
+# Bulk operations of other kinds (a merge, an import) undo themselves: entity type ->
+# async (session, viewer, operation) -> the revert payload's counts. Filled by their modules.
+REVERTERS: dict[str, Any] = {}
 
 
 @dataclass
@@ -452,6 +455,12 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
                 f"This bulk operation was already reverted at {operation.reverted_at.isoformat()}.",
                 UserErrorCode.ALREADY_REVERTED,
             )
+        revert = REVERTERS.get(operation.entity_type)
+        if revert is not None:
+            counts = await revert(session, viewer, operation)
+            operation.reverted_at = utcnow()
+            operation.reverted_by_id = viewer.staff_id
+            return {"bulk_operation": operation, **counts}
         target = TARGETS[operation.entity_type]
         model = target.model
         names = list(operation.input["set"])
