@@ -57,6 +57,9 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("engagement", "Engagement", True),
     Column("balance", "Balance", True, CustomerSortField.BALANCE),
     Column("createdAt", "Created", False, CustomerSortField.CREATED_AT),
+    # What an import matches rows by (docs/data-in.md): export them to update on re-import.
+    Column("id", "Id"),
+    Column("externalId", "External id"),
 )
 
 # The locations list is sorted by customer, then location name; no column re-sorts it.

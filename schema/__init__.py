@@ -39,6 +39,8 @@ DOMAINS = (
     "statements",
     "attachments",
     "recycle_bin",
+    "merge",
+    "imports",
 )
 
 

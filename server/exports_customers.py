@@ -37,6 +37,7 @@ from resolvers.customers import (
     filter_statement,
 )
 from resolvers.errors import UserInputError
+from resolvers.ids import encode_id
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
 from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, view_settings_of
@@ -160,6 +161,8 @@ CELLS: dict[str, Callable[[ExportRow], Any]] = {
     "engagement": lambda r: engagement_of(r.customer.last_order_at, r.cutoff),
     "balance": lambda r: cents_to_decimal(r.customer.balance_cents),
     "createdAt": lambda r: r.customer.created_at,
+    "id": lambda r: encode_id("Customer", r.customer.id),
+    "externalId": lambda r: r.customer.external_id,
 }
 if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
     raise RuntimeError("Every customer list column needs exactly one CSV cell.")
@@ -228,7 +231,6 @@ async def export_customers(request: Request) -> Response:
     )
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
-    labels = columns_by_key(ListView.CUSTOMERS)
 
     def to_cells(row: Any) -> Iterable[Any]:
         export_row = ExportRow(row[0], row[1], row[2], row[3], cutoff)
@@ -236,7 +238,8 @@ async def export_customers(request: Request) -> Response:
 
     return csv_response(
         "customers.csv",
-        [labels[key].label for key in columns],
+        # The column keys, as the API names the fields: what customersImport reads back.
+        columns,
         stream_rows(context, statement),
         to_cells,
     )
