@@ -40,7 +40,12 @@ def duplicate_pairs(ids: Sequence[int]):  # noqa: ANN201 (a Core subquery)
                     other.id != this.id,
                 ),
             )
-            .where(this.id.in_(ids), getattr(this, key).is_not(None))
+            # Both sides say IS NOT NULL: that is what lets the partial indexes serve.
+            .where(
+                this.id.in_(ids),
+                getattr(this, key).is_not(None),
+                getattr(other, key).is_not(None),
+            )
         )
     return union(*members).subquery()
 

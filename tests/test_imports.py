@@ -175,3 +175,33 @@ async def test_a_file_over_the_limit_is_refused_while_streaming(api, tenant, set
     assert result["userErrors"][0]["code"] == "FILE_TOO_LARGE"
     assert result["rowCount"] == 0
     assert await customers(api, tenant) == []
+
+
+def test_the_import_command_checks_then_loads_a_file(tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    _, slug, _ = run("company", "create", "Importer", "--database", url)
+    slug = slug.strip()
+    staff = ("--company", slug, "--email", "a@importer.example", "--name", "Ann")
+    run("staff", "create", "--database", url, *staff, "--role", "ADMIN", "--password", "x" * 12)
+    good = tmp_path / "good.csv"
+    good.write_text("externalId,name,email\nE-1,Acme,a@acme.example\nE-2,Bravo,\n")
+    code, out, _ = run(
+        "import", "customers", str(good), "--company", slug, "--database", url, "--dry-run"
+    )
+    assert (code, out) == (0, "2 rows: 2 to create, 0 to update (dry run: nothing was written).\n")
+    code, out, _ = run("import", "customers", str(good), "--company", slug, "--database", url)
+    assert code == 0 and out.startswith("2 rows: 2 to create, 0 to update: done. Bulk operation ")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("externalId,name,email\nE-1,Acme,not-an-email\n")
+    code, _, err = run("import", "customers", str(bad), "--company", slug, "--database", url)
+    assert code == 1
+    assert "line 2: email: Not a valid email address: 'not-an-email'." in err
+    assert "1 row errors: nothing was written." in err
