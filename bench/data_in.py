@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select, text
 
@@ -31,6 +32,9 @@ from db.models import Customer
 from db.session import Database, Scope
 from resolvers.accounts import create_company, create_staff
 from resolvers.duplicates import load_possible_duplicates
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
 
 WORDS = "north south harbor river pine oak summit valley coast metro city union".split()
 KINDS = "supply tools bikes foods books garden hardware electric print design".split()
@@ -104,7 +108,8 @@ async def time_duplicates(url: str, slug: str, pages: int = 20) -> None:
                 start = rng.randrange(len(ids) - 50)
                 page = ids[start : start + 50]
                 began = time.perf_counter()
-                result = await load_possible_duplicates(_Context(session), page)
+                context = cast("Context", _Context(session))
+                result = await load_possible_duplicates(context, page)
                 timings.append(time.perf_counter() - began)
                 found += sum(len(r) for r in result)
             timings.sort()

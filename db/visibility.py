@@ -16,6 +16,7 @@ from sqlalchemy.orm import with_loader_criteria
 from db.models import (
     CUSTOMER_CHILD_MODELS,
     AuditEvent,
+    Base,
     Customer,
     Location,
     Order,
@@ -63,7 +64,8 @@ def book_criteria(company_id: int, staff_id: int) -> list[Any]:
             include_aliases=True,
         )
     ]
-    for model in (*CUSTOMER_CHILD_MODELS, AuditEvent, ProductExclusiveCustomer):
+    scoped: tuple[type[Base], ...] = (*CUSTOMER_CHILD_MODELS, AuditEvent, ProductExclusiveCustomer)
+    for model in scoped:
         options.append(
             with_loader_criteria(
                 model,
@@ -116,7 +118,8 @@ def recycle_bin_criteria(company_id: int, *, selecting: bool) -> list[Any]:
     ]
     if not selecting:
         return options
-    for model in (*CUSTOMER_CHILD_MODELS, ProductExclusiveCustomer):
+    hidden: tuple[type[Base], ...] = (*CUSTOMER_CHILD_MODELS, ProductExclusiveCustomer)
+    for model in hidden:
         options.append(
             with_loader_criteria(
                 model,

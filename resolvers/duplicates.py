@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import Subquery, and_, func, select, union
 from sqlalchemy.orm import aliased
 
 from db.models import Customer
@@ -25,7 +25,7 @@ MAX_DUPLICATES = 20
 DUPLICATE_KEYS = ("email_key", "phone_key", "match_name")
 
 
-def duplicate_pairs(ids: Sequence[int]):  # noqa: ANN201 (a Core subquery)
+def duplicate_pairs(ids: Sequence[int]) -> Subquery:
     """(of, duplicate) id pairs for customers `ids`, one union member per key."""
     members = []
     for key in DUPLICATE_KEYS:

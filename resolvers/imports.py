@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -70,6 +69,8 @@ ENTITY_TYPE = "CustomerImport"
 BATCH_ROWS = 1000
 # Row errors listed in the answer (all are counted).
 MAX_LISTED_ERRORS = 1000
+# PostgreSQL statistics are refreshed after the first written batch and every so many.
+ANALYZE_EVERY = 10
 CREATE_ACTION, UPDATE_ACTION = "customer.import_create", "customer.import_update"
 
 
@@ -156,17 +157,6 @@ STORED = [
 ]
 
 
-def _by_external_ids(session: AsyncSession, externals: list[str]) -> Any:
-    """Customers with these externalIds. On PostgreSQL a join to the unnested list: the
-    table grows inside the import's transaction unanalysed, and `= ANY(list)` would then
-    be a filter tried against every row of the company instead of an index probe each."""
-    if session.get_bind().dialect.name != "postgresql":
-        return select(*STORED).where(Customer.external_id.in_(externals))
-    array = bindparam(None, externals, type_=postgresql.ARRAY(String))
-    listed = func.unnest(array).table_valued("value").render_derived()
-    return select(*STORED).join(listed, Customer.external_id == listed.c.value)
-
-
 async def _existing(
     session: AsyncSession, batch: list[tuple[int, dict[str, str]]]
 ) -> tuple[dict, dict]:
@@ -180,13 +170,15 @@ async def _existing(
     wanted = [pk for pk in pks if pk is not None]
     # Two statements, each an index probe with one bound list; an OR of the two lists
     # lets PostgreSQL fall back to scanning the table per batch.
-    rows = []
+    rows: list[Any] = []
     if wanted:
         rows += (
             await session.execute(select(*STORED).where(id_in(session, Customer.id, wanted)))
         ).all()
     if externals:
-        rows += (await session.execute(_by_external_ids(session, externals))).all()
+        rows += (
+            await session.execute(select(*STORED).where(Customer.external_id.in_(externals)))
+        ).all()
     for row in rows:
         by_pk[row.id] = row
         if row.external_id is not None:
@@ -235,7 +227,7 @@ def _check_row(
 async def _check(
     session: AsyncSession, path: Path, progress: Callable[[int], None] | None
 ) -> Outcome:
-    outcome, seen = Outcome(), set()
+    outcome, seen = Outcome(), set[str]()
     refs = await references(session)
     for batch in _batches(path):
         found = await _existing(session, batch)
@@ -311,9 +303,13 @@ async def _write(
     operation_id: int,
     progress: Callable[[int], None] | None,
 ) -> None:
-    refs, seen, scratch = await references(session), set(), Outcome()
+    refs, seen, scratch = await references(session), set[str](), Outcome()
     now = utcnow()
-    for batch in _batches(path):
+    for number, batch in enumerate(_batches(path)):
+        if number % ANALYZE_EVERY == 1 and session.get_bind().dialect.name == "postgresql":
+            # The table grows inside this transaction, unanalysed: without fresh statistics
+            # PostgreSQL reads the batch's externalIds by scanning the whole company.
+            await session.execute(text("ANALYZE customers"))
         found = await _existing(session, batch)
         checked = [
             c for line, row in batch if (c := _check_row(line, row, refs, found, scratch, seen))

@@ -63,10 +63,9 @@ def customer_changes(
     changes: dict[str, list[Any]] = {}
     if str(customer.id) in statuses:
         changes["status"] = [statuses[str(customer.id)], customer.status.value]
-        changes["mergedInto"] = [
-            None,
-            reference("Customer", customer.merged_into_id, labels.get(customer.merged_into_id)),
-        ]
+        survivor = customer.merged_into_id
+        label = labels.get(survivor) if survivor is not None else None
+        changes["mergedInto"] = [None, reference("Customer", survivor, label)]
     for column, (field, shown) in STAT_FIELDS.items():
         old, new = before[column], getattr(customer, column)
         if old != new:

@@ -98,7 +98,8 @@ async def deleted_customers(context: Context, args: PageArgs) -> Any:
             max_size=context.settings.max_page_size,
         )
         # The bin is small; counted now, while this session is open.
-        total = await page.count()
+        counted = page.count()
+        total = counted if isinstance(counted, int) else await counted
     page.count = lambda: total
     return page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -12,11 +12,11 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import interactions as resolvers
-from resolvers import timeline
+from resolvers import interactions_report, localtime, sales_rep, timeline
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
-from schema.enums import InteractionKind
+from schema.enums import InteractionKind, graphql_enum
 from schema.errors import UserError, mutate
 from schema.relay import Connection, model_type
 from schema.staff import Staff
@@ -43,12 +43,12 @@ class Interaction(relay.Node):
     version: int
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
-    async def author(self, info: Info) -> Staff:
-        return await info.context.loaders[load_staff].load(self.author_id)
+    async def author(root: strawberry.Parent[models.Interaction], info: Info) -> Staff:
+        return await info.context.loaders[load_staff].load(root.author_id)
 
 
 # Customer fields of this domain (schema/customers.py, "Interactions (issue 4)").
@@ -91,7 +91,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
+    return localtime.days_since(root.last_interaction_at, localtime.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")
@@ -152,8 +152,9 @@ class InteractionDeletePayload:
     user_errors: list[UserError]
 
 
-InteractionReportGroup = strawberry.enum(
-    resolvers.ReportGroup,
+InteractionReportGroup = interactions_report.ReportGroup
+graphql_enum(
+    InteractionReportGroup,
     name="InteractionReportGroup",
     description="What to count interactions by; periods are in the company's time zone.",
 )
@@ -217,7 +218,7 @@ class Query:
             ),
         ] = False,
     ) -> list[InteractionReportRow]:
-        rows = await resolvers.interactions_report(
+        rows = await interactions_report.interactions_report(
             info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
         )
         return [
@@ -244,7 +245,7 @@ class Mutation:
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
-            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
+            lambda: sales_rep.customer_set_sales_rep(info.context, customer_id, staff_id),
         )
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
@@ -273,9 +274,8 @@ class Mutation:
         )
 
 
-CustomerTimelineEventKind = strawberry.enum(
-    timeline.TimelineEventKind, name="CustomerTimelineEventKind"
-)
+CustomerTimelineEventKind = timeline.TimelineEventKind
+graphql_enum(CustomerTimelineEventKind, name="CustomerTimelineEventKind")
 
 
 @strawberry.type(description="A change to a customer's interaction log, as it is committed.")
@@ -300,6 +300,6 @@ class Subscription:
         async for event, interaction in timeline.customer_timeline(info.context, customer_id):
             yield CustomerTimelineEvent(
                 event=event.kind,
-                interaction=interaction,
+                interaction=cast(Interaction | None, interaction),  # the row stands for the type
                 interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
             )

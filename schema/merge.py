@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -72,7 +72,9 @@ def _as_types(values: dict[str, Any]) -> dict[str, Any]:
     return {
         **values,
         "changes": [
-            MergeChange(entity_type=c.entity_type, label=c.label, changes=c.changes, _pk=c.pk)
+            MergeChange(
+                entity_type=c.entity_type, label=c.label, changes=cast(JSON, c.changes), _pk=c.pk
+            )
             for c in changes
         ],
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from db.models import Base
 from resolvers import company
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
@@ -19,20 +20,22 @@ MAX_NODES = 250
 
 
 async def _resolve(info: Info, ids: list[str]) -> list[Any]:
-    decoded = [decode_id(i) for i in ids]
-    for raw, value in zip(ids, decoded, strict=True):
+    decoded: list[tuple[str, int]] = []
+    for raw in ids:
+        value = decode_id(raw)
         if value is None:
             raise BadUserInput(f"Malformed id: {raw!r}.", code="INVALID_ID")
-    by_model: dict[type, list[int]] = {}
+        decoded.append(value)
+    by_model: dict[type[Base], list[int]] = {}
     for type_name, pk in decoded:
         model = NODE_MODELS.get(type_name)
         if model is not None:
             by_model.setdefault(model, []).append(pk)
-    found: dict[tuple[type, int], Any] = {}
+    found: dict[tuple[type[Base] | None, int], Any] = {}
     for model, pks in by_model.items():
         for row in await rows_by_id(info.context, model, pks):
             if row is not None:
-                found[(model, row.id)] = row
+                found[(model, row.id)] = row  # type: ignore[attr-defined]  # node models have ids
     return [found.get((NODE_MODELS.get(t), pk)) for t, pk in decoded]
 
 
@@ -46,8 +49,9 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"At most {MAX_NODES} ids at once.")
-        return await _resolve(info, ids)
+        return await _resolve(info, [str(i) for i in ids])
 
     @strawberry.field(description="Your company's payment terms, shortest first.")
     async def payment_terms(self, info: Info) -> list[PaymentTerms]:
-        return await company.payment_terms(info.context)
+        # Rows stand for their types (schema/relay.py model_type).
+        return cast(list[PaymentTerms], await company.payment_terms(info.context))

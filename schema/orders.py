@@ -12,9 +12,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import enums, models
-from resolvers import order_create
+from resolvers import order_create, order_list
 from resolvers import orders as resolvers
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from resolvers.products import load_product
@@ -43,18 +44,18 @@ class OrderLine:
     quantity: int
 
     @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
+    async def product(root: strawberry.Parent[models.OrderLine], info: Info) -> Product | None:
+        if root.product_id is None:
             return None
-        return await info.context.loaders[load_product].load(self.product_id)
+        return await info.context.loaders[load_product].load(root.product_id)
 
     @strawberry.field
-    def unit_price(self) -> Decimal:
-        return cents_to_decimal(self.unit_price_cents)
+    def unit_price(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.unit_price_cents)
 
     @strawberry.field(description="quantity × unitPrice.")
-    def line_total(self) -> Decimal:
-        return cents_to_decimal(self.line_total_cents)
+    def line_total(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.line_total_cents)
 
 
 @model_type(models.Order, description=f"A customer's order. Money: {MONEY_RULE}")
@@ -87,53 +88,53 @@ class Order(relay.Node):
     version: int
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Order], info: Info) -> Customer:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field
     async def location(
-        self, info: Info
+        root: strawberry.Parent[models.Order], info: Info
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
-        if self.location_id is None:
+        if root.location_id is None:
             return None
-        return await info.context.loaders[resolvers.load_location].load(self.location_id)
+        return await info.context.loaders[load_location].load(root.location_id)
 
     @strawberry.field(description="Who entered the order.")
-    async def created_by(self, info: Info) -> Staff | None:
-        if self.created_by_id is None:
+    async def created_by(root: strawberry.Parent[models.Order], info: Info) -> Staff | None:
+        if root.created_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.created_by_id)
+        return await info.context.loaders[load_staff].load(root.created_by_id)
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[OrderLine]:
-        return await info.context.loaders[resolvers.load_order_lines].load(self.id)
+    async def lines(root: strawberry.Parent[models.Order], info: Info) -> list[OrderLine]:
+        return await info.context.loaders[order_list.load_order_lines].load(root.id)
 
     @strawberry.field(description="Σ line totals.")
-    def subtotal(self) -> Decimal:
-        return cents_to_decimal(self.subtotal_cents)
+    def subtotal(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.subtotal_cents)
 
     @strawberry.field(description='Percent off the subtotal, e.g. "12.50".')
-    def discount_percent(self) -> Decimal:
-        return bp_to_percent(self.discount_bp)
+    def discount_percent(root: strawberry.Parent[models.Order]) -> Decimal:
+        return bp_to_percent(root.discount_bp)
 
     @strawberry.field(description=MONEY_RULE)
-    def discount_amount(self) -> Decimal:
-        return cents_to_decimal(self.discount_cents)
+    def discount_amount(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.discount_cents)
 
     @strawberry.field(description="subtotal − discountAmount.")
-    def total(self) -> Decimal:
-        return cents_to_decimal(self.total_cents)
+    def total(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.total_cents)
 
     @strawberry.field(
         description="Credits allocated to this order: payments, credits and write-offs "
         "(negative adjustments); released when it is cancelled."
     )
-    def amount_paid(self) -> Decimal:
-        return cents_to_decimal(self.paid_cents)
+    def amount_paid(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.paid_cents)
 
     @strawberry.field(description="total − amountPaid while invoiced; 0 for drafts and cancelled.")
-    def balance_due(self) -> Decimal:
-        return cents_to_decimal(self.balance_due_cents)
+    def balance_due(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.balance_due_cents)
 
 
 OVERRIDE_CREDIT_LIMIT = (
@@ -256,20 +257,20 @@ def order_query(
     search: str | None,
     sort: list[OrderSort] | None,
     customer_id: int | None = None,
-) -> resolvers.OrderQuery:
-    """The list arguments as a resolvers.OrderQuery; `customer_id` for Customer.orders."""
+) -> order_list.OrderQuery:
+    """The list arguments as a order_list.OrderQuery; `customer_id` for Customer.orders."""
     filter = filter or OrderFilter()
-    return resolvers.OrderQuery(
+    return order_list.OrderQuery(
         of_customer_id=customer_id,
-        customer_ids=resolvers.filter_ids(filter.customer_ids, "Customer", "customerIds"),
-        location_ids=resolvers.filter_ids(filter.location_ids, "Location", "locationIds"),
+        customer_ids=order_list.filter_ids(filter.customer_ids, "Customer", "customerIds"),
+        location_ids=order_list.filter_ids(filter.location_ids, "Location", "locationIds"),
         statuses=tuple(enums.OrderStatus(s.value) for s in filter.statuses or ()),
         placed_from=filter.created_from,
         placed_to=filter.created_to,
         has_balance=filter.has_balance,
         search=search,
         sort=tuple((s.field.value, s.direction == SortDirection.DESC) for s in sort or ())
-        or resolvers.DEFAULT_SORT,
+        or order_list.DEFAULT_SORT,
     )
 
 
@@ -292,7 +293,7 @@ async def customer_orders(
     sort: list[OrderSort] | None = None,
 ) -> Connection[Order]:
     """Customer.orders: the root `orders` list within one customer."""
-    page = await resolvers.orders_page(
+    page = await order_list.orders_page(
         info.context,
         PageArgs(first, after, last, before),
         order_query(filter, search, sort, customer.id),
@@ -315,7 +316,7 @@ class Query:
         search: str | None = None,
         sort: list[OrderSort] | None = None,
     ) -> Connection[Order]:
-        page = await resolvers.orders_page(
+        page = await order_list.orders_page(
             info.context,
             PageArgs(first, after, last, before),
             order_query(filter, search, sort),

@@ -14,9 +14,16 @@ from strawberry.types import Info
 
 from resolvers import aging, reports
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import cents_to_decimal
-from resolvers.orders import load_location
-from schema.enums import BillingStatus, CustomerStatus, Engagement, PaymentMethod, TransactionKind
+from schema.enums import (
+    BillingStatus,
+    CustomerStatus,
+    Engagement,
+    PaymentMethod,
+    TransactionKind,
+    graphql_enum,
+)
 from schema.lookahead import selects
 from schema.staff import Staff
 
@@ -27,8 +34,10 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
 
-SalesReportGroup = strawberry.enum(reports.SalesReportGroup)
-TransactionsReportGroup = strawberry.enum(reports.TransactionsReportGroup)
+SalesReportGroup = reports.SalesReportGroup
+TransactionsReportGroup = reports.TransactionsReportGroup
+graphql_enum(SalesReportGroup)
+graphql_enum(TransactionsReportGroup)
 
 
 async def _customer(info: Info, customer_id: int | None) -> Customer | None:

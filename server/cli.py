@@ -198,7 +198,7 @@ def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> 
     if demo:
         from resolvers.demo import demo_login_text, seed_demo
 
-        async def work(db: Database) -> str:
+        async def work(db: Database) -> str | None:
             async with db.transaction(None) as session:
                 await seed_demo(session, get_settings())
                 return await demo_login_text(session, fresh=True)
@@ -266,8 +266,10 @@ def import_customers(database_url: str, path: Path, company_slug: str, dry_run: 
     except UserInputError as error:
         fail_on_user_error(error)
         return
-    for error in outcome.row_errors:
-        click.echo(f"line {error.row}: {error.field or 'row'}: {error.message}", err=True)
+    for row_error in outcome.row_errors:
+        click.echo(
+            f"line {row_error.row}: {row_error.field or 'row'}: {row_error.message}", err=True
+        )
     summary = (
         f"{outcome.row_count} rows: {outcome.created_count} to create, "
         f"{outcome.updated_count} to update"

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -28,13 +27,13 @@ from db.enums import (
     Engagement,
     ListView,
 )
-from db.models import Contact, Customer, PaymentTerms, Staff
+from db.models import Customer
+from resolvers.customer_export import customer_export_statement
 from resolvers.customers import (
     SORT_EXPRESSIONS,
     average_order_cents,
     engagement_cutoff,
     engagement_of,
-    filter_statement,
 )
 from resolvers.errors import UserInputError
 from resolvers.ids import encode_id
@@ -209,26 +208,15 @@ async def export_customers(request: Request) -> Response:
         return unauthorized()
     try:
         filter = export_filter(request)
-        statement = filter_statement(context, filter)
         settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
         columns = chosen_columns(request, settings.columns)
         keys = chosen_sort(request, settings.sort)
+        statement = customer_export_statement(context, filter, keys)
     except (UserInputError, BadExportRequest) as error:
         return PlainTextResponse(str(error), status_code=400)
     finally:
         await context.close()
 
-    descending_id = keys[-1].descending
-    statement = (
-        statement.outerjoin(Staff, Staff.id == Customer.sales_rep_id)
-        .outerjoin(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
-        .outerjoin(Contact, and_(Contact.customer_id == Customer.id, Contact.is_primary))
-        .add_columns(Staff.name, PaymentTerms.name, Contact.name)
-        .order_by(
-            *(k.expression.desc() if k.descending else k.expression.asc() for k in keys),
-            Customer.id.desc() if descending_id else Customer.id.asc(),
-        )
-    )
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
 

@@ -20,7 +20,14 @@ from db.enums import OrderStatus
 from db.models import Customer, Location, Order
 from resolvers.errors import BadUserInput
 from resolvers.money import cents_to_decimal
-from resolvers.orders import SORT_COLUMNS, OrderQuery, filter_ids, orders_statement, sort_keys
+from resolvers.order_list import (
+    DEFAULT_SORT,
+    SORT_COLUMNS,
+    OrderQuery,
+    filter_ids,
+    orders_statement,
+    sort_keys,
+)
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
 HEADER = (
@@ -78,6 +85,7 @@ def order_query(request: Request) -> OrderQuery:
         raise BadUserInput("`hasBalance`: true or false.")
     sort = _sort(params.getlist("sort"))
     return OrderQuery(
+        sort=sort or DEFAULT_SORT,
         customer_ids=filter_ids(params.getlist("customer"), "Customer", "customer"),
         location_ids=filter_ids(params.getlist("location"), "Location", "location"),
         statuses=tuple(statuses),
@@ -85,12 +93,11 @@ def order_query(request: Request) -> OrderQuery:
         placed_to=_moment(params.get("to"), "to"),
         has_balance=None if not has_balance else has_balance == "true",
         search=params.get("search"),
-        **({"sort": sort} if sort else {}),
     )
 
 
 def _cells(row: Row[Any]) -> list[Any]:
-    (number, po, status, placed, due, subtotal, discount, total, paid, balance, *names) = row
+    (number, po, status, placed, due, subtotal, discount, total, paid, balance, *names) = tuple(row)
     return [
         number,
         po or "",

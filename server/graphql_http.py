@@ -32,15 +32,16 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from server.http_errors import RequestError, json_error
+from server.http_errors import (
+    APPLICATION_JSON,
+    CONTENT_TYPE,
+    GRAPHQL_RESPONSE_JSON,
+    RequestError,
+    json_error,
+    negotiate,
+)
 from server.persisted import PersistedQueries
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
-CONTENT_TYPE = {
-    GRAPHQL_RESPONSE_JSON: f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8",
-    APPLICATION_JSON: APPLICATION_JSON,
-}
 # Where a request's negotiated media type and its outcome wait in the ASGI scope.
 MEDIA_TYPE_KEY = "rolodex.media_type"
 OUTCOME_KEY = "rolodex.graphql_outcome"
@@ -56,34 +57,6 @@ REQUEST_ERROR_STATUS = {
     "THROTTLED": 429,
     "INTERNAL_SERVER_ERROR": 500,
 }
-MAX_QUALITY = 1.0
-
-
-def negotiate(accept: str | None) -> str:
-    """The response media type for an Accept header: graphql-response+json when the client
-    names it at least as high as JSON, else application/json (also for */* or no header)."""
-    graphql_quality = json_quality = 0.0
-    for part in (accept or "").split(","):
-        media_type, _, parameters = part.partition(";")
-        media_type = media_type.strip().lower()
-        if media_type == GRAPHQL_RESPONSE_JSON:
-            graphql_quality = max(graphql_quality, _quality(parameters))
-        elif media_type in (APPLICATION_JSON, "application/*", "*/*"):
-            json_quality = max(json_quality, _quality(parameters))
-    if graphql_quality > 0 and graphql_quality >= json_quality:
-        return GRAPHQL_RESPONSE_JSON
-    return APPLICATION_JSON
-
-
-def _quality(parameters: str) -> float:
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return min(max(float(value.strip()), 0.0), MAX_QUALITY)
-            except ValueError:
-                return 0.0
-    return MAX_QUALITY
 
 
 @dataclass
@@ -108,7 +81,9 @@ def is_request_error(result: ExecutionResult) -> bool:
     if isinstance(result, PreExecutionError):
         return True
     return (
-        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 
@@ -201,7 +176,7 @@ def _if_none_match(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-class GraphQLOverHTTP(GraphQL):
+class GraphQLOverHTTP(GraphQL[Any, None]):
     """Strawberry's ASGI view with this module's request parsing and response rules."""
 
     persisted: PersistedQueries
@@ -254,7 +229,7 @@ class GraphQLOverHTTP(GraphQL):
         if outcome.has_errors:
             response.headers["Cache-Control"] = "no-store"
             return response
-        etag = _etag(response.body)
+        etag = _etag(bytes(response.body))
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache"
         if _if_none_match(request.headers.get("if-none-match"), etag):
@@ -272,7 +247,7 @@ class GraphQLOverHTTP(GraphQL):
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> HTTPRequestData:  # type: ignore[override]
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> HTTPRequestData:
         if request.method == "GET":
             data = _from_query_params(request.query_params)
         else:
@@ -302,7 +277,7 @@ class GraphQLOverHTTP(GraphQL):
             return await self.parse_multipart(request)
         raise _unsupported_content_type(request.content_type)
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,
@@ -334,7 +309,7 @@ class GraphQLOverHTTP(GraphQL):
 
     async def process_result(
         self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+    ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         request_error = is_request_error(result)
         status = request_error_status(result) if request_error else 200

@@ -205,3 +205,20 @@ def test_the_import_command_checks_then_loads_a_file(tmp_path):
     assert code == 1
     assert "line 2: email: Not a valid email address: 'not-an-email'." in err
     assert "1 row errors: nothing was written." in err
+
+
+async def test_many_batches_read_and_write_alike(api, tenant, monkeypatch):
+    import resolvers.imports
+
+    monkeypatch.setattr(resolvers.imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(resolvers.imports, "ANALYZE_EVERY", 2)
+    rows = "".join(f"E-{n},Shop {n}\n" for n in range(7))
+    first = await send(api, tenant.manager.token, "externalId,name\n" + rows)
+    assert (first["rowCount"], first["createdCount"]) == (7, 7)
+    again = await send(api, tenant.manager.token, "externalId,name\nE-6,Shop Six\n" + rows)
+    # E-6 is listed twice: the second time (line 9) is refused, in the last batch.
+    assert again["rowErrors"] == [
+        {"row": 9, "field": "externalId", "message": "'E-6' appears twice in the file."}
+    ]
+    names = [c["name"] for c in await customers(api, tenant)]
+    assert names == [f"Shop {n}" for n in range(7)]
