@@ -1,82 +1,54 @@
-"""Recomputes customers' denormalised stats from their rows (CONTRIBUTING.md's definitions).
-
-For the rare writes that move whole histories between customers (customersMerge and
-its revert): one UPDATE with correlated aggregates, so the stats are by definition
-what the rows say, whatever moved. Everyday writes keep using set-based deltas.
-"""
+"""Customer stats read from the denormalised columns: engagement and the average order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, literal
+from sqlalchemy.sql.elements import ColumnElement
 
-from db.enums import INVOICED_ORDER_STATUSES, TransactionKind
-from db.models import Customer, Interaction, Order, Transaction
+from db.enums import Engagement
+from db.models import Customer
 
-STAT_COLUMNS = (
-    "order_count",
-    "total_sales_cents",
-    "last_order_at",
-    "total_paid_cents",
-    "balance_cents",
-    "unapplied_credit_cents",
-    "last_interaction_at",
+ENGAGED_WITHIN_DAYS = 365
+
+
+def engagement_cutoff(timezone: str) -> datetime:
+    """Orders placed at or after this instant make a customer ENGAGED: 365 days before
+    the start of today in the company's time zone."""
+    today = datetime.now(ZoneInfo(timezone)).date()
+    start = datetime.combine(today - timedelta(days=ENGAGED_WITHIN_DAYS), time.min)
+    return start.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def engagement_of(last_order_at: datetime | None, cutoff: datetime) -> Engagement:
+    if last_order_at is None:
+        return Engagement.NEVER_ORDERED
+    return Engagement.ENGAGED if last_order_at >= cutoff else Engagement.LAPSED
+
+
+def average_order_cents(total_cents: int, order_count: int) -> int | None:
+    """Average order total in whole cents, half up; None without orders."""
+    if order_count <= 0:
+        return None
+    return (total_cents * 2 + order_count) // (order_count * 2)
+
+
+# The same rounding in SQL, so sorting by average agrees with the values shown.
+AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
+    (
+        Customer.order_count > 0,
+        (Customer.total_sales_cents * 2 + Customer.order_count) // (Customer.order_count * 2),
+    ),
+    else_=literal(0),
 )
 
 
-def _orders(aggregate: Any) -> Any:
-    return (
-        select(aggregate)
-        .where(Order.customer_id == Customer.id, Order.status.in_(INVOICED_ORDER_STATUSES))
-        .scalar_subquery()
-    )
-
-
-def _transactions(aggregate: Any, *where: Any) -> Any:
-    return select(aggregate).where(Transaction.customer_id == Customer.id, *where).scalar_subquery()
-
-
-def stats_values() -> dict[str, Any]:
-    """Column -> SQL computing it from the customer's rows (inside an UPDATE of Customer)."""
-    sales = func.coalesce(_orders(func.sum(Order.total_cents)), 0)
-    paid_sign = case(
-        (Transaction.kind.in_((TransactionKind.PAYMENT, TransactionKind.CREDIT)), 1),
-        (Transaction.kind == TransactionKind.REFUND, -1),
-        else_=0,
-    )
-    paid = func.coalesce(_transactions(func.sum(Transaction.amount_cents * paid_sign)), 0)
-    adjustments = func.coalesce(
-        _transactions(
-            func.sum(Transaction.amount_cents), Transaction.kind == TransactionKind.ADJUSTMENT
-        ),
-        0,
-    )
-    return {
-        "order_count": _orders(func.count(Order.id)),
-        "total_sales_cents": sales,
-        "last_order_at": _orders(func.max(Order.placed_at)),
-        "total_paid_cents": paid,
-        "balance_cents": sales - paid + adjustments,
-        "unapplied_credit_cents": func.coalesce(
-            _transactions(
-                func.sum(Transaction.unallocated_cents), Transaction.unallocated_cents > 0
-            ),
-            0,
-        ),
-        "last_interaction_at": select(func.max(Interaction.created_at))
-        .where(Interaction.customer_id == Customer.id)
-        .scalar_subquery(),
-    }
-
-
-async def recompute_stats(session: AsyncSession, customer_ids: Sequence[int]) -> None:
-    await session.flush()
-    await session.execute(
-        update(Customer)
-        .where(Customer.id.in_(list(customer_ids)))
-        .values(**stats_values())
-        .execution_options(synchronize_session=False)
-    )
+__all__ = [
+    "AVERAGE_ORDER_CENTS",
+    "ENGAGED_WITHIN_DAYS",
+    "average_order_cents",
+    "engagement_cutoff",
+    "engagement_of",
+]

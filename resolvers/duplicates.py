@@ -1,7 +1,7 @@
 """Possible duplicates: customers sharing an e-mail, phone digits or a normalised name.
 
 The keys (Customer.email_key, phone_key, match_name) are computed on every write by
-resolvers.text and indexed per company (partial indexes, migration 0008), so finding
+resolvers.text and indexed per company (partial indexes, migration 0009_data_in), so finding
 the duplicates of a page of customers is two statements of index probes (see
 load_possible_duplicates). Merged customers (archived into another) are not offered
 again. MAX_DUPLICATES caps what one customer lists, in SQL, so a key shared by

@@ -9,7 +9,7 @@ Money and stats (CONTRIBUTING.md): orders and transactions move together with th
 allocations and refund draws (those refer to the moved rows, not the customer), so
 every order's balance and every credit's unallocated rest stay as they are; the
 customers' denormalised stats are then recomputed from their rows
-(resolvers.customer_stats), which keeps the balance identity by definition. The sales
+(resolvers.stats_recompute), which keeps the balance identity by definition. The sales
 rollup moves the orders' contributions to the survivor's rep first (`move_customers`).
 
 One BulkOperation (entity type CustomerMerge) records every moved row's id by table
@@ -39,16 +39,17 @@ from db.models import (
     Order,
     Product,
     ProductExclusiveCustomer,
+    Task,
     Transaction,
 )
 from resolvers.audit import record
 from resolvers.bulk import REVERTERS, id_in
-from resolvers.customer_stats import STAT_COLUMNS, recompute_stats
 from resolvers.errors import ErrorCollector, UserErrorCode
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.merge_changes import Change, customer_changes, moved_change
 from resolvers.permissions import Permission, Viewer
 from resolvers.sales_rollup import lock_customers, move_customers
+from resolvers.stats_recompute import STAT_COLUMNS, recompute_stats
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -87,6 +88,7 @@ MOVES: tuple[Move, ...] = (
     Move("contacts", Contact, lambda r: r.name, ("name",)),
     Move("locations", Location, lambda r: r.name, ("name",)),
     Move("attachments", Attachment, lambda r: r.filename, ("filename",)),
+    Move("tasks", Task, lambda r: r.title, ("title",)),
 )
 MOVES_BY_KEY = {move.key: move for move in MOVES}
 

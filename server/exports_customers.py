@@ -1,9 +1,13 @@
 """GET /export/customers.csv: the filtered, sorted customer list with the chosen columns.
 
 Query parameters mirror CustomerFilter (`search`, `status`, `billingStatus`, `salesRep`,
-`engagement`, `kind`, `paymentTerms` (repeatable), `hasBalance=true|false`), plus
+`engagement`, `kind`, `paymentTerms`, `tag` (repeatable), `hasBalance`, `hasSalesRep`,
+`hasOverdueTasks` (true|false), `lastInteractionBefore=YYYY-MM-DD`, `notContactedForDays`),
+plus
 `columns=key,key` and `sort=-totalSales,name` (column keys, `-` for descending); both
-default to the viewer's view settings for the customer list.
+default to the viewer's view settings for the customer list. `savedViewId=ID` (or
+`view=ID`) applies a saved view's filter, columns and sort; explicit parameters win.
+Unknown parameters are a JSON 400 listing the valid ones.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import enum
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from db.enums import (
@@ -35,16 +39,42 @@ from resolvers.customers import (
     engagement_cutoff,
     engagement_of,
 )
-from resolvers.errors import UserInputError
+from resolvers.errors import BadUserInput, UserInputError
 from resolvers.ids import encode_id
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
+from resolvers.saved_views import merged_filter, view_for_list
 from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, view_settings_of
 from server.exports import csv_response, request_context, stream_rows, unauthorized
+from server.exports_book import EXTRA_CELLS, tags_cell
+from server.http_errors import json_error
 
 
 class BadExportRequest(Exception):
-    pass
+    def __init__(self, message: str, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+PARAMETERS = (
+    "search",
+    "status",
+    "billingStatus",
+    "salesRep",
+    "engagement",
+    "kind",
+    "paymentTerms",
+    "hasBalance",
+    "hasSalesRep",
+    "lastInteractionBefore",
+    "notContactedForDays",
+    "hasOverdueTasks",
+    "tag",
+    "columns",
+    "sort",
+    "savedViewId",
+    "view",
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +89,11 @@ class ExportFilter:
     kinds: list[CustomerKind] | None
     payment_terms_ids: list[str] | None
     has_balance: bool | None
+    has_sales_rep: bool | None
+    last_interaction_before: date | None
+    not_contacted_for_days: int | None
+    has_overdue_tasks: bool | None
+    tags: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +103,8 @@ class ExportRow:
     payment_terms: str | None
     primary_contact: str | None
     cutoff: datetime
+    # Cells read by correlated subqueries, only when their columns are chosen.
+    extra: dict[str, Any]
 
 
 def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
@@ -81,13 +118,30 @@ def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] 
         raise BadExportRequest(f"Bad `{name}`: {error}. Allowed: {allowed}.") from error
 
 
-def _has_balance(request: Request) -> bool | None:
-    value = request.query_params.get("hasBalance")
+def _flag(request: Request, name: str) -> bool | None:
+    value = request.query_params.get(name)
     if value is None:
         return None
     if value.lower() not in ("true", "false"):
-        raise BadExportRequest("`hasBalance` must be true or false.")
+        raise BadExportRequest(f"`{name}` must be true or false.")
     return value.lower() == "true"
+
+
+def _whole(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        raise BadExportRequest(f"`{name}` must be a whole number.")
+    return int(value)
+
+
+def _day(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as error:
+        raise BadExportRequest(f"`{name}`: not a day (YYYY-MM-DD): {value!r}.") from error
 
 
 def export_filter(request: Request) -> ExportFilter:
@@ -100,7 +154,12 @@ def export_filter(request: Request) -> ExportFilter:
         engagement=_enums(request, "engagement", Engagement),
         kinds=_enums(request, "kind", CustomerKind),
         payment_terms_ids=params.getlist("paymentTerms") or None,
-        has_balance=_has_balance(request),
+        has_balance=_flag(request, "hasBalance"),
+        has_sales_rep=_flag(request, "hasSalesRep"),
+        last_interaction_before=_day(request, "lastInteractionBefore"),
+        not_contacted_for_days=_whole(request, "notContactedForDays"),
+        has_overdue_tasks=_flag(request, "hasOverdueTasks"),
+        tags=params.getlist("tag") or None,
     )
 
 
@@ -119,7 +178,7 @@ def _text(value: Any) -> Any:
         return value
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -160,6 +219,10 @@ CELLS: dict[str, Callable[[ExportRow], Any]] = {
     "engagement": lambda r: engagement_of(r.customer.last_order_at, r.cutoff),
     "balance": lambda r: cents_to_decimal(r.customer.balance_cents),
     "createdAt": lambda r: r.customer.created_at,
+    "tags": lambda r: tags_cell(r.extra["tags"]),
+    "lastInteractionAt": lambda r: r.customer.last_interaction_at,
+    "nextTask": lambda r: r.extra["nextTask"],
+    "nextTaskDueOn": lambda r: r.extra["nextTaskDueOn"],
     "id": lambda r: encode_id("Customer", r.customer.id),
     "externalId": lambda r: r.customer.external_id,
 }
@@ -202,18 +265,44 @@ def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
     return keys or [SortKey(Customer.name_key)]
 
 
+async def _choices(request: Request, context: Any) -> tuple[Any, list[str], list[SortKey]]:
+    """(filter, columns, sort keys): the parameters over the saved view (if any) over the
+    viewer's view settings."""
+    unknown = sorted(set(request.query_params) - set(PARAMETERS))
+    if unknown:
+        raise BadExportRequest(
+            f"Unknown parameter(s) {', '.join(unknown)}; valid: {', '.join(PARAMETERS)}."
+        )
+    filter: Any = export_filter(request)
+    settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
+    columns, sort = settings.columns, settings.sort
+    view_id = request.query_params.get("savedViewId") or request.query_params.get("view")
+    if view_id:
+        try:
+            view = await view_for_list(context, view_id, ListView.CUSTOMERS)
+        except BadUserInput as error:
+            raise BadExportRequest(str(error), error.code) from error
+        filter = merged_filter(view, filter)
+        columns = list(view.columns) or columns
+        sort = list(view.sort) or sort
+    return filter, chosen_columns(request, columns), chosen_sort(request, sort)
+
+
 async def export_customers(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
         return unauthorized()
     try:
-        filter = export_filter(request)
-        settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
-        columns = chosen_columns(request, settings.columns)
-        keys = chosen_sort(request, settings.sort)
-        statement = customer_export_statement(context, filter, keys)
-    except (UserInputError, BadExportRequest) as error:
-        return PlainTextResponse(str(error), status_code=400)
+        filter, columns, keys = await _choices(request, context)
+        extras = [key for key in EXTRA_CELLS if key in columns]
+        statement = customer_export_statement(context, filter, keys).add_columns(
+            *(EXTRA_CELLS[key](context) for key in extras)
+        )
+    except BadExportRequest as error:
+        status = 404 if error.code == "NOT_FOUND" else 400
+        return json_error(status, error.code, str(error))
+    except UserInputError as error:
+        return json_error(400, "BAD_REQUEST", str(error))
     finally:
         await context.close()
 
@@ -221,7 +310,9 @@ async def export_customers(request: Request) -> Response:
     cells = [CELLS[key] for key in columns]
 
     def to_cells(row: Any) -> Iterable[Any]:
-        export_row = ExportRow(row[0], row[1], row[2], row[3], cutoff)
+        export_row = ExportRow(
+            row[0], row[1], row[2], row[3], cutoff, dict(zip(extras, row[4:], strict=True))
+        )
         return [_text(cell(export_row)) for cell in cells]
 
     return csv_response(

@@ -11,8 +11,8 @@ The duplicate keys of existing customers are backfilled in batches of ids by the
 same Python function that keeps them in step afterwards (accent folding and
 phone digits have no portable SQL).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -20,8 +20,8 @@ from alembic import op
 
 import db.models
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
