@@ -225,3 +225,27 @@ async def test_bad_merges_are_refused_and_write_nothing(api, tenant, other_tenan
     await api.mutate(MERGE, {"input": {"survivorId": acme, "mergedIds": [dup]}}, token=token)
     assert await errors(acme, [dup]) == [(["input", "mergedIds", "0"], "INVALID")]
     assert await errors(dup, [acme]) == [(["input", "survivorId"], "INVALID")]
+
+
+async def test_tasks_move_with_the_merge_and_back(api, tenant):
+    acme = await make_customer(api, tenant, "Acme")
+    dup = await make_customer(api, tenant, "Acme Dup")
+    await api.mutate(
+        """mutation($input: TaskCreateInput!) { taskCreate(input: $input) {
+          task { id } userErrors { code } } }""",
+        {"input": {"customerId": dup, "title": "Call back about the order"}},
+        token=tenant.manager.token,
+    )
+    tasks = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer {
+      tasks { totalCount nodes { title } } } } }"""
+    before = await api.ok(tasks, {"ids": [acme, dup]}, token=tenant.admin.token)
+    merged = await api.mutate(
+        MERGE, {"input": {"survivorId": acme, "mergedIds": [dup]}}, token=tenant.manager.token
+    )
+    assert [c["label"] for c in merged["changes"] if c["entityType"] == "Task"] == [
+        "Call back about the order"
+    ]
+    after = await api.ok(tasks, {"ids": [acme, dup]}, token=tenant.admin.token)
+    assert [n["tasks"]["totalCount"] for n in after["nodes"]] == [1, 0]
+    await api.mutate(REVERT, {"id": merged["bulkOperationId"]}, token=tenant.admin.token)
+    assert await api.ok(tasks, {"ids": [acme, dup]}, token=tenant.admin.token) == before
