@@ -5,9 +5,10 @@ STAMP := $(VENV)/.installed
 # npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite.
 GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
+PEER_MODULES := bench/peer/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench load schema lint typecheck audit lock clean migration-regen
+.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen
 
 # Installs exactly the locked, hashed versions (runtime + dev); the project itself without
 # dependencies, so nothing unlocked comes in. `make lock` is the only way versions move.
@@ -43,10 +44,19 @@ $(AUDIT_MODULES): tests/graphql_http_audit/package.json tests/graphql_http_audit
 		echo "warning: npm not found: the GraphQL-over-HTTP audit test will be skipped." >&2; \
 	fi
 
+$(PEER_MODULES): bench/peer/package.json bench/peer/package-lock.json
+	$(NPM_CI) --prefix bench/peer
+
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
 run: install
 	$(BIN)/rolodex serve --demo
+
+# The tests whose answers go through GraphQL execution of nested pages: run once more on
+# the regular executor alone (schema/planner.py off), as the whole suite can be with
+# ROLODEX_PLANNED_EXECUTION=0 make test.
+EXECUTION_TESTS := tests/test_planner.py tests/test_customers_list.py \
+	tests/test_customer_page.py tests/test_statements.py tests/test_query_cost.py
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES)
@@ -54,9 +64,15 @@ test: install $(AUDIT_MODULES)
 	$(BIN)/mypy
 	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
+	ROLODEX_PLANNED_EXECUTION=0 $(BIN)/python -m pytest $(EXECUTION_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rolodex beside PostGraphile 5 (pinned, bench/peer/) on the same PostgreSQL data, a few
+# minutes: seeds rolodex_bench_10000_42 the first time (docs/peer-benchmark.md).
+bench-peer: $(STAMP) $(PEER_MODULES)
+	$(BIN)/python -m bench.peer $(PEER_ARGS)
 
 # Loopback load, bounded in time: 16 clients alone, then beside an abusive one (bench/load.py).
 load: $(STAMP)
@@ -79,7 +95,8 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
-		server/graphiql/node_modules tests/graphql_http_audit/node_modules
+		server/graphiql/node_modules tests/graphql_http_audit/node_modules \
+		bench/peer/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.
