@@ -49,7 +49,7 @@ from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
 from resolvers.orders import search_text_for
 from resolvers.sales_rollup import rebuild_sales_rollup
-from resolvers.text import name_key, optional_key
+from resolvers.text import duplicate_keys, name_key, optional_key
 
 STAFF_COUNT = 25
 PRODUCT_COUNT = 200
@@ -147,7 +147,7 @@ COLUMNS: dict[str, list[str]] = {
         "billing_region billing_postal_code billing_country shipping_line1 shipping_line2 "
         "shipping_city shipping_region shipping_postal_code shipping_country order_count "
         "total_sales_cents last_order_at total_paid_cents balance_cents unapplied_credit_cents "
-        "last_interaction_at "
+        "last_interaction_at email_key phone_key match_name "
         "version created_at updated_at"
     ).split(),
     "locations": (
@@ -807,6 +807,7 @@ def _generate_customer(
                 created_ts,
             )
         )
+    email, phone = f"orders@{slug}.example", f"+1 503 555 {rng.randint(0, 9999):04d}"
     rows.customers.append(
         keyed(
             "customers",
@@ -815,8 +816,8 @@ def _generate_customer(
             kind=(CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL).value,
             name=name,
             name_key=name_key(name),
-            email=f"orders@{slug}.example",
-            phone=f"+1 503 555 {rng.randint(0, 9999):04d}",
+            email=email,
+            phone=phone,
             mobile=None,
             fax=None,
             website=f"https://{slug}.example" if business else None,
@@ -848,6 +849,7 @@ def _generate_customer(
             balance_cents=total_sales - money.paid + money.adjustments,
             unapplied_credit_cents=money.unapplied,
             last_interaction_at=ts(last_interaction_at),
+            **duplicate_keys(name, email, phone),
             version=1,
             created_at=created_ts,
             updated_at=created_ts,

@@ -13,8 +13,8 @@ from sqlalchemy.sql.elements import SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
-from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction, utcnow
-from resolvers.audit import apply_changes, creation_changes, record, snapshot
+from db.models import Company, Customer, PaymentTerms, Staff, utcnow
+from resolvers.audit import apply_changes, creation_changes, record
 from resolvers.credit import credit_limit_audit, credit_limit_values
 
 # Re-exported: schema/customers.py, the export and the reports read them from here.
@@ -27,7 +27,6 @@ from resolvers.ledger import load_overdue_cents, overdue_cents_of
 from resolvers.loaders import load_customer, load_payment_terms, prime_staff, rows_by_id
 from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
-from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
 from resolvers.segments import segment_conditions
 from resolvers.tags import replace_tags, tag_values
@@ -441,36 +440,3 @@ async def customer_archive(context: Context, id: str) -> dict[str, Any]:
         if changes:
             record(session, viewer, "customer.archive", customer, changes, customer_id=customer.id)
     return {"customer": customer}
-
-
-async def customer_delete(context: Context, id: str) -> dict[str, Any]:
-    viewer = context.viewer
-    viewer.require(Permission.DELETE_CUSTOMER)
-    async with context.transaction() as session:
-        customer = await get_customer(session, id)
-        has_history = await session.scalar(
-            select(
-                or_(
-                    select(Order.id).where(Order.customer_id == customer.id).exists(),
-                    select(Transaction.id).where(Transaction.customer_id == customer.id).exists(),
-                )
-            )
-        )
-        if has_history:
-            raise UserInputError.one(
-                ("id",),
-                f"{customer.name} has orders or transactions; archive the customer instead.",
-                UserErrorCode.HAS_ORDERS,
-            )
-        # The event outlives the row (its customer_id is set to NULL by the foreign key).
-        record(
-            session,
-            viewer,
-            "customer.delete",
-            customer,
-            snapshot(customer, ("name", "status")),
-            customer_id=customer.id,
-        )
-        await session.flush()
-        await session.delete(customer)
-    return {"deleted_id": id}

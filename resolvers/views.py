@@ -62,6 +62,9 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("lastInteractionAt", "Last contacted", False, CustomerSortField.LAST_INTERACTION_AT),
     Column("nextTask", "Next task"),
     Column("nextTaskDueOn", "Next task due"),
+    # What an import matches rows by (docs/data-in.md): export them to update on re-import.
+    Column("id", "Id"),
+    Column("externalId", "External id"),
 )
 
 # The locations list is sorted by customer, then location name; no column re-sorts it.

@@ -45,6 +45,9 @@ DOMAINS = (
     "tasks",
     "tags",
     "saved_views",
+    "recycle_bin",
+    "merge",
+    "imports",
 )
 
 

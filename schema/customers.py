@@ -13,10 +13,12 @@ from strawberry.types import Info
 from db import models
 from db.enums import ListView
 from resolvers import customers as resolvers
+from resolvers import recycle_bin
 from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.context import loaded, prefetch, then
+from resolvers.duplicates import load_possible_duplicates
 from resolvers.ledger import load_overdue_cents
-from resolvers.loaders import load_payment_terms, load_staff
+from resolvers.loaders import load_customer, load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page, load_locations_of_customers
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -245,6 +247,31 @@ class Customer(relay.Node):
     @strawberry.field(description="Tags, alphabetical (case-insensitively).")
     def tags(root: strawberry.Parent[models.Customer], info: Info) -> list[str]:
         return loaded(info.context, load_tags, root.id)
+
+    # Data in, duplicates out, nothing lost (issue 19)
+    # ------------------------------------------------------------------
+    external_id: str | None = strawberry.field(
+        description="The customer's id in the system it was imported from; unique in the "
+        "company. Imports update the customer with the same externalId."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When customerDelete put the customer in the recycle bin (null: not "
+        "deleted). Only deletedCustomers shows deleted ones."
+    )
+
+    @strawberry.field(description="The customer customersMerge merged this one into, if any.")
+    def merged_into(root: strawberry.Parent[models.Customer], info: Info) -> Customer | None:
+        if root.merged_into_id is None:
+            return None
+        return loaded(info.context, load_customer, root.merged_into_id)
+
+    @strawberry.field(
+        description="Other customers that look like the same one: the same e-mail "
+        "(case-insensitive), the same phone digits (the last 10) or the same name once "
+        "folded, without punctuation and legal suffixes (Inc, LLC…). Merged ones excluded."
+    )
+    def possible_duplicates(root: strawberry.Parent[models.Customer], info: Info) -> list[Customer]:
+        return loaded(info.context, load_possible_duplicates, root.id)
 
 
 @strawberry.input(description="Narrows the customer list; archived customers only when asked for.")
@@ -482,9 +509,12 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="ADMIN or MANAGER. Refused (HAS_ORDERS) while orders or transactions exist."
+        description="ADMIN or MANAGER. Moves the customer to the recycle bin with its "
+        "contacts, locations, interactions and attachments: hidden everywhere, restorable "
+        "with customerRestore for 30 days. Refused (HAS_ORDERS) while orders or "
+        "transactions exist."
     )
     async def customer_delete(self, info: Info, id: strawberry.ID) -> CustomerDeletePayload:
         return await mutate(
-            CustomerDeletePayload, lambda: resolvers.customer_delete(info.context, id)
+            CustomerDeletePayload, lambda: recycle_bin.customer_delete(info.context, id)
         )

@@ -40,6 +40,7 @@ from resolvers.customers import (
     engagement_of,
 )
 from resolvers.errors import BadUserInput, UserInputError
+from resolvers.ids import encode_id
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
 from resolvers.saved_views import merged_filter, view_for_list
@@ -222,6 +223,8 @@ CELLS: dict[str, Callable[[ExportRow], Any]] = {
     "lastInteractionAt": lambda r: r.customer.last_interaction_at,
     "nextTask": lambda r: r.extra["nextTask"],
     "nextTaskDueOn": lambda r: r.extra["nextTaskDueOn"],
+    "id": lambda r: encode_id("Customer", r.customer.id),
+    "externalId": lambda r: r.customer.external_id,
 }
 if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
     raise RuntimeError("Every customer list column needs exactly one CSV cell.")
@@ -305,7 +308,6 @@ async def export_customers(request: Request) -> Response:
 
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
-    labels = columns_by_key(ListView.CUSTOMERS)
 
     def to_cells(row: Any) -> Iterable[Any]:
         export_row = ExportRow(
@@ -315,7 +317,8 @@ async def export_customers(request: Request) -> Response:
 
     return csv_response(
         "customers.csv",
-        [labels[key].label for key in columns],
+        # The column keys, as the API names the fields: what customersImport reads back.
+        columns,
         stream_rows(context, statement),
         to_cells,
     )

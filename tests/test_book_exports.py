@@ -202,7 +202,7 @@ async def test_customers_export_new_columns_and_segments(api, tenant):
         )
     )
     assert exported == [
-        ["Name", "Tags", "Last contacted", "Next task", "Next task due"],
+        ["name", "tags", "lastInteractionAt", "nextTask", "nextTaskDueOn"],
         [
             "Harbor",
             "roofing; VIP",

@@ -19,7 +19,7 @@ async def test_column_catalogues(api, tenant):
         token=tenant.rep.token,
     )
     customer = {c["key"]: c for c in data["customerColumns"]}
-    assert len(data["customerColumns"]) == 31
+    assert len(data["customerColumns"]) == 33
     assert customer["name"] == {
         "key": "name",
         "label": "Name",
