@@ -13,7 +13,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import attachments as resolvers
 from resolvers.loaders import load_customer, load_staff
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import model_type
 from schema.staff import Staff
 
@@ -58,7 +58,7 @@ async def customer_attachments(root: models.Customer, info: Info) -> list[Attach
     return await info.context.loaders[resolvers.load_customer_attachments].load(root.id)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `attachmentUpload`.")
 class AttachmentUploadInput:
     customer_id: strawberry.ID
     file: Upload = strawberry.field(
@@ -66,16 +66,26 @@ class AttachmentUploadInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `attachmentUpload` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class AttachmentUploadPayload:
     attachment: Attachment | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `attachmentDelete` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class AttachmentDeletePayload:
     deleted_attachment_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type

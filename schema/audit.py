@@ -14,7 +14,7 @@ from resolvers import audit as resolvers
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from resolvers.pagination import PageArgs
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.scalars import JSON
 from schema.staff import Staff
 
@@ -93,10 +93,10 @@ class AuditEventFilter:
 async def customer_audit_events(
     root: Any,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[AuditEvent]:
     """Customer.auditEvents: the customer's trail, newest first."""
     page = await resolvers.customer_audit_events_page(
@@ -111,10 +111,10 @@ class Query:
     async def audit_events(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: AuditEventFilter | None = None,
     ) -> Connection[AuditEvent]:
         where = filter.decoded() if filter is not None else resolvers.AuditFilter()

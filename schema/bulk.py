@@ -17,7 +17,7 @@ from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from schema.customers import CustomerFilter
 from schema.enums import BasisDate, BillingStatus
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import model_type
 from schema.scalars import JSON
 from schema.staff import Staff
@@ -80,7 +80,7 @@ class CustomersBulkUpdateSetInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `customersBulkUpdate`.")
 class CustomersBulkUpdateInput:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"Customers to change (at most {resolvers.MAX_BULK_IDS})."
@@ -105,7 +105,7 @@ class LocationsBulkUpdateSetInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `locationsBulkUpdate`.")
 class LocationsBulkUpdateInput:
     ids: list[strawberry.ID] = strawberry.field(
         description=f"Locations to change (at most {resolvers.MAX_BULK_IDS})."
@@ -136,7 +136,7 @@ class BulkUpdatePayload:
         default_factory=list,
         description=f"The first {resolvers.PREVIEW_ROWS} changed rows, by id.",
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
     @strawberry.field(description="Pass to bulkOperationRevert to undo it.")
     def bulk_operation_id(self) -> strawberry.ID | None:
@@ -145,17 +145,32 @@ class BulkUpdatePayload:
         return strawberry.ID(encode_id("BulkOperation", self.bulk_operation.id))
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customersBulkUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class CustomersBulkUpdatePayload(BulkUpdatePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `locationsBulkUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class LocationsBulkUpdatePayload(BulkUpdatePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `bulkOperationRevert` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class BulkOperationRevertPayload:
     bulk_operation: BulkOperation | None = None
     restored_count: int = strawberry.field(default=0, description="Rows given their values back.")
@@ -163,7 +178,7 @@ class BulkOperationRevertPayload:
         default=0, description="Rows changed since the operation (or deleted): left as they are."
     )
     skipped_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from resolvers import company as resolvers
 from schema.enums import RepVisibility
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 
 
 @strawberry.type(description="Your company (tenant) and its settings.")
@@ -29,7 +29,7 @@ class Company:
     version: int
 
 
-@strawberry.input
+@strawberry.input(description="The input of `companyUpdate`.")
 class CompanyUpdateInput:
     name: str | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
@@ -38,10 +38,14 @@ class CompanyUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `companyUpdate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class CompanyUpdatePayload:
     company: Company | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import contacts as resolvers
 from resolvers.loaders import load_customer
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import model_type
 
 if TYPE_CHECKING:
@@ -62,28 +62,45 @@ class ContactUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `contactCreate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class ContactCreatePayload:
     contact: Contact | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `contactUpdate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class ContactUpdatePayload:
     contact: Contact | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `contactSetPrimary` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class ContactSetPrimaryPayload:
     contact: Contact | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `contactDelete` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class ContactDeletePayload:
     deleted_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type

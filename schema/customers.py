@@ -34,12 +34,13 @@ from schema.enums import (
     ProductDisplay,
     ShippingMethod,
     SortDirection,
+    describe_values,
 )
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
 from schema.lookahead import node_selects, selects
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -134,10 +135,10 @@ class Customer(relay.Node):
     def locations(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Location]:
         page = customer_locations_page(info.context, self.id, PageArgs(first, after, last, before))
         return then(page, Connection.from_page)
@@ -183,10 +184,10 @@ class Customer(relay.Node):
     async def orders(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[OrderFilter, strawberry.lazy("schema.orders")] | None = None,
         search: str | None = None,
         sort: list[Annotated[OrderSort, strawberry.lazy("schema.orders")]] | None = None,
@@ -240,10 +241,27 @@ class CustomerFilter:
     )
 
 
-CustomerSortField = strawberry.enum(resolvers.CustomerSortField)
+CustomerSortField = describe_values(
+    strawberry.enum(
+        resolvers.CustomerSortField,
+        description=(
+            "What the customers list can be sorted by, over the whole company. CSV exports "
+            "take the same names in `sort=`."
+        ),
+    ),
+    {
+        resolvers.CustomerSortField.NAME: "The customer's name.",
+        resolvers.CustomerSortField.CREATED_AT: "When the customer was created.",
+        resolvers.CustomerSortField.TOTAL_SALES: "Total of invoiced orders.",
+        resolvers.CustomerSortField.ORDER_COUNT: "Number of invoiced orders.",
+        resolvers.CustomerSortField.AVERAGE_ORDER_TOTAL: "Average total of invoiced orders.",
+        resolvers.CustomerSortField.LAST_ORDER_AT: "placedAt of the latest invoiced order (none last when descending).",
+        resolvers.CustomerSortField.BALANCE: "The current balance.",
+    },
+)
 
 
-@strawberry.input
+@strawberry.input(description="One sort key of the customers list; ties are broken by id.")
 class CustomerSort:
     field: CustomerSortField
     direction: SortDirection = SortDirection.ASC
@@ -255,7 +273,7 @@ CREDIT_LIMIT_INPUT = (
 )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `customerCreate`.")
 class CustomerCreateInput:
     name: str
     kind: CustomerKind | None = None
@@ -310,28 +328,48 @@ class CustomerUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerCreate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerCreatePayload:
     customer: Customer | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerUpdate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerUpdatePayload:
     customer: Customer | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerArchive` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerArchivePayload:
     customer: Customer | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerDelete` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerDeletePayload:
     deleted_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -349,10 +387,10 @@ class Query:
     async def customers(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: CustomerFilter | None = None,
         sort: list[CustomerSort] | None = None,
     ) -> Connection[Customer]:

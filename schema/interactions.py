@@ -16,9 +16,9 @@ from resolvers import timeline
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
-from schema.enums import InteractionKind
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.enums import InteractionKind, describe_values
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ class Interaction(relay.Node):
 async def customer_interactions(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     kinds: list[InteractionKind] | None = None,
 ) -> Connection[Interaction]:
     page = await resolvers.customer_interactions_page(
@@ -72,10 +72,10 @@ async def customer_interactions(
 async def customer_notes(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[Interaction]:
     page = await resolvers.customer_interactions_page(
         info.context,
@@ -110,7 +110,7 @@ class InteractionFilter:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `interactionCreate`.")
 class InteractionCreateInput:
     customer_id: strawberry.ID
     kind: InteractionKind
@@ -120,7 +120,7 @@ class InteractionCreateInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `interactionUpdate`.")
 class InteractionUpdateInput:
     kind: InteractionKind | None = strawberry.UNSET
     body: str | None = strawberry.UNSET
@@ -128,34 +128,64 @@ class InteractionUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerSetSalesRep` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class CustomerSetSalesRepPayload:
     customer: CustomerRef | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionCreate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class InteractionCreatePayload:
     interaction: Interaction | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class InteractionUpdatePayload:
     interaction: Interaction | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionDelete` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class InteractionDeletePayload:
     deleted_interaction_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-InteractionReportGroup = strawberry.enum(
-    resolvers.ReportGroup,
-    name="InteractionReportGroup",
-    description="What to count interactions by; periods are in the company's time zone.",
+InteractionReportGroup = describe_values(
+    strawberry.enum(
+        resolvers.ReportGroup,
+        name="InteractionReportGroup",
+        description="What to count interactions by; periods are in the company's time zone.",
+    ),
+    {
+        resolvers.ReportGroup.STAFF: "One row per author.",
+        resolvers.ReportGroup.CUSTOMER: "One row per customer.",
+        resolvers.ReportGroup.KIND: "One row per interaction kind.",
+        resolvers.ReportGroup.DAY: "One row per day (company time zone).",
+        resolvers.ReportGroup.WEEK: "One row per ISO week, starting Monday (company time zone).",
+        resolvers.ReportGroup.MONTH: "One row per month (company time zone).",
+    },
 )
 
 
@@ -189,10 +219,10 @@ class Query:
     async def interactions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: InteractionFilter | None = None,
     ) -> Connection[Interaction]:
         page = await resolvers.interactions_page(
@@ -273,8 +303,17 @@ class Mutation:
         )
 
 
-CustomerTimelineEventKind = strawberry.enum(
-    timeline.TimelineEventKind, name="CustomerTimelineEventKind"
+CustomerTimelineEventKind = describe_values(
+    strawberry.enum(
+        timeline.TimelineEventKind,
+        name="CustomerTimelineEventKind",
+        description="What happened on a customer's timeline.",
+    ),
+    {
+        timeline.TimelineEventKind.CREATED: "An interaction was logged.",
+        timeline.TimelineEventKind.UPDATED: "An interaction was edited.",
+        timeline.TimelineEventKind.DELETED: "An interaction was deleted.",
+    },
 )
 
 

@@ -17,8 +17,8 @@ from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema.common import Address, AddressInput
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Location(relay.Node):
         return cents_to_decimal(self.total_sales_cents)
 
 
-@strawberry.input
+@strawberry.input(description="Which locations to list; the conditions combine with AND.")
 class LocationFilter:
     customer_ids: list[strawberry.ID] | None = None
     sales_rep_ids: list[strawberry.ID] | None = strawberry.field(
@@ -74,7 +74,7 @@ class LocationFilter:
     search: str | None = strawberry.field(default=None, description="Part of the name or city.")
 
 
-@strawberry.input
+@strawberry.input(description="The input of `locationCreate`.")
 class LocationCreateInput:
     customer_id: strawberry.ID
     name: str
@@ -96,22 +96,37 @@ class LocationUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `locationCreate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class LocationCreatePayload:
     location: Location | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `locationUpdate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class LocationUpdatePayload:
     location: Location | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `locationDelete` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class LocationDeletePayload:
     deleted_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -120,10 +135,10 @@ class Query:
     async def locations(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: LocationFilter | None = None,
     ) -> Connection[Location]:
         page = await resolvers.locations_page(

@@ -20,10 +20,10 @@ from resolvers.pagination import PageArgs
 from resolvers.products import load_product
 from schema.customers import Customer
 from schema.enums import OrderStatus, SortDirection
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.lookahead import node_selects
 from schema.products import Product
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -142,7 +142,11 @@ OVERRIDE_CREDIT_LIMIT = (
 )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "One line of a new order: a product and a quantity (price from the product unless given)."
+    )
+)
 class OrderLineInput:
     product_id: strawberry.ID
     quantity: int = strawberry.field(description="At least 1.")
@@ -154,7 +158,7 @@ class OrderLineInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `orderCreate`.")
 class OrderCreateInput:
     customer_id: strawberry.ID
     location_id: strawberry.ID | None = strawberry.field(
@@ -186,7 +190,7 @@ class OrderCreateInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `orderUpdateStatus`.")
 class OrderUpdateStatusInput:
     status: OrderStatus = strawberry.field(
         description="DRAFT → SUBMITTED → CONFIRMED → SHIPPED → DELIVERED, one step at a time; "
@@ -199,22 +203,35 @@ class OrderUpdateStatusInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `orderCreate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class OrderCreatePayload:
     order: Order | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `orderUpdateStatus` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class OrderUpdateStatusPayload:
     order: Order | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `orderCancel` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class OrderCancelPayload:
     order: Order | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.input(description="Every given field narrows the list (AND).")
@@ -233,13 +250,15 @@ class OrderFilter:
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="What the orders list can be sorted by.")
 class OrderSortField(enum.Enum):
-    CREATED_AT = "CREATED_AT"
-    NUMBER = "NUMBER"
-    TOTAL = "TOTAL"
-    STATUS = "STATUS"
-    DUE_DATE = "DUE_DATE"
+    CREATED_AT = strawberry.enum_value(
+        "CREATED_AT", description="When the order was placed (placedAt)."
+    )
+    NUMBER = strawberry.enum_value("NUMBER", description="The order number.")
+    TOTAL = strawberry.enum_value("TOTAL", description="The order total.")
+    STATUS = strawberry.enum_value("STATUS", description="The status, in life-cycle order.")
+    DUE_DATE = strawberry.enum_value("DUE_DATE", description="The due date (none last).")
 
 
 @strawberry.input(
@@ -283,10 +302,10 @@ ORDERS_DESCRIPTION = (
 async def customer_orders(
     customer: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     filter: OrderFilter | None = None,
     search: str | None = None,
     sort: list[OrderSort] | None = None,
@@ -307,10 +326,10 @@ class Query:
     async def orders(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: OrderFilter | None = None,
         search: str | None = None,
         sort: list[OrderSort] | None = None,

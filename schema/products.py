@@ -14,8 +14,8 @@ from resolvers import products as resolvers
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import PageArgs
 from schema.customers import Customer
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 
 
 @model_type(models.Product, description="Something your company sells.")
@@ -41,7 +41,7 @@ class Product(relay.Node):
         return await info.context.loaders[resolvers.load_exclusive_customers].load(self.id)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `productCreate`.")
 class ProductCreateInput:
     sku: str = strawberry.field(description="Unique in your company (case-insensitive).")
     name: str
@@ -51,7 +51,7 @@ class ProductCreateInput:
     exclusive: bool | None = False
 
 
-@strawberry.input
+@strawberry.input(description="The input of `productUpdate`.")
 class ProductUpdateInput:
     sku: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
@@ -62,7 +62,7 @@ class ProductUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.input
+@strawberry.input(description="The input of `productSetExclusiveCustomers`.")
 class ProductSetExclusiveCustomersInput:
     product_id: strawberry.ID
     customer_ids: list[strawberry.ID] = strawberry.field(
@@ -70,22 +70,35 @@ class ProductSetExclusiveCustomersInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `productCreate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class ProductCreatePayload:
     product: Product | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `productUpdate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class ProductUpdatePayload:
     product: Product | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `productSetExclusiveCustomers` answers: the affected object, or userErrors "
+        "when nothing was written."
+    )
+)
 class ProductSetExclusiveCustomersPayload:
     product: Product | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -99,10 +112,10 @@ class Query:
     async def products(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         visible_to: strawberry.ID | None = None,
         search: str | None = None,
         include_inactive: bool = False,

@@ -16,7 +16,14 @@ from resolvers import aging, reports
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
 from resolvers.orders import load_location
-from schema.enums import BillingStatus, CustomerStatus, Engagement, PaymentMethod, TransactionKind
+from schema.enums import (
+    BillingStatus,
+    CustomerStatus,
+    Engagement,
+    PaymentMethod,
+    TransactionKind,
+    describe_values,
+)
 from schema.lookahead import selects
 from schema.staff import Staff
 
@@ -27,8 +34,28 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
 
-SalesReportGroup = strawberry.enum(reports.SalesReportGroup)
-TransactionsReportGroup = strawberry.enum(reports.TransactionsReportGroup)
+SalesReportGroup = describe_values(
+    strawberry.enum(
+        reports.SalesReportGroup, description="How salesReport groups its rows (several combine)."
+    ),
+    {
+        reports.SalesReportGroup.CUSTOMER: "One row per customer.",
+        reports.SalesReportGroup.SALES_REP: "One row per sales rep (the customer's rep; unassigned together).",
+        reports.SalesReportGroup.LOCATION: "One row per location (orders without one together).",
+        reports.SalesReportGroup.MONTH: "One row per month of placedAt (company time zone).",
+    },
+)
+TransactionsReportGroup = describe_values(
+    strawberry.enum(
+        reports.TransactionsReportGroup,
+        description="How transactionsReport groups its rows (several combine).",
+    ),
+    {
+        reports.TransactionsReportGroup.KIND: "One row per transaction kind.",
+        reports.TransactionsReportGroup.METHOD: "One row per payment method.",
+        reports.TransactionsReportGroup.MONTH: "One row per month of occurredAt (company time zone).",
+    },
+)
 
 
 async def _customer(info: Info, customer_id: int | None) -> Customer | None:
@@ -78,7 +105,9 @@ class SalesReportRow:
         return None if average is None else cents_to_decimal(average)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Invoiced orders totalled by the chosen groups, placedAt within the day range."
+)
 class SalesReport:
     rows: list[SalesReportRow]
     totals: SalesReportRow = strawberry.field(description="All the rows together.")
@@ -116,7 +145,9 @@ class TransactionsReportRow:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Transactions totalled by the chosen groups, occurredAt within the day range."
+)
 class TransactionsReport:
     rows: list[TransactionsReportRow]
     totals: TransactionsReportRow = strawberry.field(description="All the rows together.")
@@ -159,7 +190,7 @@ class AgingReportRow:
         )
 
 
-@strawberry.type
+@strawberry.type(description="What customers owe, by how long it has been due, as of one day.")
 class AgingReport:
     as_of: date = strawberry.field(description="The day the buckets are counted from.")
     rows: list[AgingReportRow] = strawberry.field(
@@ -170,31 +201,33 @@ class AgingReport:
     )
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one engagement.")
 class EngagementCount:
     engagement: Engagement
     count: int
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one status.")
 class StatusCount:
     status: CustomerStatus
     count: int
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one billing status.")
 class BillingStatusCount:
     billing_status: BillingStatus
     count: int
 
 
-@strawberry.type
+@strawberry.type(description="How many customers were created in one month.")
 class PeriodCount:
     period: date = strawberry.field(description="First day of the month.")
     count: int
 
 
-@strawberry.type
+@strawberry.type(
+    description="Counts of the company's customers, by engagement, status and billing status."
+)
 class CustomerSummary:
     total: int
     by_engagement: list[EngagementCount] = strawberry.field(

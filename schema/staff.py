@@ -13,8 +13,8 @@ from db import models
 from resolvers import accounts
 from resolvers.pagination import PageArgs
 from schema.enums import Role
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -34,10 +34,10 @@ class Staff(relay.Node):
     async def assigned_customers(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Customer, strawberry.lazy("schema.customers")]]:
         from resolvers.customers import assigned_customers_page
 
@@ -47,26 +47,28 @@ class Staff(relay.Node):
         return Connection.from_page(page)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `login`.")
 class LoginInput:
     email: str
     password: str
 
 
-@strawberry.type
+@strawberry.type(
+    description="What `login` answers: a bearer token and the staff member, or userErrors."
+)
 class LoginPayload:
     token: str | None = None
     staff: Staff | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `logout` answers: whether the token was revoked.")
 class LogoutPayload:
     revoked: bool = False
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `staffCreate`.")
 class StaffCreateInput:
     name: str
     email: str
@@ -76,7 +78,7 @@ class StaffCreateInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `staffUpdate`.")
 class StaffUpdateInput:
     name: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
@@ -89,16 +91,24 @@ class StaffUpdateInput:
     expected_version: int | None = None
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `staffCreate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class StaffCreatePayload:
     staff: Staff | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `staffUpdate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class StaffUpdatePayload:
     staff: Staff | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -112,10 +122,10 @@ class Query:
         self,
         info: Info,
         active: bool | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Staff]:
         page = await accounts.staff_page(info.context, PageArgs(first, after, last, before), active)
         return Connection.from_page(page)

@@ -23,7 +23,7 @@ from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
 from schema.lookahead import node_selects
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -183,10 +183,10 @@ def customer_available_credit(root: models.Customer) -> Decimal | None:
 async def customer_transactions(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     kinds: list[TransactionKind] | None = None,
 ) -> Connection[Transaction]:
     page = await ledger.customer_transactions_page(
@@ -291,10 +291,10 @@ class Query:
     async def transactions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
         filter = filter or TransactionFilter()

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from resolvers import views as resolvers
 from schema.enums import ListView, SortDirection
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 
 
 @strawberry.type(description="A column a list can show.")
@@ -51,13 +51,17 @@ class ViewSettings:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "One sort key of a saved list view (the same field names as the list's sort enum)."
+    )
+)
 class ViewSortInput:
     field: str = strawberry.field(description="The key of a sortable column.")
     direction: SortDirection = SortDirection.ASC
 
 
-@strawberry.input
+@strawberry.input(description="The input of `viewSettingsUpdate`.")
 class ViewSettingsUpdateInput:
     view: ListView
     columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
@@ -66,10 +70,15 @@ class ViewSettingsUpdateInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `viewSettingsUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class ViewSettingsUpdatePayload:
     view_settings: ViewSettings | None = None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
