@@ -2,9 +2,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite.
+# npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite,
+# the schema linter.
 GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
+SCHEMA_LINT_MODULES := tests/schema_lint/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: install run test bench load schema lint clean migration-regen
@@ -32,13 +34,20 @@ $(AUDIT_MODULES): tests/graphql_http_audit/package.json tests/graphql_http_audit
 		echo "warning: npm not found: the GraphQL-over-HTTP audit test will be skipped." >&2; \
 	fi
 
+$(SCHEMA_LINT_MODULES): tests/schema_lint/package.json tests/schema_lint/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		$(NPM_CI) --prefix tests/schema_lint; \
+	else \
+		echo "warning: npm not found: the schema linter test will be skipped." >&2; \
+	fi
+
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
 run: install
 	$(BIN)/rolodex serve --demo
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
-test: install $(AUDIT_MODULES)
+test: install $(AUDIT_MODULES) $(SCHEMA_LINT_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -58,7 +67,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
-		server/graphiql/node_modules tests/graphql_http_audit/node_modules
+		server/graphiql/node_modules tests/graphql_http_audit/node_modules \
+		tests/schema_lint/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.

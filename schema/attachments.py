@@ -32,15 +32,15 @@ class Attachment(relay.Node):
     )
     size: int = strawberry.field(description="In bytes.")
     sha256: str = strawberry.field(description="Hex SHA-256 of the content.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
 
-    @strawberry.field
+    @strawberry.field(description="The customer the file belongs to.")
     async def customer(
         self, info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")] | None:
         return await info.context.loaders[load_customer].load(self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The staff member who uploaded it.")
     async def uploaded_by(self, info: Info) -> Staff | None:
         if self.uploaded_by_id is None:
             return None
@@ -60,7 +60,7 @@ async def customer_attachments(root: models.Customer, info: Info) -> list[Attach
 
 @strawberry.input(description="The input of `attachmentUpload`.")
 class AttachmentUploadInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer the file belongs to.")
     file: Upload = strawberry.field(
         description="The file part of a multipart request (GraphQL multipart request spec)."
     )
@@ -73,7 +73,9 @@ class AttachmentUploadInput:
     )
 )
 class AttachmentUploadPayload:
-    attachment: Attachment | None = None
+    attachment: Attachment | None = strawberry.field(
+        default=None, description="The attachment as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -84,7 +86,9 @@ class AttachmentUploadPayload:
     )
 )
 class AttachmentDeletePayload:
-    deleted_attachment_id: strawberry.ID | None = None
+    deleted_attachment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted attachment; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -97,7 +101,9 @@ class Mutation:
         "returns the existing attachment."
     )
     async def attachment_upload(
-        self, info: Info, input: AttachmentUploadInput
+        self,
+        info: Info,
+        input: Annotated[AttachmentUploadInput, strawberry.argument(description="What to write.")],
     ) -> AttachmentUploadPayload:
         return await mutate(
             AttachmentUploadPayload, lambda: resolvers.attachment_upload(info.context, input)
@@ -106,7 +112,14 @@ class Mutation:
     @strawberry.mutation(
         description="Deletes an attachment; its bytes go too when no other attachment has them."
     )
-    async def attachment_delete(self, info: Info, id: strawberry.ID) -> AttachmentDeletePayload:
+    async def attachment_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the attachment to change."),
+        ],
+    ) -> AttachmentDeletePayload:
         return await mutate(
             AttachmentDeletePayload, lambda: resolvers.attachment_delete(info.context, id)
         )

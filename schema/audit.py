@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -24,7 +24,7 @@ class AuditEvent(relay.Node):
     id: relay.NodeID[int]
     action: str = strawberry.field(description='What happened, e.g. "customer.bulk_update".')
     entity_type: str = strawberry.field(description='GraphQL type of the object, e.g. "Customer".')
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the change was made.")
 
     @strawberry.field(description="Global id of the changed object (it may since be deleted).")
     def entity_id(self) -> strawberry.ID:
@@ -60,8 +60,13 @@ class AuditEventFilter:
     customer_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Events concerning these customers or their locations."
     )
-    actor_ids: list[strawberry.ID] | None = None
-    bulk_operation_id: strawberry.ID | None = None
+    actor_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only changes by these staff members."
+    )
+    bulk_operation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only the changes of this bulk operation (customersBulkUpdate, imports, merges).",
+    )
     from_: datetime | None = strawberry.field(
         default=None, name="from", description="Created at or after."
     )
@@ -115,7 +120,9 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: AuditEventFilter | None = None,
+        filter: Annotated[
+            AuditEventFilter | None, strawberry.argument(description="Which changes.")
+        ] = None,
     ) -> Connection[AuditEvent]:
         where = filter.decoded() if filter is not None else resolvers.AuditFilter()
         page = await resolvers.audit_events_page(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -29,12 +29,14 @@ class BulkOperation(relay.Node):
     entity_type: str = strawberry.field(
         description="Type of the changed rows: Customer or Location."
     )
-    matched_count: int
+    matched_count: int = strawberry.field(description="How many objects the operation matched.")
     updated_count: int = strawberry.field(
         description="Rows that changed (the others already matched)."
     )
-    created_at: datetime
-    reverted_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it ran.")
+    reverted_at: datetime | None = strawberry.field(
+        description="When it was reverted; null while it stands."
+    )
 
     @strawberry.field(description="Who ran it.")
     async def actor(self, info: Info) -> Staff | None:
@@ -69,9 +71,13 @@ class CustomersBulkUpdateSetInput:
         default=None, description="An active staff member of your company."
     )
     clear_sales_rep: bool = strawberry.field(default=False, description="Removes the sales rep.")
-    payment_terms_id: strawberry.ID | None = None
-    billing_status: BillingStatus | None = None
-    basis_date: BasisDate | None = None
+    payment_terms_id: strawberry.ID | None = strawberry.field(
+        default=None, description="New payment terms."
+    )
+    billing_status: BillingStatus | None = strawberry.field(
+        default=None, description="New billing status."
+    )
+    basis_date: BasisDate | None = strawberry.field(default=None, description="New basis date.")
     credit_limit: Decimal | None = strawberry.field(
         default=None, description="A credit limit (0 or more, at most 2 decimals) for each."
     )
@@ -89,7 +95,9 @@ class CustomersBulkUpdateInput:
         default=None,
         description="Instead of ids: every customer the list shows with this filter.",
     )
-    set: CustomersBulkUpdateSetInput
+    set: CustomersBulkUpdateSetInput = strawberry.field(
+        description="What to change on every matched customer."
+    )
     dry_run: bool = strawberry.field(
         default=False, description="Only report what would change; write nothing."
     )
@@ -110,7 +118,9 @@ class LocationsBulkUpdateInput:
     ids: list[strawberry.ID] = strawberry.field(
         description=f"Locations to change (at most {resolvers.MAX_BULK_IDS})."
     )
-    set: LocationsBulkUpdateSetInput
+    set: LocationsBulkUpdateSetInput = strawberry.field(
+        description="What to change on every listed location."
+    )
     dry_run: bool = strawberry.field(
         default=False, description="Only report what would change; write nothing."
     )
@@ -172,12 +182,19 @@ class LocationsBulkUpdatePayload(BulkUpdatePayload):
     )
 )
 class BulkOperationRevertPayload:
-    bulk_operation: BulkOperation | None = None
+    bulk_operation: BulkOperation | None = strawberry.field(
+        default=None, description="The reverted operation."
+    )
     restored_count: int = strawberry.field(default=0, description="Rows given their values back.")
     skipped_count: int = strawberry.field(
         default=0, description="Rows changed since the operation (or deleted): left as they are."
     )
-    skipped_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    skipped_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Objects left as they are because they changed again after the operation (or are gone)."
+        ),
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -187,7 +204,11 @@ class Mutation:
         description="Sets fields on many customers at once, all or nothing. ADMIN and MANAGER."
     )
     async def customers_bulk_update(
-        self, info: Info, input: CustomersBulkUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            CustomersBulkUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> CustomersBulkUpdatePayload:
         async def action() -> dict[str, Any]:
             values = await resolvers.customers_bulk_update(info.context, input)
@@ -199,7 +220,11 @@ class Mutation:
         description="Sets or drops the rep override of many locations at once. ADMIN and MANAGER."
     )
     async def locations_bulk_update(
-        self, info: Info, input: LocationsBulkUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            LocationsBulkUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> LocationsBulkUpdatePayload:
         async def action() -> dict[str, Any]:
             values = await resolvers.locations_bulk_update(info.context, input)
@@ -212,7 +237,11 @@ class Mutation:
         "ADMIN and MANAGER."
     )
     async def bulk_operation_revert(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the bulk to change.")
+        ],
     ) -> BulkOperationRevertPayload:
         return await mutate(
             BulkOperationRevertPayload, lambda: resolvers.bulk_operation_revert(info.context, id)

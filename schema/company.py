@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -14,8 +15,10 @@ from schema.errors import USER_ERRORS, UserError, mutate
 
 @strawberry.type(description="Your company (tenant) and its settings.")
 class Company:
-    name: str
-    slug: str
+    name: str = strawberry.field(description="The company's name.")
+    slug: str = strawberry.field(
+        description="Short unique name, used by the CLI (`staff create --company SLUG`)."
+    )
     timezone: str = strawberry.field(
         description="IANA time zone for report periods and 'days since', e.g. Europe/Paris."
     )
@@ -25,17 +28,39 @@ class Company:
     rep_visibility: RepVisibility = strawberry.field(
         description="ASSIGNED_ONLY limits REPs to their own book of customers."
     )
-    created_at: datetime
-    version: int
+    created_at: datetime = strawberry.field(description="When the company was created.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
 
 @strawberry.input(description="The input of `companyUpdate`.")
 class CompanyUpdateInput:
-    name: str | None = strawberry.UNSET
-    timezone: str | None = strawberry.UNSET
-    allow_partial_payments: bool | None = strawberry.UNSET
-    rep_visibility: RepVisibility | None = strawberry.UNSET
-    expected_version: int | None = None
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The company's name.")
+    timezone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            'IANA time zone, e.g. "America/Chicago": days, months and "today" are counted in it.'
+        ),
+    )
+    allow_partial_payments: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Whether customers may pay an order in part unless their own setting says otherwise."
+        ),
+    )
+    rep_visibility: RepVisibility | None = strawberry.field(
+        default=strawberry.UNSET, description="Which customers REPs see."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
 @strawberry.type(
@@ -44,7 +69,9 @@ class CompanyUpdateInput:
     )
 )
 class CompanyUpdatePayload:
-    company: Company | None = None
+    company: Company | None = strawberry.field(
+        default=None, description="The company as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -58,7 +85,11 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="ADMIN only; audited.")
-    async def company_update(self, info: Info, input: CompanyUpdateInput) -> CompanyUpdatePayload:
+    async def company_update(
+        self,
+        info: Info,
+        input: Annotated[CompanyUpdateInput, strawberry.argument(description="What to write.")],
+    ) -> CompanyUpdatePayload:
         return await mutate(
             CompanyUpdatePayload, lambda: resolvers.company_update(info.context, input)
         )

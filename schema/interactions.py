@@ -33,16 +33,20 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 )
 class Interaction(relay.Node):
     id: relay.NodeID[int]
-    kind: InteractionKind
-    body: str
+    kind: InteractionKind = strawberry.field(description="How the contact happened.")
+    body: str = strawberry.field(description="What was said or done.")
     created_at: datetime = strawberry.field(
         description="When it happened (occurredAt on create; defaults to when it was logged)."
     )
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When it was last edited.")
     edited: bool = strawberry.field(description="Whether it was changed after being logged.")
-    version: int
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The customer it was with.")
     async def customer(self, info: Info) -> CustomerRef:
         return await info.context.loaders[load_customer].load(self.customer_id)
 
@@ -61,7 +65,10 @@ async def customer_interactions(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    kinds: list[InteractionKind] | None = None,
+    kinds: Annotated[
+        list[InteractionKind] | None,
+        strawberry.argument(description="Only interactions of these kinds."),
+    ] = None,
 ) -> Connection[Interaction]:
     page = await resolvers.customer_interactions_page(
         info.context, root.id, PageArgs(first, after, last, before), kinds
@@ -99,8 +106,12 @@ class InteractionFilter:
     staff_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Written by any of these staff members."
     )
-    customer_ids: list[strawberry.ID] | None = None
-    kinds: list[InteractionKind] | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only interactions with these customers."
+    )
+    kinds: list[InteractionKind] | None = strawberry.field(
+        default=None, description="Only interactions of these kinds."
+    )
     from_: datetime | None = strawberry.field(
         default=None, name="from", description="Happened at or after this moment."
     )
@@ -112,8 +123,8 @@ class InteractionFilter:
 
 @strawberry.input(description="The input of `interactionCreate`.")
 class InteractionCreateInput:
-    customer_id: strawberry.ID
-    kind: InteractionKind
+    customer_id: strawberry.ID = strawberry.field(description="The customer it was with.")
+    kind: InteractionKind = strawberry.field(description="How the contact happened.")
     body: str = strawberry.field(description="Required; at most 10,000 characters.")
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When it happened, if not now; never in the future."
@@ -122,10 +133,22 @@ class InteractionCreateInput:
 
 @strawberry.input(description="The input of `interactionUpdate`.")
 class InteractionUpdateInput:
-    kind: InteractionKind | None = strawberry.UNSET
-    body: str | None = strawberry.UNSET
-    occurred_at: datetime | None = strawberry.UNSET
-    expected_version: int | None = None
+    kind: InteractionKind | None = strawberry.field(
+        default=strawberry.UNSET, description="How the contact happened."
+    )
+    body: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What was said or done."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it happened (an instant with offset)."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
 @strawberry.type(
@@ -135,7 +158,9 @@ class InteractionUpdateInput:
     )
 )
 class CustomerSetSalesRepPayload:
-    customer: CustomerRef | None = None
+    customer: CustomerRef | None = strawberry.field(
+        default=None, description="The customer as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -146,7 +171,9 @@ class CustomerSetSalesRepPayload:
     )
 )
 class InteractionCreatePayload:
-    interaction: Interaction | None = None
+    interaction: Interaction | None = strawberry.field(
+        default=None, description="The interaction as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -157,7 +184,9 @@ class InteractionCreatePayload:
     )
 )
 class InteractionUpdatePayload:
-    interaction: Interaction | None = None
+    interaction: Interaction | None = strawberry.field(
+        default=None, description="The interaction as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -168,7 +197,9 @@ class InteractionUpdatePayload:
     )
 )
 class InteractionDeletePayload:
-    deleted_interaction_id: strawberry.ID | None = None
+    deleted_interaction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted interaction; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -191,12 +222,14 @@ InteractionReportGroup = describe_values(
 
 @strawberry.type(description="One group of interactions; fields not grouped by are null.")
 class InteractionReportRow:
-    kind: InteractionKind | None
+    kind: InteractionKind | None = strawberry.field(description="The kind (when grouped by KIND).")
     period: date | None = strawberry.field(
         description="The first day of the DAY, WEEK (Monday) or MONTH, in the company's time zone."
     )
-    count: int
-    last_interaction_at: datetime | None
+    count: int = strawberry.field(description="How many interactions the row holds.")
+    last_interaction_at: datetime | None = strawberry.field(
+        description="When the row's latest interaction occurred."
+    )
     staff_id: strawberry.Private[int | None]
     customer_id: strawberry.Private[int | None]
 
@@ -206,7 +239,7 @@ class InteractionReportRow:
             return None
         return await info.context.loaders[load_staff].load(self.staff_id)
 
-    @strawberry.field
+    @strawberry.field(description="The customer (when grouped by CUSTOMER).")
     async def customer(self, info: Info) -> CustomerRef | None:
         if self.customer_id is None:
             return None
@@ -223,7 +256,9 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: InteractionFilter | None = None,
+        filter: Annotated[
+            InteractionFilter | None, strawberry.argument(description="Which interactions.")
+        ] = None,
     ) -> Connection[Interaction]:
         page = await resolvers.interactions_page(
             info.context, resolvers.parse_filter(filter), PageArgs(first, after, last, before)
@@ -237,8 +272,14 @@ class Query:
     async def interactions_report(
         self,
         info: Info,
-        group_by: list[InteractionReportGroup],
-        filter: InteractionFilter | None = None,
+        group_by: Annotated[
+            list[InteractionReportGroup],
+            strawberry.argument(description="How to group the rows (several combine)."),
+        ],
+        filter: Annotated[
+            InteractionFilter | None,
+            strawberry.argument(description="Which interactions to count."),
+        ] = None,
         include_silent_staff: Annotated[
             bool,
             strawberry.argument(
@@ -270,7 +311,13 @@ class Mutation:
         "`staffId: null` leaves the customer unassigned."
     )
     async def customer_set_sales_rep(
-        self, info: Info, customer_id: strawberry.ID, staff_id: strawberry.ID | None
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        staff_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The new rep (active staff); null unassigns."),
+        ],
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
@@ -279,7 +326,9 @@ class Mutation:
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
     async def interaction_create(
-        self, info: Info, input: InteractionCreateInput
+        self,
+        info: Info,
+        input: Annotated[InteractionCreateInput, strawberry.argument(description="What to write.")],
     ) -> InteractionCreatePayload:
         return await mutate(
             InteractionCreatePayload, lambda: resolvers.interaction_create(info.context, input)
@@ -287,7 +336,13 @@ class Mutation:
 
     @strawberry.mutation(description="REPs change only their own entries; managers any.")
     async def interaction_update(
-        self, info: Info, id: strawberry.ID, input: InteractionUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the interaction to change."),
+        ],
+        input: Annotated[InteractionUpdateInput, strawberry.argument(description="What to write.")],
     ) -> InteractionUpdatePayload:
         return await mutate(
             InteractionUpdatePayload,
@@ -297,7 +352,14 @@ class Mutation:
     @strawberry.mutation(
         description="REPs delete only their own entries; the text stays in the audit trail."
     )
-    async def interaction_delete(self, info: Info, id: strawberry.ID) -> InteractionDeletePayload:
+    async def interaction_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the interaction to change."),
+        ],
+    ) -> InteractionDeletePayload:
         return await mutate(
             InteractionDeletePayload, lambda: resolvers.interaction_delete(info.context, id)
         )
@@ -319,11 +381,13 @@ CustomerTimelineEventKind = describe_values(
 
 @strawberry.type(description="A change to a customer's interaction log, as it is committed.")
 class CustomerTimelineEvent:
-    event: CustomerTimelineEventKind
+    event: CustomerTimelineEventKind = strawberry.field(description="What happened.")
     interaction: Interaction | None = strawberry.field(
         description="The interaction as committed; null once DELETED."
     )
-    interaction_id: strawberry.ID
+    interaction_id: strawberry.ID = strawberry.field(
+        description="The global id of the interaction it happened to."
+    )
 
 
 @strawberry.type
@@ -334,7 +398,11 @@ class Subscription:
         'payload as {"Authorization": "Bearer <token>"}.'
     )
     async def customer_timeline(
-        self, info: Info, customer_id: strawberry.ID
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer to follow.")
+        ],
     ) -> AsyncGenerator[CustomerTimelineEvent, None]:
         async for event, interaction in timeline.customer_timeline(info.context, customer_id):
             yield CustomerTimelineEvent(

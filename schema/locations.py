@@ -28,20 +28,24 @@ if TYPE_CHECKING:
 @model_type(models.Location, description="A store or site of a customer.")
 class Location(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    phone: str | None
-    email: str | None
+    name: str = strawberry.field(description='The location\'s name, e.g. "Warehouse".')
+    phone: str | None = strawberry.field(description="Phone number.")
+    email: str | None = strawberry.field(description="E-mail address.")
     order_count: int = strawberry.field(description="Invoiced orders placed for this location.")
-    created_at: datetime
-    version: int
+    created_at: datetime = strawberry.field(description="When the location was created.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The customer it belongs to.")
     async def customer(
         self, info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")]:
         return await info.context.loaders[load_customer].load(self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="Where it is; null when not set.")
     def address(self) -> Address | None:
         return Address.from_row(self)
 
@@ -67,7 +71,9 @@ class Location(relay.Node):
 
 @strawberry.input(description="Which locations to list; the conditions combine with AND.")
 class LocationFilter:
-    customer_ids: list[strawberry.ID] | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only locations of these customers."
+    )
     sales_rep_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Matches the effective rep (override, else the customer's)."
     )
@@ -76,11 +82,11 @@ class LocationFilter:
 
 @strawberry.input(description="The input of `locationCreate`.")
 class LocationCreateInput:
-    customer_id: strawberry.ID
-    name: str
-    phone: str | None = None
-    email: str | None = None
-    address: AddressInput | None = None
+    customer_id: strawberry.ID = strawberry.field(description="The customer it belongs to.")
+    name: str = strawberry.field(description="The location's name (required).")
+    phone: str | None = strawberry.field(default=None, description="Phone number.")
+    email: str | None = strawberry.field(default=None, description="E-mail address.")
+    address: AddressInput | None = strawberry.field(default=None, description="Where it is.")
     sales_rep_id: strawberry.ID | None = strawberry.field(
         default=None, description="An active staff member; null inherits the customer's rep."
     )
@@ -88,12 +94,29 @@ class LocationCreateInput:
 
 @strawberry.input(description="Only the fields given change; `salesRepId: null` inherits again.")
 class LocationUpdateInput:
-    name: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    address: AddressInput | None = strawberry.UNSET
-    sales_rep_id: strawberry.ID | None = strawberry.UNSET
-    expected_version: int | None = None
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The location's name."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone number; null clears it."
+    )
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="E-mail address; null clears it."
+    )
+    address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where it is; null clears it."
+    )
+    sales_rep_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A rep for this location only; null: the customer's rep.",
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
 @strawberry.type(
@@ -103,7 +126,9 @@ class LocationUpdateInput:
     )
 )
 class LocationCreatePayload:
-    location: Location | None = None
+    location: Location | None = strawberry.field(
+        default=None, description="The location as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -114,7 +139,9 @@ class LocationCreatePayload:
     )
 )
 class LocationUpdatePayload:
-    location: Location | None = None
+    location: Location | None = strawberry.field(
+        default=None, description="The location as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -125,7 +152,9 @@ class LocationUpdatePayload:
     )
 )
 class LocationDeletePayload:
-    deleted_id: strawberry.ID | None = None
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted location; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -139,7 +168,9 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: LocationFilter | None = None,
+        filter: Annotated[
+            LocationFilter | None, strawberry.argument(description="Which locations.")
+        ] = None,
     ) -> Connection[Location]:
         page = await resolvers.locations_page(
             info.context, PageArgs(first, after, last, before), filter
@@ -149,24 +180,39 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Adds a location to a customer.")
     async def location_create(
-        self, info: Info, input: LocationCreateInput
+        self,
+        info: Info,
+        input: Annotated[LocationCreateInput, strawberry.argument(description="What to write.")],
     ) -> LocationCreatePayload:
         return await mutate(
             LocationCreatePayload, lambda: resolvers.location_create(info.context, input)
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Changes a location.")
     async def location_update(
-        self, info: Info, id: strawberry.ID, input: LocationUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the location to change."),
+        ],
+        input: Annotated[LocationUpdateInput, strawberry.argument(description="What to write.")],
     ) -> LocationUpdatePayload:
         return await mutate(
             LocationUpdatePayload, lambda: resolvers.location_update(info.context, id, input)
         )
 
-    @strawberry.mutation
-    async def location_delete(self, info: Info, id: strawberry.ID) -> LocationDeletePayload:
+    @strawberry.mutation(description="Deletes a location (its orders keep their history).")
+    async def location_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the location to change."),
+        ],
+    ) -> LocationDeletePayload:
         return await mutate(
             LocationDeletePayload, lambda: resolvers.location_delete(info.context, id)
         )

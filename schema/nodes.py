@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -39,11 +39,27 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id; null if not found in your company.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id of any type.")],
+    ) -> relay.Node | None:
         return (await _resolve(info, [id]))[0]
 
     @strawberry.field(description="Objects by global id, in order; null where not found.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=(
+                    "Global ids of any types; a malformed one is null at its place with an INVALID_ID "
+                    "error."
+                )
+            ),
+        ],
+    ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"At most {MAX_NODES} ids at once.")
         return await _resolve(info, ids)

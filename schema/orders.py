@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from schema.locations import Location
 
 MONEY_RULE = (
-    "subtotal = Σ quantity × unitPrice; discountAmount = subtotal × discountPercent / 100, "
+    "The discount: subtotal × discountPercent / 100, "
     "rounded half-up to the cent once, on the subtotal (not per line); "
     "total = subtotal − discountAmount."
 )
@@ -39,20 +39,20 @@ MONEY_RULE = (
 @model_type(models.OrderLine, description="One product on an order, priced when ordered.")
 class OrderLine:
     sku: str = strawberry.field(description="The product's SKU when ordered.")
-    description: str
-    quantity: int
+    description: str = strawberry.field(description="What was sold, as printed on the invoice.")
+    quantity: int = strawberry.field(description="How many.")
 
-    @strawberry.field
+    @strawberry.field(description="The product; null if it was deleted.")
     async def product(self, info: Info) -> Product | None:
         if self.product_id is None:
             return None
         return await info.context.loaders[load_product].load(self.product_id)
 
-    @strawberry.field
+    @strawberry.field(description='Price of one, e.g. "12.50".')
     def unit_price(self) -> Decimal:
         return cents_to_decimal(self.unit_price_cents)
 
-    @strawberry.field(description="quantity × unitPrice.")
+    @strawberry.field(description="The quantity times unitPrice.")
     def line_total(self) -> Decimal:
         return cents_to_decimal(self.line_total_cents)
 
@@ -62,7 +62,7 @@ class Order(relay.Node):
     id: relay.NodeID[int]
     number: int = strawberry.field(description="Per-company sequence, unique.")
     po_number: str | None = strawberry.field(description="The customer's purchase order number.")
-    status: OrderStatus
+    status: OrderStatus = strawberry.field(description="Where the order is in its life cycle.")
     requires_prepayment: bool = strawberry.field(
         description="PREPAY_ONLY customer: can't be CONFIRMED until balanceDue is 0."
     )
@@ -78,19 +78,31 @@ class Order(relay.Node):
     submitted_at: datetime | None = strawberry.field(
         description="When it was invoiced; placedAt for orders created as SUBMITTED."
     )
-    confirmed_at: datetime | None
-    shipped_at: datetime | None
-    delivered_at: datetime | None
-    cancelled_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    confirmed_at: datetime | None = strawberry.field(
+        description="When it was confirmed; null before."
+    )
+    shipped_at: datetime | None = strawberry.field(description="When it shipped; null before.")
+    delivered_at: datetime | None = strawberry.field(
+        description="When it was delivered; null before."
+    )
+    cancelled_at: datetime | None = strawberry.field(
+        description="When it was cancelled; null unless cancelled."
+    )
+    created_at: datetime = strawberry.field(
+        description="When the row was written (placedAt may be earlier for imported history)."
+    )
+    updated_at: datetime = strawberry.field(description="When the order was last changed.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The customer who ordered.")
     async def customer(self, info: Info) -> Customer:
         return await info.context.loaders[load_customer].load(self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The customer's location it is for; null for none.")
     async def location(
         self, info: Info
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
@@ -104,7 +116,7 @@ class Order(relay.Node):
             return None
         return await info.context.loaders[load_staff].load(self.created_by_id)
 
-    @strawberry.field
+    @strawberry.field(description="Its lines, in the order they were entered.")
     async def lines(self, info: Info) -> list[OrderLine]:
         return await info.context.loaders[resolvers.load_order_lines].load(self.id)
 
@@ -120,7 +132,7 @@ class Order(relay.Node):
     def discount_amount(self) -> Decimal:
         return cents_to_decimal(self.discount_cents)
 
-    @strawberry.field(description="subtotal − discountAmount.")
+    @strawberry.field(description="The subtotal minus discountAmount.")
     def total(self) -> Decimal:
         return cents_to_decimal(self.total_cents)
 
@@ -131,7 +143,7 @@ class Order(relay.Node):
     def amount_paid(self) -> Decimal:
         return cents_to_decimal(self.paid_cents)
 
-    @strawberry.field(description="total − amountPaid while invoiced; 0 for drafts and cancelled.")
+    @strawberry.field(description="The total minus amountPaid while invoiced; 0 for drafts and cancelled.")
     def balance_due(self) -> Decimal:
         return cents_to_decimal(self.balance_due_cents)
 
@@ -148,7 +160,9 @@ OVERRIDE_CREDIT_LIMIT = (
     )
 )
 class OrderLineInput:
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(
+        description="The product (visible to the customer)."
+    )
     quantity: int = strawberry.field(description="At least 1.")
     unit_price: Decimal | None = strawberry.field(
         default=None, description="Defaults to the product's price; at most 2 decimals."
@@ -160,15 +174,17 @@ class OrderLineInput:
 
 @strawberry.input(description="The input of `orderCreate`.")
 class OrderCreateInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer who orders.")
     location_id: strawberry.ID | None = strawberry.field(
         default=None, description="One of the customer's locations."
     )
-    po_number: str | None = None
+    po_number: str | None = strawberry.field(
+        default=None, description="The customer's purchase-order number."
+    )
     placed_at: datetime | None = strawberry.field(
         default=None, description="Defaults to now; set it to import history."
     )
-    lines: list[OrderLineInput]
+    lines: list[OrderLineInput] = strawberry.field(description="At least one line.")
     discount_percent: Decimal | None = strawberry.field(
         default=None,
         description="Overrides the customer's discountPercent (which applies when omitted); "
@@ -197,7 +213,13 @@ class OrderUpdateStatusInput:
         "CANCELLED from DRAFT, SUBMITTED or CONFIRMED. DRAFT → SUBMITTED invoices the order: "
         "the customer's credit limit applies (CREDIT_LIMIT_EXCEEDED)."
     )
-    expected_version: int | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
     override_credit_limit: bool | None = strawberry.field(
         default=None, description=OVERRIDE_CREDIT_LIMIT
     )
@@ -209,7 +231,9 @@ class OrderUpdateStatusInput:
     )
 )
 class OrderCreatePayload:
-    order: Order | None = None
+    order: Order | None = strawberry.field(
+        default=None, description="The order as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -220,7 +244,9 @@ class OrderCreatePayload:
     )
 )
 class OrderUpdateStatusPayload:
-    order: Order | None = None
+    order: Order | None = strawberry.field(
+        default=None, description="The order as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -230,15 +256,23 @@ class OrderUpdateStatusPayload:
     )
 )
 class OrderCancelPayload:
-    order: Order | None = None
+    order: Order | None = strawberry.field(
+        default=None, description="The order as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.input(description="Every given field narrows the list (AND).")
 class OrderFilter:
-    customer_ids: list[strawberry.ID] | None = None
-    location_ids: list[strawberry.ID] | None = None
-    statuses: list[OrderStatus] | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only orders of these customers."
+    )
+    location_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only orders for these locations."
+    )
+    statuses: list[OrderStatus] | None = strawberry.field(
+        default=None, description="Only orders with these statuses."
+    )
     created_from: datetime | None = strawberry.field(
         default=None, description="placedAt at or after this moment."
     )
@@ -266,8 +300,10 @@ class OrderSortField(enum.Enum):
     "orders without a due date after all others (ASC). Ties are broken by id."
 )
 class OrderSort:
-    field: OrderSortField
-    direction: SortDirection = SortDirection.ASC
+    field: OrderSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending or descending."
+    )
 
 
 def order_query(
@@ -330,9 +366,19 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: OrderFilter | None = None,
-        search: str | None = None,
-        sort: list[OrderSort] | None = None,
+        filter: Annotated[
+            OrderFilter | None, strawberry.argument(description="Which orders.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Matches order number, PO number and line content."),
+        ] = None,
+        sort: Annotated[
+            list[OrderSort] | None,
+            strawberry.argument(
+                description="Sort keys, first the most significant (default: newest placedAt first)."
+            ),
+        ] = None,
     ) -> Connection[Order]:
         page = await resolvers.orders_page(
             info.context,
@@ -351,7 +397,11 @@ class Mutation:
         "ARCHIVED customers (CUSTOMER_ARCHIVED), customers on CREDIT_HOLD, invoices past "
         "the credit limit (CREDIT_LIMIT_EXCEEDED) and products the customer may not see."
     )
-    async def order_create(self, info: Info, input: OrderCreateInput) -> OrderCreatePayload:
+    async def order_create(
+        self,
+        info: Info,
+        input: Annotated[OrderCreateInput, strawberry.argument(description="What to write.")],
+    ) -> OrderCreatePayload:
         return await mutate(
             OrderCreatePayload, lambda: order_create.order_create(info.context, input)
         )
@@ -361,7 +411,12 @@ class Mutation:
         "DRAFT invoices it: it counts in the customer's and location's sales and balance."
     )
     async def order_update_status(
-        self, info: Info, id: strawberry.ID, input: OrderUpdateStatusInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the order to change.")
+        ],
+        input: Annotated[OrderUpdateStatusInput, strawberry.argument(description="What to write.")],
     ) -> OrderUpdateStatusPayload:
         return await mutate(
             OrderUpdateStatusPayload,
@@ -378,7 +433,13 @@ class Mutation:
         description="Cancels a DRAFT, SUBMITTED or CONFIRMED order: its sales leave the stats "
         "and payments allocated to it return to the customer as credit."
     )
-    async def order_cancel(self, info: Info, id: strawberry.ID) -> OrderCancelPayload:
+    async def order_cancel(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the order to change.")
+        ],
+    ) -> OrderCancelPayload:
         return await mutate(
             OrderCancelPayload,
             lambda: resolvers.order_update_status(

@@ -23,12 +23,18 @@ if TYPE_CHECKING:
 @model_type(models.Staff, description="A staff member (sales rep, manager or admin).")
 class Staff(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    email: str
-    role: Role
-    active: bool
-    created_at: datetime
-    version: int
+    name: str = strawberry.field(description="The staff member's name.")
+    email: str = strawberry.field(description="E-mail address; also their sign-in name.")
+    role: Role = strawberry.field(description="What they may do.")
+    active: bool = strawberry.field(
+        description="False once deactivated: no sign-in, no new assignments."
+    )
+    created_at: datetime = strawberry.field(description="When they were added.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
     @strawberry.field(description="Customers whose sales rep this staff member is.")
     async def assigned_customers(
@@ -49,30 +55,36 @@ class Staff(relay.Node):
 
 @strawberry.input(description="The input of `login`.")
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The staff member's e-mail address.")
+    password: str = strawberry.field(description="Their password.")
 
 
 @strawberry.type(
     description="What `login` answers: a bearer token and the staff member, or userErrors."
 )
 class LoginPayload:
-    token: str | None = None
-    staff: Staff | None = None
+    token: str | None = strawberry.field(
+        default=None,
+        description="Bearer token for `Authorization: Bearer …`; null when userErrors.",
+    )
+    staff: Staff | None = strawberry.field(default=None, description="The signed-in staff member.")
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type(description="What `logout` answers: whether the token was revoked.")
 class LogoutPayload:
-    revoked: bool = False
+    revoked: bool = strawberry.field(
+        default=False,
+        description="Whether the token was revoked (it is refused from now on with reason REVOKED).",
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.input(description="The input of `staffCreate`.")
 class StaffCreateInput:
-    name: str
-    email: str
-    role: Role
+    name: str = strawberry.field(description="Their name.")
+    email: str = strawberry.field(description="E-mail address, unique; their sign-in name.")
+    role: Role = strawberry.field(description="What they may do.")
     password: str | None = strawberry.field(
         default=None, description="At least 10 characters; without one the member cannot sign in."
     )
@@ -80,15 +92,25 @@ class StaffCreateInput:
 
 @strawberry.input(description="The input of `staffUpdate`.")
 class StaffUpdateInput:
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Their name.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="E-mail address, unique."
+    )
+    role: Role | None = strawberry.field(default=strawberry.UNSET, description="What they may do.")
     active: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="false deactivates: the member's tokens stop working at once.",
     )
-    password: str | None = strawberry.UNSET
-    expected_version: int | None = None
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new password (at least 8 characters)."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
 @strawberry.type(
@@ -97,7 +119,9 @@ class StaffUpdateInput:
     )
 )
 class StaffCreatePayload:
-    staff: Staff | None = None
+    staff: Staff | None = strawberry.field(
+        default=None, description="The staff as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -107,7 +131,9 @@ class StaffCreatePayload:
     )
 )
 class StaffUpdatePayload:
-    staff: Staff | None = None
+    staff: Staff | None = strawberry.field(
+        default=None, description="The staff as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -121,7 +147,12 @@ class Query:
     async def staff_members(
         self,
         info: Info,
-        active: bool | None = None,
+        active: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only active (true) or deactivated (false) staff; null: all."
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -134,7 +165,11 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Signs in; the token goes in `Authorization: Bearer`.")
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+    async def login(
+        self,
+        info: Info,
+        input: Annotated[LoginInput, strawberry.argument(description="What to write.")],
+    ) -> LoginPayload:
         return await mutate(
             LoginPayload, lambda: accounts.login(info.context, input.email, input.password)
         )
@@ -144,12 +179,21 @@ class Mutation:
         return await mutate(LogoutPayload, lambda: accounts.logout(info.context))
 
     @strawberry.mutation(description="ADMIN only.")
-    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffCreatePayload:
+    async def staff_create(
+        self,
+        info: Info,
+        input: Annotated[StaffCreateInput, strawberry.argument(description="What to write.")],
+    ) -> StaffCreatePayload:
         return await mutate(StaffCreatePayload, lambda: accounts.staff_create(info.context, input))
 
     @strawberry.mutation(description="ADMIN only. Deactivating signs the member out.")
     async def staff_update(
-        self, info: Info, id: strawberry.ID, input: StaffUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the staff to change.")
+        ],
+        input: Annotated[StaffUpdateInput, strawberry.argument(description="What to write.")],
     ) -> StaffUpdatePayload:
         return await mutate(
             StaffUpdatePayload, lambda: accounts.staff_update(info.context, id, input)

@@ -81,10 +81,12 @@ class RefundDraw:
 )
 class Transaction(relay.Node):
     id: relay.NodeID[int]
-    kind: TransactionKind
-    method: PaymentMethod | None
-    reference: str | None
-    note: str | None
+    kind: TransactionKind = strawberry.field(description="What it does to the balance.")
+    method: PaymentMethod | None = strawberry.field(
+        description="How the money moved; null for credits and adjustments."
+    )
+    reference: str | None = strawberry.field(description="E.g. a cheque number.")
+    note: str | None = strawberry.field(description="Free text.")
     occurred_at: datetime = strawberry.field(description="When the money moved.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
 
@@ -95,7 +97,7 @@ class Transaction(relay.Node):
     def amount(self) -> Decimal:
         return cents_to_decimal(self.amount_cents)
 
-    @strawberry.field
+    @strawberry.field(description="The customer whose ledger it is in.")
     async def customer(self, info: Info) -> CustomerRef:
         return await info.context.loaders[load_customer].load(self.customer_id)
 
@@ -187,7 +189,10 @@ async def customer_transactions(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    kinds: list[TransactionKind] | None = None,
+    kinds: Annotated[
+        list[TransactionKind] | None,
+        strawberry.argument(description="Only transactions of these kinds."),
+    ] = None,
 ) -> Connection[Transaction]:
     page = await ledger.customer_transactions_page(
         info.context,
@@ -201,10 +206,20 @@ async def customer_transactions(
 
 @strawberry.input(description="Company-wide transactions; from/to are days in the company's zone.")
 class TransactionFilter:
-    customer_ids: list[strawberry.ID] | None = None
-    kinds: list[TransactionKind] | None = None
-    from_: date | None = strawberry.field(name="from", default=None)
-    to: date | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only transactions of these customers."
+    )
+    kinds: list[TransactionKind] | None = strawberry.field(
+        default=None, description="Only transactions of these kinds."
+    )
+    from_: date | None = strawberry.field(
+        name="from",
+        default=None,
+        description="First day (inclusive, company time zone) of occurredAt.",
+    )
+    to: date | None = strawberry.field(
+        default=None, description="Last day (inclusive, company time zone) of occurredAt."
+    )
 
 
 @strawberry.input(description="A part of a credit applied to one order.")
@@ -295,7 +310,9 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: TransactionFilter | None = None,
+        filter: Annotated[
+            TransactionFilter | None, strawberry.argument(description="Which transactions.")
+        ] = None,
     ) -> Connection[Transaction]:
         filter = filter or TransactionFilter()
         page = await ledger.transactions_page(
@@ -317,7 +334,9 @@ class Mutation:
         "allocations to orders. All or nothing; audited."
     )
     async def transaction_record(
-        self, info: Info, input: TransactionRecordInput
+        self,
+        info: Info,
+        input: Annotated[TransactionRecordInput, strawberry.argument(description="What to write.")],
     ) -> TransactionRecordPayload:
         return await mutate(
             TransactionRecordPayload, lambda: ledger.record_transaction(info.context, input)

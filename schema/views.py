@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -12,10 +14,16 @@ from schema.errors import USER_ERRORS, UserError, mutate
 
 @strawberry.type(description="A column a list can show.")
 class ColumnInfo:
-    key: str
-    label: str
-    sortable: bool
-    default_visible: bool
+    key: str = strawberry.field(
+        description=(
+            "The column's key: in `viewSettings.columns`, CSV `columns=` and as the CSV header."
+        )
+    )
+    label: str = strawberry.field(description="A heading for people.")
+    sortable: bool = strawberry.field(description="Whether the list can be sorted by this column.")
+    default_visible: bool = strawberry.field(
+        description="Whether the column shows until the staff member chooses their own."
+    )
 
     @classmethod
     def of(cls, column: resolvers.Column) -> ColumnInfo:
@@ -29,15 +37,17 @@ class ColumnInfo:
 
 @strawberry.type(description="One sort key of a list view: a sortable column's key.")
 class ViewSort:
-    field: str
-    direction: SortDirection
+    field: str = strawberry.field(
+        description="A sort field name of the list's sort enum, e.g. TOTAL_SALES."
+    )
+    direction: SortDirection = strawberry.field(description="Ascending or descending.")
 
 
 @strawberry.type(description="A staff member's choice for a list: visible columns in order, sort.")
 class ViewSettings:
-    view: ListView
-    columns: list[str]
-    sort: list[ViewSort]
+    view: ListView = strawberry.field(description="Which list.")
+    columns: list[str] = strawberry.field(description="Column keys, in display order.")
+    sort: list[ViewSort] = strawberry.field(description="Sort keys, first the most significant.")
 
     @classmethod
     def of(cls, settings: resolvers.ViewSettings) -> ViewSettings:
@@ -58,12 +68,14 @@ class ViewSettings:
 )
 class ViewSortInput:
     field: str = strawberry.field(description="The key of a sortable column.")
-    direction: SortDirection = SortDirection.ASC
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending or descending."
+    )
 
 
 @strawberry.input(description="The input of `viewSettingsUpdate`.")
 class ViewSettingsUpdateInput:
-    view: ListView
+    view: ListView = strawberry.field(description="Which list.")
     columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
     sort: list[ViewSortInput] | None = strawberry.field(
         default=None, description="Omitted: the list's default sort."
@@ -77,7 +89,9 @@ class ViewSettingsUpdateInput:
     )
 )
 class ViewSettingsUpdatePayload:
-    view_settings: ViewSettings | None = None
+    view_settings: ViewSettings | None = strawberry.field(
+        default=None, description="The view settings as it is now; null when userErrors."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -92,7 +106,9 @@ class Query:
         return [ColumnInfo.of(column) for column in resolvers.LOCATION_COLUMNS]
 
     @strawberry.field(description="Your columns and sort for a list; the defaults if never saved.")
-    async def view_settings(self, info: Info, view: ListView) -> ViewSettings:
+    async def view_settings(
+        self, info: Info, view: Annotated[ListView, strawberry.argument(description="Which list.")]
+    ) -> ViewSettings:
         return ViewSettings.of(await resolvers.view_settings(info.context, view))
 
 
@@ -100,7 +116,11 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Saves your columns and sort for a list.")
     async def view_settings_update(
-        self, info: Info, input: ViewSettingsUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ViewSettingsUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> ViewSettingsUpdatePayload:
         async def action() -> dict:
             result = await resolvers.view_settings_update(info.context, input)
