@@ -143,7 +143,9 @@ class Order(relay.Node):
     def amount_paid(self) -> Decimal:
         return cents_to_decimal(self.paid_cents)
 
-    @strawberry.field(description="The total minus amountPaid while invoiced; 0 for drafts and cancelled.")
+    @strawberry.field(
+        description="The total minus amountPaid while invoiced; 0 for drafts and cancelled."
+    )
     def balance_due(self) -> Decimal:
         return cents_to_decimal(self.balance_due_cents)
 
