@@ -11,12 +11,20 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import audit as resolvers
+from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from resolvers.pagination import PageArgs
 from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.scalars import JSON
 from schema.staff import Staff
+
+CHANGES = (
+    "Field -> [before, after] in the API's terms: field names as the API spells them "
+    "(`paymentTerms`, `discountPercent`, `billingAddress.city`), values as it serialises them "
+    '(decimal strings, enum names, ISO 8601), and a reference as {"id": global id, "label": '
+    "its name} (docs/api.md, Changes)."
+)
 
 
 @model_type(models.AuditEvent, description="One change to one object, field by field.")
@@ -30,11 +38,11 @@ class AuditEvent(relay.Node):
     def entity_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(self.entity_type, self.entity_id))
 
-    @strawberry.field(
-        description="Field -> [before, after], with stored values (ids as database keys)."
-    )
-    def changes(self) -> JSON:
-        return self.changes
+    @strawberry.field(description=CHANGES)
+    async def changes(self, info: Info) -> JSON:
+        return await info.context.loaders[load_api_changes].load(
+            diff_key(self.entity_type, self.changes)
+        )
 
     @strawberry.field(description="The bulk operation this change was part of, if any.")
     def bulk_operation_id(self) -> strawberry.ID | None:

@@ -13,8 +13,10 @@ from strawberry.types import Info
 from db import models
 from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
+from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
+from schema.audit import CHANGES
 from schema.customers import CustomerFilter
 from schema.enums import BasisDate, BillingStatus
 from schema.errors import USER_ERRORS, UserError, mutate
@@ -60,9 +62,11 @@ class BulkChange:
     def entity_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(self._entity_type, self._row.id))
 
-    @strawberry.field(description="Field -> [before, after], with stored values.")
-    def changes(self) -> JSON:
-        return self._row.changes
+    @strawberry.field(description=CHANGES)
+    async def changes(self, info: Info) -> JSON:
+        return await info.context.loaders[load_api_changes].load(
+            diff_key(self._entity_type, self._row.changes)
+        )
 
 
 @strawberry.input(description="The fields to set on every matched customer; omitted ones stay.")
