@@ -139,6 +139,15 @@ class CodedError(Exception):
 class Unauthenticated(CodedError):
     code = "UNAUTHENTICATED"
 
+    @classmethod
+    def because(cls, problem: str) -> Unauthenticated:
+        """The error for a credentials.TokenProblem, with `extensions.reason`."""
+        from resolvers.credentials import UNAUTHENTICATED_MESSAGES
+
+        error = cls(UNAUTHENTICATED_MESSAGES[problem])
+        error.extensions["reason"] = problem
+        return error
+
 
 class Forbidden(CodedError):
     code = "FORBIDDEN"

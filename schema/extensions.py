@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from resolvers.credentials import UNAUTHENTICATED_MESSAGES, unauthenticated_extensions
+
 # Root fields that answer without a viewer. Not introspection: the schema is for
 # signed-in callers (GraphiQL signs in first), as are "Did you mean" suggestions.
 PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
@@ -22,8 +24,8 @@ class RequireAuthentication(SchemaExtension):
                 data=None,
                 errors=[
                     GraphQLError(
-                        "Sign in first: send `Authorization: Bearer <token>`.",
-                        extensions={"code": "UNAUTHENTICATED"},
+                        UNAUTHENTICATED_MESSAGES[context.auth_problem],
+                        extensions=unauthenticated_extensions(context.auth_problem),
                     )
                 ],
             )

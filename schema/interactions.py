@@ -36,7 +36,7 @@ class Interaction(relay.Node):
     kind: InteractionKind = strawberry.field(description="How the contact happened.")
     body: str = strawberry.field(description="What was said or done.")
     created_at: datetime = strawberry.field(
-        description="When it happened (occurredAt on create; defaults to when it was logged)."
+        description="The same instant as occurredAt (kept for clients of the first release)."
     )
     updated_at: datetime = strawberry.field(description="When it was last edited.")
     edited: bool = strawberry.field(description="Whether it was changed after being logged.")
@@ -45,6 +45,13 @@ class Interaction(relay.Node):
             "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
         )
     )
+
+    @strawberry.field(
+        description="When it happened: the `occurredAt` it was created or updated with, "
+        "else when it was logged. Lists and reports order and filter by it."
+    )
+    def occurred_at(self) -> datetime:
+        return self.created_at
 
     @strawberry.field(description="The customer it was with.")
     async def customer(self, info: Info) -> CustomerRef:
@@ -112,10 +119,25 @@ class InteractionFilter:
     kinds: list[InteractionKind] | None = strawberry.field(
         default=None, description="Only interactions of these kinds."
     )
-    from_: datetime | None = strawberry.field(
-        default=None, name="from", description="Happened at or after this moment."
+    occurred_from: date | None = strawberry.field(
+        default=None,
+        description="First day of occurredAt (inclusive, in the company's time zone).",
     )
-    to: datetime | None = strawberry.field(default=None, description="Happened before this moment.")
+    occurred_to: date | None = strawberry.field(
+        default=None,
+        description="Last day of occurredAt (inclusive, in the company's time zone).",
+    )
+    from_: datetime | None = strawberry.field(
+        default=None,
+        name="from",
+        description="Happened at or after this moment.",
+        deprecation_reason="Day ranges are Dates: use occurredFrom (a day, inclusive).",
+    )
+    to: datetime | None = strawberry.field(
+        default=None,
+        description="Happened before this moment.",
+        deprecation_reason="Day ranges are Dates: use occurredTo (a day, inclusive).",
+    )
     search: str | None = strawberry.field(
         default=None, description="Words in the body, case-insensitive."
     )
@@ -261,7 +283,9 @@ class Query:
         ] = None,
     ) -> Connection[Interaction]:
         page = await resolvers.interactions_page(
-            info.context, resolvers.parse_filter(filter), PageArgs(first, after, last, before)
+            info.context,
+            resolvers.parse_filter(filter, timezone=info.context.viewer.company_timezone),
+            PageArgs(first, after, last, before),
         )
         return Connection.from_page(page)
 
@@ -289,7 +313,10 @@ class Query:
         ] = False,
     ) -> list[InteractionReportRow]:
         rows = await resolvers.interactions_report(
-            info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
+            info.context,
+            resolvers.parse_filter(filter, timezone=info.context.viewer.company_timezone),
+            group_by,
+            include_silent_staff,
         )
         return [
             InteractionReportRow(

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from db import enums, models
 from resolvers import order_create
 from resolvers import orders as resolvers
+from resolvers.days import day_bounds, narrowest
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -68,7 +69,7 @@ class Order(relay.Node):
     )
     placed_at: datetime = strawberry.field(
         description="When the order was placed (defaults to creation; set to import history). "
-        "Stats, engagement, the createdFrom/createdTo filter and CREATED_AT sort use it."
+        "Stats, engagement, the placedFrom/placedTo filter and CREATED_AT sort use it."
     )
     due_date: date | None = strawberry.field(
         description="Basis date + payment terms days. Basis: ORDER_DATE = placedAt, "
@@ -275,11 +276,22 @@ class OrderFilter:
     statuses: list[OrderStatus] | None = strawberry.field(
         default=None, description="Only orders with these statuses."
     )
+    placed_from: date | None = strawberry.field(
+        default=None,
+        description="First day of placedAt (inclusive, in the company's time zone).",
+    )
+    placed_to: date | None = strawberry.field(
+        default=None, description="Last day of placedAt (inclusive, in the company's time zone)."
+    )
     created_from: datetime | None = strawberry.field(
-        default=None, description="placedAt at or after this moment."
+        default=None,
+        description="placedAt at or after this moment.",
+        deprecation_reason="It filters placedAt, by instant: use placedFrom (a day, inclusive).",
     )
     created_to: datetime | None = strawberry.field(
-        default=None, description="placedAt before this moment (exclusive)."
+        default=None,
+        description="placedAt before this moment (exclusive).",
+        deprecation_reason="It filters placedAt, by instant: use placedTo (a day, inclusive).",
     )
     has_balance: bool | None = strawberry.field(
         default=None, description="true: balanceDue > 0; false: nothing due."
@@ -313,16 +325,22 @@ def order_query(
     search: str | None,
     sort: list[OrderSort] | None,
     customer_id: int | None = None,
+    timezone: str = "UTC",
 ) -> resolvers.OrderQuery:
     """The list arguments as a resolvers.OrderQuery; `customer_id` for Customer.orders."""
     filter = filter or OrderFilter()
+    placed_from, placed_to = narrowest(
+        *day_bounds(filter.placed_from, filter.placed_to, timezone, ("placedFrom", "placedTo")),
+        filter.created_from,
+        filter.created_to,
+    )
     return resolvers.OrderQuery(
         of_customer_id=customer_id,
         customer_ids=resolvers.filter_ids(filter.customer_ids, "Customer", "customerIds"),
         location_ids=resolvers.filter_ids(filter.location_ids, "Location", "locationIds"),
         statuses=tuple(enums.OrderStatus(s.value) for s in filter.statuses or ()),
-        placed_from=filter.created_from,
-        placed_to=filter.created_to,
+        placed_from=placed_from,
+        placed_to=placed_to,
         has_balance=filter.has_balance,
         search=search,
         sort=tuple((s.field.value, s.direction == SortDirection.DESC) for s in sort or ())
@@ -352,7 +370,7 @@ async def customer_orders(
     page = await resolvers.orders_page(
         info.context,
         PageArgs(first, after, last, before),
-        order_query(filter, search, sort, customer.id),
+        order_query(filter, search, sort, customer.id, info.context.viewer.company_timezone),
         with_lines=node_selects(info, "lines"),
     )
     return Connection.from_page(page)
@@ -385,7 +403,7 @@ class Query:
         page = await resolvers.orders_page(
             info.context,
             PageArgs(first, after, last, before),
-            order_query(filter, search, sort),
+            order_query(filter, search, sort, timezone=info.context.viewer.company_timezone),
             with_lines=node_selects(info, "lines"),
         )
         return Connection.from_page(page)

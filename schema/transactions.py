@@ -212,13 +212,24 @@ class TransactionFilter:
     kinds: list[TransactionKind] | None = strawberry.field(
         default=None, description="Only transactions of these kinds."
     )
+    occurred_from: date | None = strawberry.field(
+        default=None,
+        description="First day of occurredAt (inclusive, in the company's time zone).",
+    )
+    occurred_to: date | None = strawberry.field(
+        default=None,
+        description="Last day of occurredAt (inclusive, in the company's time zone).",
+    )
     from_: date | None = strawberry.field(
         name="from",
         default=None,
         description="First day (inclusive, company time zone) of occurredAt.",
+        deprecation_reason="Filters name a day range after its field: use occurredFrom.",
     )
     to: date | None = strawberry.field(
-        default=None, description="Last day (inclusive, company time zone) of occurredAt."
+        default=None,
+        description="Last day (inclusive, company time zone) of occurredAt.",
+        deprecation_reason="Filters name a day range after its field: use occurredTo.",
     )
 
 
@@ -320,8 +331,9 @@ class Query:
             PageArgs(first, after, last, before),
             customer_ids=filter.customer_ids,
             kinds=[enums.TransactionKind(k.value) for k in filter.kinds or []],
-            from_date=filter.from_,
-            to_date=filter.to,
+            # The newer names win where both are given.
+            from_date=filter.occurred_from or filter.from_,
+            to_date=filter.occurred_to or filter.to,
             with_allocations=node_selects(info, "allocations"),
         )
         return Connection.from_page(page)

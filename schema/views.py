@@ -38,7 +38,8 @@ class ColumnInfo:
 @strawberry.type(description="One sort key of a list view: a sortable column's key.")
 class ViewSort:
     field: str = strawberry.field(
-        description="A sort field name of the list's sort enum, e.g. TOTAL_SALES."
+        description="A value of the list's sort enum (CustomerSortField, e.g. TOTAL_SALES): "
+        "pass the item as is to `customers(sort:)`."
     )
     direction: SortDirection = strawberry.field(description="Ascending or descending.")
 
@@ -55,7 +56,10 @@ class ViewSettings:
             view=settings.view,
             columns=settings.columns,
             sort=[
-                ViewSort(field=item["field"], direction=SortDirection(item["direction"]))
+                ViewSort(
+                    field=resolvers.sort_field_name(settings.view, item["field"]),
+                    direction=SortDirection(item["direction"]),
+                )
                 for item in settings.sort
             ],
         )
@@ -67,7 +71,10 @@ class ViewSettings:
     )
 )
 class ViewSortInput:
-    field: str = strawberry.field(description="The key of a sortable column.")
+    field: str = strawberry.field(
+        description="A value of the list's sort enum (CustomerSortField, e.g. TOTAL_SALES); "
+        "the key of a sortable column (totalSales) is accepted too."
+    )
     direction: SortDirection = strawberry.field(
         default=SortDirection.ASC, description="Ascending or descending."
     )

@@ -1,9 +1,11 @@
 """GET /export/customers.csv: the filtered, sorted customer list with the chosen columns.
 
-Query parameters mirror CustomerFilter (`search`, `status`, `billingStatus`, `salesRep`,
-`engagement`, `kind`, `paymentTerms` (repeatable), `hasBalance=true|false`), plus
-`columns=key,key` and `sort=-totalSales,name` (column keys, `-` for descending); both
-default to the viewer's view settings for the customer list.
+Query parameters are CustomerFilter's fields (`search`, `statuses`, `billingStatuses`,
+`salesRepIds`, `engagement`, `kinds`, `paymentTermsIds`, `hasBalance=true|false`; lists
+repeat or take commas), plus `columns=key,key` and `sort=TOTAL_SALES,NAME` with
+`direction=ASC|DESC` (CustomerSortField names as in `customers(sort:)`; `FIELD:DESC`
+per item, and the older `-totalSales` column-key form, work too). Columns and sort
+default to the viewer's view settings. The header row is the column keys.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from db.enums import (
@@ -36,15 +38,43 @@ from resolvers.customers import (
     engagement_of,
     filter_statement,
 )
-from resolvers.errors import UserInputError
+from resolvers.errors import BadUserInput, UserInputError
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
-from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, view_settings_of
+from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, sort_column, view_settings_of
+from server.export_params import ExportParameters, bad_request, one
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
+PARAMETERS = ExportParameters(
+    mirrors="CustomerFilter",
+    graphql=(
+        "search",
+        "statuses",
+        "billingStatuses",
+        "salesRepIds",
+        "engagement",
+        "kinds",
+        "paymentTermsIds",
+        "hasBalance",
+    ),
+    options=("columns", "sort", "direction"),
+    lists=frozenset(
+        {"statuses", "billingStatuses", "salesRepIds", "engagement", "kinds", "paymentTermsIds"}
+    ),
+    # The first release's names, kept one more release (docs/api.md, Deprecated).
+    aliases={
+        "status": "statuses",
+        "billingStatus": "billingStatuses",
+        "salesRep": "salesRepIds",
+        "kind": "kinds",
+        "paymentTerms": "paymentTermsIds",
+    },
+)
 
-class BadExportRequest(Exception):
-    pass
+
+class BadExportRequest(BadUserInput):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "BAD_REQUEST")
 
 
 @dataclass(frozen=True)
@@ -70,8 +100,8 @@ class ExportRow:
     cutoff: datetime
 
 
-def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
-    values = request.query_params.getlist(name)
+def _enums(params: dict[str, list[str]], name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
+    values = [value.upper() for value in params.get(name, [])]
     if not values:
         return None
     try:
@@ -81,8 +111,8 @@ def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] 
         raise BadExportRequest(f"Bad `{name}`: {error}. Allowed: {allowed}.") from error
 
 
-def _has_balance(request: Request) -> bool | None:
-    value = request.query_params.get("hasBalance")
+def _has_balance(params: dict[str, list[str]]) -> bool | None:
+    value = one(params, "hasBalance")
     if value is None:
         return None
     if value.lower() not in ("true", "false"):
@@ -90,17 +120,16 @@ def _has_balance(request: Request) -> bool | None:
     return value.lower() == "true"
 
 
-def export_filter(request: Request) -> ExportFilter:
-    params = request.query_params
+def export_filter(params: dict[str, list[str]]) -> ExportFilter:
     return ExportFilter(
-        search=params.get("search"),
-        statuses=_enums(request, "status", CustomerStatus),
-        billing_statuses=_enums(request, "billingStatus", BillingStatus),
-        sales_rep_ids=params.getlist("salesRep") or None,
-        engagement=_enums(request, "engagement", Engagement),
-        kinds=_enums(request, "kind", CustomerKind),
-        payment_terms_ids=params.getlist("paymentTerms") or None,
-        has_balance=_has_balance(request),
+        search=one(params, "search"),
+        statuses=_enums(params, "statuses", CustomerStatus),
+        billing_statuses=_enums(params, "billingStatuses", BillingStatus),
+        sales_rep_ids=params.get("salesRepIds"),
+        engagement=_enums(params, "engagement", Engagement),
+        kinds=_enums(params, "kinds", CustomerKind),
+        payment_terms_ids=params.get("paymentTermsIds"),
+        has_balance=_has_balance(params),
     )
 
 
@@ -165,8 +194,8 @@ if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
     raise RuntimeError("Every customer list column needs exactly one CSV cell.")
 
 
-def chosen_columns(request: Request, saved: list[str]) -> list[str]:
-    raw = request.query_params.get("columns")
+def chosen_columns(params: dict[str, list[str]], saved: list[str]) -> list[str]:
+    raw = ",".join(params["columns"]) if "columns" in params else None
     if raw is None:
         return saved
     keys = [key.strip() for key in raw.split(",") if key.strip()]
@@ -179,23 +208,39 @@ def chosen_columns(request: Request, saved: list[str]) -> list[str]:
     return keys
 
 
-def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
-    raw = request.query_params.get("sort")
-    items = (
-        [
-            {"field": key.lstrip("-"), "direction": "DESC" if key.startswith("-") else "ASC"}
-            for key in (part.strip() for part in raw.split(","))
-            if key
-        ]
-        if raw is not None
-        else saved
-    )
-    known = columns_by_key(ListView.CUSTOMERS)
+def _direction(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in ("ASC", "DESC"):
+        raise BadExportRequest(f"`{name}` must be ASC or DESC, not {value!r}.")
+    return value.upper()
+
+
+def chosen_sort(params: dict[str, list[str]], saved: list[dict[str, str]]) -> list[SortKey]:
+    """`sort` items as CustomerSortField names (`TOTAL_SALES`, `TOTAL_SALES:DESC`) or column
+    keys (`-totalSales`); `direction` applies to items that name none."""
+    default = _direction(one(params, "direction"), "direction") or "ASC"
+    items = []
+    for raw in (part.strip() for value in params.get("sort", []) for part in value.split(",")):
+        if not raw:
+            continue
+        field, _, direction = raw.partition(":")
+        if field.startswith("-"):
+            field, direction = field[1:], "DESC"
+        items.append(
+            {"field": field, "direction": _direction(direction or None, "sort") or default}
+        )
+    if "sort" not in params:
+        items = saved
     keys: list[SortKey] = []
     for item in items:
-        column = known.get(item["field"])
+        column = sort_column(ListView.CUSTOMERS, item["field"])
         if column is None or column.sort_field is None:
-            raise BadExportRequest(f"Cannot sort customers by {item['field']!r}.")
+            valid = [c.sort_field.value for c in CUSTOMER_COLUMNS if c.sort_field is not None]
+            raise BadExportRequest(
+                f"Cannot sort customers by {item['field']!r}; sort by one of {', '.join(valid)} "
+                "(with direction=ASC|DESC or FIELD:DESC)."
+            )
         keys.append(SortKey(SORT_EXPRESSIONS[column.sort_field], item["direction"] == "DESC"))
     return keys or [SortKey(Customer.name_key)]
 
@@ -203,15 +248,18 @@ def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
 async def export_customers(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
-        return unauthorized()
+        return await unauthorized(request)
     try:
-        filter = export_filter(request)
+        params = PARAMETERS.read(request)
+        filter = export_filter(params)
         statement = filter_statement(context, filter)
         settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
-        columns = chosen_columns(request, settings.columns)
-        keys = chosen_sort(request, settings.sort)
-    except (UserInputError, BadExportRequest) as error:
-        return PlainTextResponse(str(error), status_code=400)
+        columns = chosen_columns(params, settings.columns)
+        keys = chosen_sort(params, settings.sort)
+    except BadUserInput as error:
+        return bad_request(error)
+    except UserInputError as error:
+        return bad_request(BadUserInput(str(error), "BAD_REQUEST"))
     finally:
         await context.close()
 
@@ -228,7 +276,6 @@ async def export_customers(request: Request) -> Response:
     )
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
-    labels = columns_by_key(ListView.CUSTOMERS)
 
     def to_cells(row: Any) -> Iterable[Any]:
         export_row = ExportRow(row[0], row[1], row[2], row[3], cutoff)
@@ -236,7 +283,8 @@ async def export_customers(request: Request) -> Response:
 
     return csv_response(
         "customers.csv",
-        [labels[key].label for key in columns],
+        # Column keys, as every export's header (and what an import reads back).
+        columns,
         stream_rows(context, statement),
         to_cells,
     )
