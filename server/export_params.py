@@ -71,6 +71,16 @@ class ExportParameters:
         return values
 
 
+# Export path -> its parameters: tests/test_conventions.py walks every /export/ route
+# and checks it against the GraphQL it names.
+BY_PATH: dict[str, ExportParameters] = {}
+
+
+def register(path: str, parameters: ExportParameters) -> ExportParameters:
+    BY_PATH[path] = parameters
+    return parameters
+
+
 def bad_request(error: BadUserInput) -> JSONResponse:
     """A refused export request: the JSON error shape, with the valid parameters."""
     # A generic refusal is BAD_REQUEST; a specific one keeps its code (INVALID_ID...).

@@ -42,33 +42,36 @@ from resolvers.errors import BadUserInput, UserInputError
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
 from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, sort_column, view_settings_of
-from server.export_params import ExportParameters, bad_request, one
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
-PARAMETERS = ExportParameters(
-    mirrors="CustomerFilter",
-    graphql=(
-        "search",
-        "statuses",
-        "billingStatuses",
-        "salesRepIds",
-        "engagement",
-        "kinds",
-        "paymentTermsIds",
-        "hasBalance",
+PARAMETERS = register(
+    "/export/customers.csv",
+    ExportParameters(
+        mirrors="CustomerFilter",
+        graphql=(
+            "search",
+            "statuses",
+            "billingStatuses",
+            "salesRepIds",
+            "engagement",
+            "kinds",
+            "paymentTermsIds",
+            "hasBalance",
+        ),
+        options=("columns", "sort", "direction"),
+        lists=frozenset(
+            {"statuses", "billingStatuses", "salesRepIds", "engagement", "kinds", "paymentTermsIds"}
+        ),
+        # The first release's names, kept one more release (docs/api.md, Deprecated).
+        aliases={
+            "status": "statuses",
+            "billingStatus": "billingStatuses",
+            "salesRep": "salesRepIds",
+            "kind": "kinds",
+            "paymentTerms": "paymentTermsIds",
+        },
     ),
-    options=("columns", "sort", "direction"),
-    lists=frozenset(
-        {"statuses", "billingStatuses", "salesRepIds", "engagement", "kinds", "paymentTermsIds"}
-    ),
-    # The first release's names, kept one more release (docs/api.md, Deprecated).
-    aliases={
-        "status": "statuses",
-        "billingStatus": "billingStatuses",
-        "salesRep": "salesRepIds",
-        "kind": "kinds",
-        "paymentTerms": "paymentTermsIds",
-    },
 )
 
 

@@ -25,7 +25,7 @@ from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput
 from resolvers.money import cents_to_decimal
 from resolvers.orders import SORT_COLUMNS, OrderQuery, filter_ids, orders_statement, sort_keys
-from server.export_params import ExportParameters, bad_request, one
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
 # Order's field names; customer and location by name.
@@ -44,27 +44,30 @@ HEADER = (
     "location",
 )
 
-PARAMETERS = ExportParameters(
-    mirrors="OrderFilter",
-    graphql=(
-        "customerIds",
-        "locationIds",
-        "statuses",
-        "placedFrom",
-        "placedTo",
-        "createdFrom",
-        "createdTo",
-        "hasBalance",
+PARAMETERS = register(
+    "/export/orders.csv",
+    ExportParameters(
+        mirrors="OrderFilter",
+        graphql=(
+            "customerIds",
+            "locationIds",
+            "statuses",
+            "placedFrom",
+            "placedTo",
+            "createdFrom",
+            "createdTo",
+            "hasBalance",
+        ),
+        options=("search", "sort", "direction"),
+        lists=frozenset({"customerIds", "locationIds", "statuses", "sort"}),
+        aliases={
+            "customer": "customerIds",
+            "location": "locationIds",
+            "status": "statuses",
+            "from": "createdFrom",
+            "to": "createdTo",
+        },
     ),
-    options=("search", "sort", "direction"),
-    lists=frozenset({"customerIds", "locationIds", "statuses", "sort"}),
-    aliases={
-        "customer": "customerIds",
-        "location": "locationIds",
-        "status": "statuses",
-        "from": "createdFrom",
-        "to": "createdTo",
-    },
 )
 
 

@@ -27,7 +27,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.ids import encode_id
 from resolvers.money import cents_to_decimal
-from server.export_params import ExportParameters, bad_request, one
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, unauthorized
 from server.http_errors import json_error
 
@@ -47,6 +47,10 @@ PARAMETERS = {
     ),
     "/export/customer-summary.csv": ExportParameters("Query.customerSummary", ()),
 }
+
+
+for _path, _parameters in PARAMETERS.items():
+    register(_path, _parameters)
 
 
 def _params(request: Request) -> dict[str, list[str]]:

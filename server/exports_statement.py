@@ -36,7 +36,7 @@ from resolvers.statements import (
     running_lines,
     statement_period,
 )
-from server.export_params import ExportParameters, bad_request, one
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 from server.http_errors import json_error
 from server.statement_pdf import StatementDocument, address_lines, render_statement
@@ -44,6 +44,8 @@ from server.statement_pdf import StatementDocument, address_lines, render_statem
 PARAMETERS = ExportParameters(
     "Query.customerStatement", ("customerId", "from", "to"), aliases={"customer": "customerId"}
 )
+register("/export/statement.pdf", PARAMETERS)
+register("/export/statement.csv", PARAMETERS)
 CSV_HEADER = ("date", "kind", "reference", "description", "amount", "balance")
 PDF_CHUNK = 64 * 1024
 
