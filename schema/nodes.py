@@ -19,12 +19,14 @@ MAX_NODES = 250
 
 
 async def _resolve(info: Info, ids: list[str]) -> list[Any]:
+    """The objects, in order; a malformed id's place holds its INVALID_ID error, which
+    graphql-core reports at that index (path ["nodes", i]) with null there."""
     decoded = [decode_id(i) for i in ids]
-    for raw, value in zip(ids, decoded, strict=True):
-        if value is None:
-            raise BadUserInput(f"Malformed id: {raw!r}.", code="INVALID_ID")
     by_model: dict[type, list[int]] = {}
-    for type_name, pk in decoded:
+    for value in decoded:
+        if value is None:
+            continue
+        type_name, pk = value
         model = NODE_MODELS.get(type_name)
         if model is not None:
             by_model.setdefault(model, []).append(pk)
@@ -33,7 +35,12 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
         for row in await rows_by_id(info.context, model, pks):
             if row is not None:
                 found[(model, row.id)] = row
-    return [found.get((NODE_MODELS.get(t), pk)) for t, pk in decoded]
+    return [
+        BadUserInput(f"Malformed id: {raw!r}.", code="INVALID_ID")
+        if value is None
+        else found.get((NODE_MODELS.get(value[0]), value[1]))
+        for raw, value in zip(ids, decoded, strict=True)
+    ]
 
 
 @strawberry.type
@@ -44,7 +51,10 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id of any type.")],
     ) -> relay.Node | None:
-        return (await _resolve(info, [id]))[0]
+        (found,) = await _resolve(info, [id])
+        if isinstance(found, BadUserInput):
+            raise found
+        return found
 
     @strawberry.field(description="Objects by global id, in order; null where not found.")
     async def nodes(

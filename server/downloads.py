@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from resolvers.attachments import attachment_for_download, open_attachment
+from resolvers.errors import BadUserInput
 from resolvers.storage import MissingObject
 from server.exports import request_context, unauthorized
 from server.http_errors import json_error
@@ -37,7 +38,10 @@ async def download(request: Request) -> Response:
     if context is None:
         return await unauthorized(request)
     try:
-        attachment = await attachment_for_download(context, request.path_params["id"])
+        try:
+            attachment = await attachment_for_download(context, request.path_params["id"])
+        except BadUserInput as error:
+            return json_error(400, error.code, str(error))
         if attachment is None:
             return not_found()
         try:

@@ -10,6 +10,7 @@ from graphql import GraphQLInputObjectType
 from sqlalchemy import update
 
 from db.models import AuthToken
+from resolvers.ids import encode_id
 from schema import schema
 from server.export_params import BY_PATH
 from tests.orders_support import make_customer
@@ -238,3 +239,56 @@ async def test_unauthenticated_says_why(api, database, tenant):
     await api.mutate("mutation { logout { revoked userErrors { code } } }", token=tenant.rep2.token)
     assert await reason({"Authorization": f"Bearer {tenant.rep2.token}"}) == "REVOKED"
     assert (await api.ok(ME, token=tenant.admin.token))["me"]["id"] == tenant.admin.global_id
+
+
+async def test_a_malformed_id_is_invalid_id_wherever_it_is_given(
+    api, database, tenant, other_tenant
+):
+    (theirs,) = await make_customers(database, other_tenant, "Theirs")
+    token = tenant.admin.token
+    for query, variables in (
+        ("query($id: ID!) { customer(id: $id) { id } }", {"id": "not-an-id"}),
+        ("query($id: ID!) { customer(id: $id) { id } }", {"id": tenant.rep.global_id}),
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": "not-an-id"}),
+    ):
+        body = await api.gql(query, variables, token=token)
+        assert body["data"] is None or list(body["data"].values()) == [None], body
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_ID", (query, variables)
+    # Another company's customer is simply not there, by either road.
+    for query in (
+        "query($id: ID!) { customer(id: $id) { id } }",
+        "query($id: ID!) { node(id: $id) { id } }",
+    ):
+        assert await api.ok(query, {"id": theirs}, token=token) in (
+            {"customer": None},
+            {"node": None},
+        )
+    nodes = await api.gql(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [tenant.admin.global_id, "not-an-id"]},
+        token=token,
+    )
+    assert nodes["data"]["nodes"] == [{"id": tenant.admin.global_id}, None]
+    assert nodes["errors"][0]["path"] == ["nodes", 1]
+    assert nodes["errors"][0]["extensions"]["code"] == "INVALID_ID"
+    payload = (
+        await api.ok(
+            """mutation { customerUpdate(id: "not-an-id", input: {name: "X"}) {
+                 customer { id } userErrors { field code } } }""",
+            token=token,
+        )
+    )["customerUpdate"]
+    assert payload == {"customer": None, "userErrors": [{"field": ["id"], "code": "INVALID_ID"}]}
+    download = await api.client.get(
+        "/attachments/not-an-id", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert download.status_code == 400
+    assert download.json()["errors"][0]["extensions"]["code"] == "INVALID_ID"
+    missing = await api.client.get(
+        f"/attachments/{encode_id('Attachment', 999999)}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "errors": [{"message": "No such attachment.", "extensions": {"code": "NOT_FOUND"}}]
+    }
