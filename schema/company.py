@@ -6,15 +6,19 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
+from db import models
 from resolvers import company as resolvers
 from schema.enums import RepVisibility
 from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import model_type
 
 
-@strawberry.type(description="Your company (tenant) and its settings.")
-class Company:
+@model_type(models.Company, description="Your company (tenant) and its settings.")
+class Company(relay.Node):
+    id: relay.NodeID[int]
     name: str = strawberry.field(description="The company's name.")
     slug: str = strawberry.field(
         description="Short unique name, used by the CLI (`staff create --company SLUG`)."

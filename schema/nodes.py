@@ -8,12 +8,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from db.models import Company
 from resolvers import company
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
 from resolvers.loaders import rows_by_id
 from schema.common import PaymentTerms
-from schema.relay import NODE_MODELS
+from schema.relay import NODE_BUILDERS, NODE_MODELS
 
 MAX_NODES = 250
 
@@ -31,6 +32,9 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
         if model is not None:
             by_model.setdefault(model, []).append(pk)
     found: dict[tuple[type, int], Any] = {}
+    if Company in by_model:
+        # Companies are not tenant-scoped rows: only your own is a node you can read.
+        by_model[Company] = [pk for pk in by_model[Company] if pk == info.context.viewer.company_id]
     for model, pks in by_model.items():
         for row in await rows_by_id(info.context, model, pks):
             if row is not None:
@@ -38,9 +42,14 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
     return [
         BadUserInput(f"Malformed id: {raw!r}.", code="INVALID_ID")
         if value is None
-        else found.get((NODE_MODELS.get(value[0]), value[1]))
+        else _built(value[0], found.get((NODE_MODELS.get(value[0]), value[1])))
         for raw, value in zip(ids, decoded, strict=True)
     ]
+
+
+def _built(type_name: str, row: Any) -> Any:
+    build = NODE_BUILDERS.get(type_name)
+    return build(row) if build is not None and row is not None else row
 
 
 @strawberry.type

@@ -35,6 +35,8 @@ Before = Annotated[
 
 # GraphQL type name -> model, for node(id:) and nodes(ids:).
 NODE_MODELS: dict[str, type[Base]] = {}
+# Node types that are not the row itself (CustomerBalance of a Customer): row -> object.
+NODE_BUILDERS: dict[str, Callable[[Any], Any]] = {}
 
 
 def model_type(model: type[Base], *, name: str | None = None, description: str | None = None):

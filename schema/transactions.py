@@ -23,7 +23,16 @@ from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
 from schema.lookahead import node_selects
-from schema.relay import After, Before, Connection, First, Last, model_type
+from schema.relay import (
+    NODE_BUILDERS,
+    NODE_MODELS,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    model_type,
+)
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -132,9 +141,12 @@ class Transaction(relay.Node):
     description="What the customer owes. currentBalance = totalInvoiced − totalPaid ± "
     "adjustments (invoiced − payments − credits + refunds ± adjustments); negative means "
     "the customer has credit. Always currentBalance = Σ balanceDue of invoiced orders + "
-    "Σ positive ADJUSTMENTs − unappliedCredit."
+    "Σ positive ADJUSTMENTs − unappliedCredit. Its id is derived from the customer's, so "
+    "caches (Apollo, Relay) keep one balance per customer."
 )
-class CustomerBalance:
+class CustomerBalance(relay.Node):
+    # The customer's pk: the global id is "CustomerBalance:<pk>" (node(id:) resolves it).
+    customer_id: relay.NodeID[int]
     total_invoiced: Decimal = strawberry.field(
         description="Sum of the customer's invoiced (submitted to delivered) orders."
     )
@@ -147,7 +159,6 @@ class CustomerBalance:
         "(PAYMENT, CREDIT, negative ADJUSTMENT) after refunds. Never negative; "
         "transactionAllocate applies it to orders, a REFUND pays it back."
     )
-    _customer_id: strawberry.Private[int]
 
     @strawberry.field(
         description="Balance due on invoiced orders whose due date has passed "
@@ -155,7 +166,7 @@ class CustomerBalance:
     )
     def overdue_amount(self, info: Info) -> Decimal:
         return then(
-            loaded(info.context, ledger.load_overdue_cents, self._customer_id), cents_to_decimal
+            loaded(info.context, ledger.load_overdue_cents, self.customer_id), cents_to_decimal
         )
 
 
@@ -168,8 +179,13 @@ def customer_balance(root: models.Customer) -> CustomerBalance:
         total_paid=cents_to_decimal(root.total_paid_cents),
         current_balance=cents_to_decimal(root.balance_cents),
         unapplied_credit=cents_to_decimal(root.unapplied_credit_cents),
-        _customer_id=root.id,
+        customer_id=root.id,
     )
+
+
+# node(id: "CustomerBalance:…") reads the customer and answers its balance.
+NODE_MODELS["CustomerBalance"] = models.Customer
+NODE_BUILDERS["CustomerBalance"] = customer_balance
 
 
 def customer_credit_limit(root: models.Customer) -> Decimal | None:

@@ -10,7 +10,7 @@ from graphql import GraphQLInputObjectType
 from sqlalchemy import update
 
 from db.models import AuthToken
-from resolvers.ids import encode_id
+from resolvers.ids import decode_id, encode_id
 from schema import schema
 from server.export_params import BY_PATH
 from tests.orders_support import make_customer
@@ -292,3 +292,42 @@ async def test_a_malformed_id_is_invalid_id_wherever_it_is_given(
     assert missing.json() == {
         "errors": [{"message": "No such attachment.", "extensions": {"code": "NOT_FOUND"}}]
     }
+
+
+async def test_balances_and_companies_have_ids_caches_can_normalise(
+    api, database, tenant, other_tenant
+):
+    (customer,) = await make_customers(database, tenant, "Acme")
+    token = tenant.admin.token
+    data = await api.ok(
+        """query($id: ID!) { customer(id: $id) { id balance { id currentBalance } }
+             company { id name } }""",
+        {"id": customer},
+        token=token,
+    )
+    pk = int(decode_id(customer)[1])
+    balance_id = encode_id("CustomerBalance", pk)
+    assert data["customer"]["balance"] == {"id": balance_id, "currentBalance": "0.00"}
+    assert data["company"]["id"] == encode_id("Company", tenant.company_id)
+    node = await api.ok(
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id
+             ... on CustomerBalance { currentBalance } ... on Company { name } } }""",
+        {
+            "ids": [
+                balance_id,
+                data["company"]["id"],
+                encode_id("Company", other_tenant.company_id),
+            ]
+        },
+        token=token,
+    )
+    assert node["nodes"] == [
+        {"id": balance_id, "currentBalance": "0.00"},
+        {"id": data["company"]["id"], "name": data["company"]["name"]},
+        None,  # another company is never a node you can read
+    ]
+    (theirs,) = await make_customers(database, other_tenant, "Theirs")
+    other_balance = encode_id("CustomerBalance", int(decode_id(theirs)[1]))
+    assert await api.ok(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": other_balance}, token=token
+    ) == {"node": None}
