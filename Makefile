@@ -43,8 +43,10 @@ $(SCHEMA_LINT_MODULES): tests/schema_lint/package.json tests/schema_lint/package
 
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
+# `make run PORT=8123` when 8000 is taken (serve says so before doing anything).
+PORT ?= 8000
 run: install
-	$(BIN)/rolodex serve --demo
+	$(BIN)/rolodex serve --demo --port $(PORT)
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES) $(SCHEMA_LINT_MODULES)
