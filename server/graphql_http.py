@@ -32,15 +32,16 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from server.http_errors import RequestError, json_error
+from server.http_errors import (
+    APPLICATION_JSON,
+    CONTENT_TYPE,
+    GRAPHQL_RESPONSE_JSON,
+    RequestError,
+    json_error,
+    negotiate,
+)
 from server.persisted import PersistedQueries
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
-CONTENT_TYPE = {
-    GRAPHQL_RESPONSE_JSON: f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8",
-    APPLICATION_JSON: APPLICATION_JSON,
-}
 # Where a request's negotiated media type and its outcome wait in the ASGI scope.
 MEDIA_TYPE_KEY = "rolodex.media_type"
 OUTCOME_KEY = "rolodex.graphql_outcome"
@@ -56,34 +57,6 @@ REQUEST_ERROR_STATUS = {
     "THROTTLED": 429,
     "INTERNAL_SERVER_ERROR": 500,
 }
-MAX_QUALITY = 1.0
-
-
-def negotiate(accept: str | None) -> str:
-    """The response media type for an Accept header: graphql-response+json when the client
-    names it at least as high as JSON, else application/json (also for */* or no header)."""
-    graphql_quality = json_quality = 0.0
-    for part in (accept or "").split(","):
-        media_type, _, parameters = part.partition(";")
-        media_type = media_type.strip().lower()
-        if media_type == GRAPHQL_RESPONSE_JSON:
-            graphql_quality = max(graphql_quality, _quality(parameters))
-        elif media_type in (APPLICATION_JSON, "application/*", "*/*"):
-            json_quality = max(json_quality, _quality(parameters))
-    if graphql_quality > 0 and graphql_quality >= json_quality:
-        return GRAPHQL_RESPONSE_JSON
-    return APPLICATION_JSON
-
-
-def _quality(parameters: str) -> float:
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return min(max(float(value.strip()), 0.0), MAX_QUALITY)
-            except ValueError:
-                return 0.0
-    return MAX_QUALITY
 
 
 @dataclass

@@ -10,6 +10,41 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+CONTENT_TYPE = {
+    GRAPHQL_RESPONSE_JSON: f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8",
+    APPLICATION_JSON: APPLICATION_JSON,
+}
+MAX_QUALITY = 1.0
+
+
+def negotiate(accept: str | None) -> str:
+    """The response media type for an Accept header: graphql-response+json when the client
+    names it at least as high as JSON, else application/json (also for */* or no header)."""
+    graphql_quality = json_quality = 0.0
+    for part in (accept or "").split(","):
+        media_type, _, parameters = part.partition(";")
+        media_type = media_type.strip().lower()
+        if media_type == GRAPHQL_RESPONSE_JSON:
+            graphql_quality = max(graphql_quality, _quality(parameters))
+        elif media_type in (APPLICATION_JSON, "application/*", "*/*"):
+            json_quality = max(json_quality, _quality(parameters))
+    if graphql_quality > 0 and graphql_quality >= json_quality:
+        return GRAPHQL_RESPONSE_JSON
+    return APPLICATION_JSON
+
+
+def _quality(parameters: str) -> float:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value.strip()), 0.0), MAX_QUALITY)
+            except ValueError:
+                return 0.0
+    return MAX_QUALITY
+
 
 def json_error(
     status: int,
@@ -17,11 +52,13 @@ def json_error(
     message: str,
     headers: dict[str, str] | None = None,
     extensions: dict[str, object] | None = None,
+    media_type: str = APPLICATION_JSON,
 ) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]},
         status_code=status,
         headers=headers,
+        media_type=CONTENT_TYPE[media_type],
     )
 
 

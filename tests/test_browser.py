@@ -132,7 +132,11 @@ async def _sign_in_and_list(page, base: str, tenant, screenshot: Path) -> tuple[
 
     await page.fill("input[name=email]", tenant.admin.email)
     await page.fill("input[name=password]", PASSWORD)
-    await page.click("#rolodex-sign-in button[type=submit]")
+    # Signed out, GraphiQL asked for no schema; signed in, it loads it.
+    async with page.expect_response(_operation("IntrospectionQuery")) as introspected:
+        await page.click("#rolodex-sign-in button[type=submit]")
+    schema = (await (await introspected.value).json())["data"]["__schema"]
+    assert schema["queryType"] == {"name": "Query"}
     await page.locator("#rolodex-signed-in").wait_for(state="visible", timeout=15_000)
     tag = tenant.admin.email.removeprefix("admin-").split("@")[0]
     assert await page.inner_text(".rolodex-staff-name") == f"Admin {tag}"

@@ -4,6 +4,7 @@ server: every audit, MUST, SHOULD and MAY, must pass."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -25,11 +26,12 @@ def node() -> str:
     return found
 
 
-def test_every_graphql_over_http_audit_passes(node, database, tmp_path):
+def test_every_graphql_over_http_audit_passes(node, database, tenant, tmp_path):
     with live_server(database.url, tmp_path / "server.log") as base:
         run = subprocess.run(
             [node, "audit.mjs", f"{base}/graphql"],
             cwd=AUDIT_DIR,
+            env={**os.environ, "ROLODEX_TOKEN": tenant.rep.token},
             capture_output=True,
             text=True,
             timeout=120,

@@ -12,6 +12,7 @@ import redis
 
 from server.app import create_app
 from server.persisted import MemoryDocuments, TrustedDocuments
+from tests.http_support import answer_body
 from tests.ledger_factory import make_customer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -57,17 +58,17 @@ async def test_apq_registers_then_runs_by_hash_over_post_and_get(api, tenant):
 
     registered = await call(api.client, {"query": query, "extensions": extensions}, token)
     expected = {"data": {"customers": {"nodes": [{"name": "Persisted Foods"}]}}}
-    assert registered.json() == expected
+    assert answer_body(registered) == expected
 
     by_hash = await call(api.client, {"extensions": extensions}, token)
-    assert by_hash.json() == expected
+    assert answer_body(by_hash) == expected
     over_get = await api.client.get(
         "/graphql",
         params={"extensions": json.dumps(extensions)},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert over_get.status_code == 200
-    assert over_get.json() == expected
+    assert answer_body(over_get) == expected
     assert over_get.headers["cache-control"] == "private, no-cache"
     assert "etag" in over_get.headers
 
@@ -157,7 +158,7 @@ async def test_a_document_registered_on_one_worker_runs_by_hash_on_another(
     assert (await call(second, {"extensions": persisted(query)}, token)).json() == NOT_FOUND
     await call(first, {"query": query, "extensions": persisted(query)}, token)
     answer = await call(second, {"extensions": persisted(query)}, token)
-    assert answer.json() == {"data": {"customers": {"nodes": [{"name": "Shared Cache Ltd"}]}}}
+    assert answer_body(answer) == {"data": {"customers": {"nodes": [{"name": "Shared Cache Ltd"}]}}}
     shared = redis.Redis.from_url(REDIS_URL)
     key = f"rolodex:apq:{sha256(query)}"
     assert shared.get(key).decode() == query
@@ -175,10 +176,10 @@ async def test_without_redis_each_worker_keeps_its_own(database, settings, tenan
         token = tenant.rep.token
         assert (await call(client, {"extensions": persisted(query)}, token)).json() == NOT_FOUND
         registered = await call(client, {"query": query, "extensions": persisted(query)}, token)
-        assert registered.json() == {"data": {"customers": {"nodes": []}}}
+        assert answer_body(registered) == {"data": {"customers": {"nodes": []}}}
         by_hash = await call(client, {"extensions": persisted(query)}, token)
         assert by_hash.status_code == 200
-        assert by_hash.json() == {"data": {"customers": {"nodes": []}}}
+        assert answer_body(by_hash) == {"data": {"customers": {"nodes": []}}}
 
 
 TRUSTED_NAMES = "query TrustedNames {\n  customers(first: 5) { nodes { name } }\n}\n"
@@ -211,9 +212,9 @@ async def test_trusted_documents_run_by_hash_or_identical_text(trusted_client, a
         {"query": TRUSTED_NAMES, "extensions": persisted(TRUSTED_NAMES)},
     ):
         answer = await call(trusted_client, body, token)
-        assert answer.json() == expected, body
+        assert answer_body(answer) == expected, body
     nested = await call(trusted_client, {"extensions": persisted(TRUSTED_ME)}, token)
-    assert nested.json() == {"data": {"me": {"email": tenant.rep.email}}}
+    assert answer_body(nested) == {"data": {"me": {"email": tenant.rep.email}}}
 
 
 async def test_trusted_documents_refuse_everything_else_before_any_sql(trusted_client, tenant):

@@ -17,7 +17,7 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.http_errors import json_error
+from server.http_errors import json_error, negotiate
 
 # orjson's own bound on nesting, checked by the same parse the view does.
 MAX_JSON_DEPTH = 1024
@@ -64,7 +64,10 @@ class BodyLimit:
             return
         problem = json_problem(body) if "json" in content_type or not content_type else None
         if problem is not None:
-            await json_error(400, "BAD_REQUEST", problem)(scope, receive, send)
+            media_type = negotiate(headers.get("accept"))
+            await json_error(400, "BAD_REQUEST", problem, media_type=media_type)(
+                scope, receive, send
+            )
             return
         await self.app(scope, replay(body, receive), send)
 

@@ -50,10 +50,19 @@
   }
 
   // GraphiQL's fetcher: the signed-in token, unless the Headers tab names Authorization.
+  // Signed out, the schema is not asked for (the server answers introspection to signed-in
+  // callers only: a 401 in the console); signing in renders GraphiQL with a new fetcher,
+  // which makes it fetch the schema again.
   function fetcher(params, options) {
     const headers = (options && options.headers) || {};
     const named = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
-    return send(params, named ? headers : { ...bearer(storedToken()), ...headers });
+    const token = storedToken();
+    if (!named && !token && params.operationName === 'IntrospectionQuery') {
+      return Promise.resolve({
+        errors: [{ message: 'Sign in (above) to load the schema.', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+    }
+    return send(params, named ? headers : { ...bearer(token), ...headers });
   }
 
   // --- Sign-in bar --------------------------------------------------------------------
@@ -94,6 +103,7 @@
       storeToken(payload.token);
       form.reset();
       status.textContent = '';
+      renderGraphiQL();
       await showWhoIsSignedIn();
       return;
     }
@@ -183,19 +193,25 @@
     query: example.query,
     variables: exampleVariables(example),
   }));
+  const root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  // GraphiQL introspects again whenever its fetcher changes: a new one after sign-in.
+  function renderGraphiQL() {
+    root.render(graphiQL((params, options) => fetcher(params, options)));
+  }
   // GraphiQL 3 opens `defaultTabs` (on a first visit: nothing stored yet) but leaves the
   // first tab's variables editor empty; `variables` fills it, and only then: a later
   // visit restores the stored tabs, which a `variables` prop would add to every time.
-  const firstVisit = localStorage.getItem('graphiql:tabState') === null;
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    h(GraphiQL, {
-      fetcher,
+  function graphiQL(currentFetcher) {
+    const firstVisit = localStorage.getItem('graphiql:tabState') === null;
+    return h(GraphiQL, {
+      fetcher: currentFetcher,
       plugins: [examplesPlugin, GraphiQLPluginExplorer.explorerPlugin()],
       defaultTabs: tabs,
       ...(firstVisit ? { variables: tabs[0].variables } : {}),
       defaultEditorToolsVisibility: 'variables',
       shouldPersistHeaders: false,
-    }),
-  );
+    });
+  }
+  renderGraphiQL();
   showWhoIsSignedIn();
 })();
