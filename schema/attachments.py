@@ -81,8 +81,8 @@ class AttachmentUploadPayload:
 
 @strawberry.type(
     description=(
-        "What `attachmentDelete` answers: the affected object, or userErrors when nothing "
-        "was written."
+        "What `attachmentDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
     )
 )
 class AttachmentDeletePayload:

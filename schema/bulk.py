@@ -161,8 +161,8 @@ class BulkUpdatePayload:
 
 @strawberry.type(
     description=(
-        "What `customersBulkUpdate` answers: the affected object, or userErrors when "
-        "nothing was written."
+        "What `customersBulkUpdate` answers: how many rows matched and changed, the first "
+        "changes, and the operation to revert; or userErrors when nothing was written."
     )
 )
 class CustomersBulkUpdatePayload(BulkUpdatePayload):
@@ -171,8 +171,8 @@ class CustomersBulkUpdatePayload(BulkUpdatePayload):
 
 @strawberry.type(
     description=(
-        "What `locationsBulkUpdate` answers: the affected object, or userErrors when "
-        "nothing was written."
+        "What `locationsBulkUpdate` answers: how many rows matched and changed, the first "
+        "changes, and the operation to revert; or userErrors when nothing was written."
     )
 )
 class LocationsBulkUpdatePayload(BulkUpdatePayload):
@@ -181,8 +181,8 @@ class LocationsBulkUpdatePayload(BulkUpdatePayload):
 
 @strawberry.type(
     description=(
-        "What `bulkOperationRevert` answers: the affected object, or userErrors when "
-        "nothing was written."
+        "What `bulkOperationRevert` answers: the operation, what was restored and what was "
+        "skipped; or userErrors when nothing was written."
     )
 )
 class BulkOperationRevertPayload:

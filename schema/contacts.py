@@ -128,7 +128,8 @@ class ContactSetPrimaryPayload:
 
 @strawberry.type(
     description=(
-        "What `contactDelete` answers: the affected object, or userErrors when nothing was written."
+        "What `contactDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
     )
 )
 class ContactDeletePayload:

@@ -469,8 +469,8 @@ class CustomerArchivePayload:
 
 @strawberry.type(
     description=(
-        "What `customerDelete` answers: the affected object, or userErrors when nothing "
-        "was written."
+        "What `customerDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
     )
 )
 class CustomerDeletePayload:

@@ -214,8 +214,8 @@ class InteractionUpdatePayload:
 
 @strawberry.type(
     description=(
-        "What `interactionDelete` answers: the affected object, or userErrors when "
-        "nothing was written."
+        "What `interactionDelete` answers: the deleted object's id, or userErrors when "
+        "nothing was deleted."
     )
 )
 class InteractionDeletePayload:

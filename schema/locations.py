@@ -147,8 +147,8 @@ class LocationUpdatePayload:
 
 @strawberry.type(
     description=(
-        "What `locationDelete` answers: the affected object, or userErrors when nothing "
-        "was written."
+        "What `locationDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
     )
 )
 class LocationDeletePayload:
