@@ -9,13 +9,24 @@ AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
 SCHEMA_LINT_MODULES := tests/schema_lint/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench load schema lint clean migration-regen
+.PHONY: install run test bench load schema lint typecheck audit lock clean migration-regen
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked, hashed versions (runtime + dev); the project itself without
+# dependencies, so nothing unlocked comes in. `make lock` is the only way versions move.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Upgrade on purpose: re-resolve everything to the newest versions pyproject.toml allows
+# (the engine pins stay put), with hashes, for every platform. Review the diff, run the suite.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock" --upgrade --quiet
+lock:
+	test -x $(BIN)/uv || { test -d $(VENV) || $(PYTHON) -m venv $(VENV); $(BIN)/pip install --quiet uv; }
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
 # Without npm the server still runs: its GraphiQL page then loads the same pinned files
 # from a CDN and says so (server/graphiql/assets.py).
@@ -51,6 +62,8 @@ run: install
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES) $(SCHEMA_LINT_MODULES)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -63,9 +76,17 @@ load: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/rolodex export-schema > schema.graphql
 
+# Known vulnerabilities in the locked versions (tools/audit.py says why it wraps pip-audit).
+audit: $(STAMP)
+	$(BIN)/python tools/audit.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over every package (pyproject.toml [tool.mypy]; resolvers/ and db/ fully annotated).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \

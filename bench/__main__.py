@@ -83,7 +83,9 @@ async def prepare(backend: str, scale: int, seed: int) -> tuple[str, int]:
         started = time.perf_counter()
         summary = await seed_scale(db, scale, seed)
         print(summary, f"\n({time.perf_counter() - started:.0f} s)", flush=True)
-        company_id = int(re.match(r"seeded company (\d+)", summary).group(1))
+        seeded = re.match(r"seeded company (\d+)", summary)
+        assert seeded is not None, summary
+        company_id = int(seeded.group(1))
         return url, company_id
     finally:
         await db.dispose()
@@ -94,13 +96,14 @@ def file_size(path: str) -> int:
 
 
 async def database_size(db: Database) -> str:
+    size: int
     if db.sqlite:
         size = file_size(db.url.split("///", 1)[1])
     else:
         async with db.engine.connect() as connection:
             size = (
                 await connection.exec_driver_sql("SELECT pg_database_size(current_database())")
-            ).scalar()
+            ).scalar_one()
     return f"{size / 2**20:,.0f} MB"
 
 

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -70,7 +71,7 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-async def timed(client: httpx.AsyncClient, **request) -> tuple[float, httpx.Response | str]:
+async def timed(client: httpx.AsyncClient, **request: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     try:
         response: httpx.Response | str = await client.post("/graphql", **request)

@@ -174,8 +174,8 @@ def make_list_floor(sort: str, direction: str, by_rep: bool) -> Floor:
                 }
             )
         today = fx.today if raw.postgres else fx.today.isoformat()
-        overdue = dict(
-            await raw.fetch(
+        overdue: dict[int, int] = dict(
+            await raw.fetch(  # type: ignore[arg-type]  # (customer_id, sum) pairs
                 "SELECT customer_id, sum(balance_due_cents) FROM orders "
                 f"WHERE customer_id IN ({raw.in_list()}) AND balance_due_cents > 0 "
                 "AND due_date < ? GROUP BY customer_id",
@@ -543,6 +543,7 @@ async def floor_search(raw: Raw, fx: Fixture, variables: dict[str, Any]) -> byte
         ),
     )
     for kind, table, alias, (name, other), fts_table in others:
+        match_params: tuple[str, ...]
         if pg:
             match, match_params = f"({name} LIKE ? OR {other} LIKE ?)", (pattern, pattern)
         else:
@@ -815,7 +816,7 @@ async def floor_interactions_report(raw: Raw, fx: Fixture, _variables: dict[str,
     start, end = year_bounds(fx)
     if raw.postgres:
         period = "to_char(date_trunc('month', i.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
-        bounds: tuple[Any, Any] = (start, end)
+        bounds: tuple[Any, ...] = (start, end)
     else:
         period = "strftime('%Y-%m-01', i.created_at)"
         bounds = tuple(
@@ -970,13 +971,13 @@ async def floor_aging_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) 
     on account (by the UTC day they occurred: the bench company's zone is UTC) and the
     customers holding credit; the totals row summed here."""
     as_of = fx.today
-    edges = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
-    starts = [datetime(e.year, e.month, e.day, tzinfo=UTC) for e in edges]
+    edges: list[Any] = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
+    starts: list[Any] = [datetime(e.year, e.month, e.day, tzinfo=UTC) for e in edges]
     if not raw.postgres:
-        edges = [e.isoformat() for e in edges]  # type: ignore[misc]
+        edges = [e.isoformat() for e in edges]
         starts = [
             s.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for s in starts
-        ]  # type: ignore[misc]
+        ]
 
     def twice(values: list[Any]) -> list[Any]:
         return [

@@ -42,7 +42,9 @@ def requested_cost(query: str, variables: dict, limits: CostLimits | None = None
     )
     document = parse(query)
     walk = CostWalk(schema._schema, document, variables, limits)
-    return walk.requested(operation_of(document, None))
+    operation = operation_of(document, None)
+    assert operation is not None, "the query has one operation"
+    return walk.requested(operation)
 
 
 def case_costs() -> list[tuple[Case, int]]:

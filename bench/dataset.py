@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
@@ -136,7 +136,9 @@ class Rows:
 
 
 # Tables written in bulk, in foreign-key order, with the columns the generator fills.
-COLUMNS: dict[str, tuple[str, ...]] = {
+# A row is built by `keyed(table, column=value, ...)`: a new column is one name here and
+# one keyword where the row is made, and a missing or unknown one fails at once.
+COLUMNS: dict[str, list[str]] = {
     "customers": (
         "id company_id kind name name_key email phone mobile fax website discount_bp status "
         "billing_status payment_terms_id basis_date sales_rep_id default_shipping_method "
@@ -178,6 +180,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id company_id customer_id author_id kind body created_at updated_at edited version"
     ).split(),
 }
+
+
+def keyed(table: str, **values: Any) -> tuple[Any, ...]:
+    """A row of `table` in COLUMNS order, from its values by column name."""
+    columns = COLUMNS[table]
+    if values.keys() != set(columns):
+        missing, unknown = set(columns) - values.keys(), values.keys() - set(columns)
+        raise ValueError(f"{table} row: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    return tuple(values[column] for column in columns)
 
 
 class BulkWriter:
@@ -295,7 +306,7 @@ async def seed_scale(
                     await writer.write(table, batch)
                     totals[table] = totals.get(table, 0) + len(batch)
                 await connection.execute(
-                    update(Company.__table__)
+                    update(cast(Table, Company.__table__))
                     .where(Company.__table__.c.id == world.company_id)
                     .values(next_order_number=world.next_order_number)
                 )
@@ -338,7 +349,7 @@ async def _seed_company(db: Database, rng: random.Random, seed: int, anchor: dat
                     "updated_at": now - timedelta(days=HISTORY_DAYS + 30),
                 }
             )
-        await session.execute(insert(Staff.__table__), staff_rows)
+        await session.execute(insert(cast(Table, Staff.__table__)), staff_rows)
         staff = (
             await session.execute(
                 select(Staff.__table__.c.id, Staff.__table__.c.role)
@@ -363,7 +374,7 @@ async def _seed_company(db: Database, rng: random.Random, seed: int, anchor: dat
                     "updated_at": now - timedelta(days=HISTORY_DAYS + 30),
                 }
             )
-        await session.execute(insert(Product.__table__), product_rows)
+        await session.execute(insert(cast(Table, Product.__table__)), product_rows)
         products = (
             await session.execute(
                 select(
@@ -795,47 +806,48 @@ def _generate_customer(
             )
         )
     rows.customers.append(
-        (
-            customer_id,
-            company_id,
-            (CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL).value,
-            name,
-            name_key(name),
-            f"orders@{slug}.example",
-            f"+1 503 555 {rng.randint(0, 9999):04d}",
-            None,
-            None,
-            f"https://{slug}.example" if business else None,
-            customer_discount_bp,
-            rng.choice((CustomerStatus.ACTIVE,) * 8 + (CustomerStatus.INACTIVE,)).value,
-            billing_status.value,
-            terms_id,
-            basis.value,
-            rep_id,
-            ShippingMethod.SHIPPING.value,
-            ProductDisplay.STANDARD_AND_EXCLUSIVE.value,
-            None,
-            line1,
-            None,
-            city,
-            region,
-            postal,
-            "US",
-            line1,
-            None,
-            city,
-            region,
-            postal,
-            "US",
-            order_count,
-            total_sales,
-            ts(last_order_at),
-            money.paid,
-            total_sales - money.paid + money.adjustments,
-            money.unapplied,
-            ts(last_interaction_at),
-            1,
-            created_ts,
-            created_ts,
+        keyed(
+            "customers",
+            id=customer_id,
+            company_id=company_id,
+            kind=(CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL).value,
+            name=name,
+            name_key=name_key(name),
+            email=f"orders@{slug}.example",
+            phone=f"+1 503 555 {rng.randint(0, 9999):04d}",
+            mobile=None,
+            fax=None,
+            website=f"https://{slug}.example" if business else None,
+            discount_bp=customer_discount_bp,
+            status=rng.choice((CustomerStatus.ACTIVE,) * 8 + (CustomerStatus.INACTIVE,)).value,
+            billing_status=billing_status.value,
+            payment_terms_id=terms_id,
+            basis_date=basis.value,
+            sales_rep_id=rep_id,
+            default_shipping_method=ShippingMethod.SHIPPING.value,
+            product_display=ProductDisplay.STANDARD_AND_EXCLUSIVE.value,
+            allow_partial_payments=None,
+            billing_line1=line1,
+            billing_line2=None,
+            billing_city=city,
+            billing_region=region,
+            billing_postal_code=postal,
+            billing_country="US",
+            shipping_line1=line1,
+            shipping_line2=None,
+            shipping_city=city,
+            shipping_region=region,
+            shipping_postal_code=postal,
+            shipping_country="US",
+            order_count=order_count,
+            total_sales_cents=total_sales,
+            last_order_at=ts(last_order_at),
+            total_paid_cents=money.paid,
+            balance_cents=total_sales - money.paid + money.adjustments,
+            unapplied_credit_cents=money.unapplied,
+            last_interaction_at=ts(last_interaction_at),
+            version=1,
+            created_at=created_ts,
+            updated_at=created_ts,
         )
     )

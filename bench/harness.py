@@ -91,6 +91,7 @@ async def make_fixture(db: Database, company_id: int) -> Fixture:
             .scalars()
             .first()
         )
+        assert admin is not None, "the seeded company has an ADMIN"
         token = await issue_token(session, admin, ttl_hours=24)
         reps = (
             await session.execute(
@@ -113,8 +114,8 @@ async def make_fixture(db: Database, company_id: int) -> Fixture:
         token=token,
         admin_id=admin.id,
         customer_id=ids[len(ids) // 2],
-        rep_id=reps[0][0],
-        other_rep_id=reps[1][0] if len(reps) > 1 else reps[0][0],
+        rep_id=reps[0][0] or 0,  # the query skips customers without a rep
+        other_rep_id=(reps[1][0] if len(reps) > 1 else reps[0][0]) or 0,
         year=(last_order or datetime.now(UTC)).year - 1,
         fragment="har",
         bulk_ids=ids,
@@ -170,7 +171,7 @@ async def in_process_client(db: Database, token: str) -> AsyncIterator[Client]:
 
 # One token hammers the server as fast as it can: that measures the server, not its
 # buckets (which would answer 429 within seconds at these rates; `make load` shows them).
-UNTHROTTLED = {
+UNTHROTTLED: dict[str, Any] = {
     "rate_limit_points": 10**9,
     "rate_limit_restore_per_second": 10**9,
     "company_rate_limit_points": 10**9,
@@ -298,7 +299,7 @@ async def measure_case(
             for size in page_sizes:
                 _, _, count = await client.request(case.query, case.sized(fx, size))
                 sizes.append(count)
-            result.statements_by_size = tuple(sizes)
+            result.statements_by_size = tuple(size for size in sizes if size is not None)
     except RuntimeError as error:
         result.note = f"error: {error}"
         return result
@@ -310,8 +311,9 @@ async def measure_case(
     if case.floor is not None:
         async with Raw.open(db) as raw:
             variables = case.variables(fx)
+            floor = case.floor
             if case.key not in floor_p50:
-                samples, _ = await timed(lambda: case.floor(raw, fx, variables), repeat, warmup)
+                samples, _ = await timed(lambda: floor(raw, fx, variables), repeat, warmup)
                 floor_p50[case.key] = (statistics.median(samples), None)
             # The floor's answer now, on the data the GraphQL runs just saw.
             floor_answer = orjson.loads(await case.floor(raw, fx, variables))

@@ -24,6 +24,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -182,7 +183,7 @@ async def abusive_client(
     login = (
         """mutation($input: LoginInput!) { login(input: $input) { token userErrors { code } } }"""
     )
-    attacks = [
+    attacks: list[tuple[str, dict[str, Any]]] = [
         ("fan-out", {"json": {"query": fan_out()}}),
         ("fan-out+token", {"json": {"query": fan_out()}, "headers": headers}),
         ("back-reference", {"json": {"query": BACK_REFERENCE}, "headers": headers}),

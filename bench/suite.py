@@ -62,9 +62,9 @@ async def run_suite(db: Database, company_id: int, backend: str, options: Option
             ("in-process", await stack.enter_async_context(in_process_client(db, fx.token)), None)
         ]
         if options.http:
-            server = await stack.enter_async_context(serve(db.url))
-            client = await stack.enter_async_context(http_client(server, fx.token))
-            clients.append(("http", client, server))
+            http_server = await stack.enter_async_context(serve(db.url))
+            http = await stack.enter_async_context(http_client(http_server, fx.token))
+            clients.append(("http", http, http_server))
         for writes in (False, True):
             for mode, client, server in clients:
                 for case in cases:
@@ -150,7 +150,7 @@ async def run_export(
         "small_rows": small_rows,
     }
     memory = ""
-    if server:
+    if server and rss_small is not None and rss_all is not None:
         memory = (
             f"; peak RSS {rss_small:,.0f} MB after {small_rows:,} rows, {rss_all:,.0f} MB after "
             f"all: {rss_all - rss_small:+,.0f} MB"
@@ -216,7 +216,7 @@ async def floor_export(raw: Raw, fx: Fixture) -> int:
 
 async def run_throughput(db: Database, fx: Fixture, backend: str, options: Options) -> list[Result]:
     """Requests per second against `rolodex serve --workers 2` from concurrent clients."""
-    targets = [("7me", "throughput: me", ME, {})]
+    targets: list[tuple[str, str, str, dict[str, Any]]] = [("7me", "throughput: me", ME, {})]
     listing = next((case for case in all_cases() if case.key == "1a"), None)
     if listing is not None:
         targets.append(("7list", "throughput: case 1a", listing.query, listing.variables(fx)))

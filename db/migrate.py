@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -18,7 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HAND_WRITTEN_MARKERS = ("_fts", "_trgm", "_expr")
 
 
-def include_name(name: str | None, _type: str, _parents: dict[str, str | None]) -> bool:
+def include_name(name: str | None, _type: Any, _parents: Any) -> bool:
     """Alembic `include_name` hook: everything but the hand-written structures."""
     return name is None or not any(marker in name for marker in HAND_WRITTEN_MARKERS)
 
@@ -36,7 +38,7 @@ async def upgrade(url: str, revision: str = "head") -> bool:
     engine = create_async_engine(url)
     config = alembic_config(url)
 
-    def _upgrade(connection) -> bool:
+    def _upgrade(connection: Connection) -> bool:
         before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

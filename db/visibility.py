@@ -16,6 +16,7 @@ from sqlalchemy.orm import with_loader_criteria
 from db.models import (
     CUSTOMER_CHILD_MODELS,
     AuditEvent,
+    Base,
     Customer,
     Location,
     Order,
@@ -63,7 +64,8 @@ def book_criteria(company_id: int, staff_id: int) -> list[Any]:
             include_aliases=True,
         )
     ]
-    for model in (*CUSTOMER_CHILD_MODELS, AuditEvent, ProductExclusiveCustomer):
+    scoped: tuple[type[Base], ...] = (*CUSTOMER_CHILD_MODELS, AuditEvent, ProductExclusiveCustomer)
+    for model in scoped:
         options.append(
             with_loader_criteria(
                 model,

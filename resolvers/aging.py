@@ -43,7 +43,7 @@ from db.enums import INVOICED_ORDER_STATUSES
 from db.models import Customer, Order, Transaction
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.ids import parse_ids
-from resolvers.ledger import company_today, day_start
+from resolvers.localtime import company_today, day_start
 from resolvers.permissions import Permission
 
 if TYPE_CHECKING:

@@ -52,13 +52,14 @@ def money_cents(
     minimum: Decimal = -MAX_AMOUNT,
 ) -> int | None:
     """Exact cents of an amount within ±MAX_AMOUNT, else a userError (None)."""
-    try:
-        return decimal_to_cents(
-            value, (*errors.prefix, *field), minimum=minimum, maximum=MAX_AMOUNT, label=label
-        )
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
+    return errors.collect(
+        decimal_to_cents,
+        value,
+        (*errors.prefix, *field),
+        minimum=minimum,
+        maximum=MAX_AMOUNT,
+        label=label,
+    )
 
 
 def parse_allocations(
@@ -319,11 +320,7 @@ async def transaction_allocate(context: Context, id: str, input: Any) -> dict[st
 
     viewer = context.viewer
     errors = ErrorCollector()
-    transaction_pk = None
-    try:
-        transaction_pk = parse_id(id, "Transaction", ("id",))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
+    transaction_pk = errors.collect(parse_id, id, "Transaction", ("id",))
     allocations = parse_allocations(errors, input.allocations)
     if not input.allocations and not errors:
         errors.add("allocations", "Give at least one allocation.", UserErrorCode.REQUIRED)

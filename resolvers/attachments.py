@@ -218,7 +218,7 @@ async def lock_content(session: AsyncSession, key: str) -> None:
     Without it a delete could remove bytes that a concurrent upload of the same
     content has just decided to reuse. SQLite writers are serialised already.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )

@@ -67,11 +67,11 @@ def record(
 ) -> AuditEvent:
     event = AuditEvent(
         # A Company is its own tenant; every other row carries company_id.
-        company_id=entity.id if isinstance(entity, Company) else entity.company_id,
+        company_id=entity.id if isinstance(entity, Company) else entity.company_id,  # type: ignore[attr-defined]
         actor_id=viewer.staff_id if viewer else None,
         action=action,
         entity_type=type(entity).__name__,
-        entity_id=entity.id,
+        entity_id=entity.id,  # type: ignore[attr-defined]  # audited rows have integer ids
         customer_id=customer_id,
         changes=dict(changes),
         bulk_operation_id=bulk_operation_id,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -36,21 +35,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
-from db.enums import BasisDate, BillingStatus
 from db.models import (
     AuditEvent,
     BulkOperation,
     Customer,
     Location,
     Order,
-    PaymentTerms,
-    Staff,
     utcnow,
 )
-from resolvers.allocation import money_cents
 from resolvers.audit import audit_value
+from resolvers.bulk_input import customer_values, ids_input, location_values
 from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
@@ -60,8 +56,6 @@ from resolvers.sales_rollup import lock_locations, move_customers, move_location
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-# Most ids one request may list; larger sets go through a filter.
-MAX_BULK_IDS = 10_000
 # A dry run previews this many changed rows (the counts cover all of them).
 PREVIEW_ROWS = 100
 
@@ -94,7 +88,7 @@ class RowChange:
 
 
 def id_in(
-    session: AsyncSession, column: ColumnElement[int], ids: Sequence[int]
+    session: AsyncSession, column: SQLColumnExpression[Any], ids: Sequence[int]
 ) -> ColumnElement[bool]:
     """`column IN ids` with the whole list as ONE bound parameter.
 
@@ -115,88 +109,6 @@ def _stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
     if value is not None and isinstance(column_type, Enum) and column_type.enum_class:
         return column_type.enum_class(value)
     return value
-
-
-async def _active_rep(session: AsyncSession, errors: ErrorCollector, value: str) -> int | None:
-    pk = parse_id(value, "Staff", (*errors.prefix, "salesRepId"))
-    staff = await session.get(Staff, pk)
-    if staff is None:
-        errors.add("salesRepId", "No such staff member.", UserErrorCode.NOT_FOUND)
-    elif not staff.active:
-        errors.add(
-            "salesRepId",
-            f"{staff.name} is inactive and cannot be assigned as sales rep.",
-            UserErrorCode.INACTIVE_STAFF,
-        )
-    return pk
-
-
-async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, Any]:
-    """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad."""
-    errors = ErrorCollector(("input", "set"))
-    values: dict[str, Any] = {}
-    if set_input.sales_rep_id is not None and set_input.clear_sales_rep:
-        errors.add(None, "Give salesRepId or clearSalesRep, not both.", UserErrorCode.INVALID)
-    elif set_input.sales_rep_id is not None:
-        values["sales_rep_id"] = await _active_rep(session, errors, set_input.sales_rep_id)
-    elif set_input.clear_sales_rep:
-        values["sales_rep_id"] = None
-    if set_input.payment_terms_id is not None:
-        pk = parse_id(
-            set_input.payment_terms_id, "PaymentTerms", ("input", "set", "paymentTermsId")
-        )
-        if await session.get(PaymentTerms, pk) is None:
-            errors.add("paymentTermsId", "No such payment terms.", UserErrorCode.NOT_FOUND)
-        values["payment_terms_id"] = pk
-    if set_input.billing_status is not None:
-        values["billing_status"] = BillingStatus(set_input.billing_status.value)
-    if set_input.basis_date is not None:
-        values["basis_date"] = BasisDate(set_input.basis_date.value)
-    clear_limit = getattr(set_input, "clear_credit_limit", False)
-    if set_input.credit_limit is not None and clear_limit:
-        errors.add(None, "Give creditLimit or clearCreditLimit, not both.", UserErrorCode.INVALID)
-    elif set_input.credit_limit is not None:
-        cents = money_cents(
-            errors, ("creditLimit",), set_input.credit_limit, "Credit limit", Decimal(0)
-        )
-        if cents is not None:
-            values["credit_limit_cents"] = cents
-    elif clear_limit:
-        values["credit_limit_cents"] = None
-    if not values and not errors:
-        errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
-    errors.raise_if_any()
-    return values
-
-
-async def location_values(session: AsyncSession, set_input: Any) -> dict[str, Any]:
-    """Column -> new value from `input.set` of locationsBulkUpdate; userErrors if bad."""
-    errors = ErrorCollector(("input", "set"))
-    if (set_input.sales_rep_id is not None) == bool(set_input.inherit_sales_rep):
-        errors.add(
-            None,
-            "Give exactly one of salesRepId (an override) or inheritSalesRep: true.",
-            UserErrorCode.INVALID if set_input.sales_rep_id is not None else UserErrorCode.REQUIRED,
-        )
-        errors.raise_if_any()
-    rep = None
-    if set_input.sales_rep_id is not None:
-        rep = await _active_rep(session, errors, set_input.sales_rep_id)
-    errors.raise_if_any()
-    return {"sales_rep_id": rep}
-
-
-def ids_input(ids: list[str] | None, type_name: str) -> list[int]:
-    """Distinct pks of `input.ids`; userErrors when empty, too many or malformed."""
-    if not ids:
-        raise UserInputError.one(("input", "ids"), "Give at least one id.", UserErrorCode.REQUIRED)
-    if len(ids) > MAX_BULK_IDS:
-        raise UserInputError.one(
-            ("input", "ids"),
-            f"At most {MAX_BULK_IDS} ids at once ({len(ids)} given); use a filter.",
-            UserErrorCode.OUT_OF_RANGE,
-        )
-    return parse_ids(ids, type_name, ("input", "ids"))
 
 
 def check_all_found(target: BulkTarget, ids: list[str], pks: list[int], found: set[int]) -> None:
@@ -255,6 +167,7 @@ async def bulk_update(
     model = target.model
     if listed is not None:
         matched = id_in(session, model.id, listed.pks)
+    assert matched is not None, "pass the rows listed or a condition that matches them"
     columns = [getattr(model, name) for name in values]
     snapshot: Select[Any] = (
         select(model.id, model.version, *columns)

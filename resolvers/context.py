@@ -97,7 +97,7 @@ class ReadSession:
         of a third of the interactions instead of a sequential scan (230–490 ms instead
         of 145 ms). Reports call this; the request's read transaction bounds it.
         """
-        if self._session.bind.dialect.name != "postgresql":
+        if self._session.get_bind().dialect.name != "postgresql":
             return
         async with self._lock:  # sibling reports run concurrently: one SET
             if not self._plans_with_values:
@@ -144,7 +144,7 @@ class Context:
         self.client_address: str | None = None
         # Whole small tables read once per request (see loaders.load_staff).
         self.request_cache: dict[Any, Any] = {}
-        self._session: ReadSession | None = session and ReadSession(session)
+        self._session = ReadSession(session) if session is not None else None
         if session is not None and viewer is not None:
             # The session that authenticated the request serves its reads too.
             apply_scope(session, self.scope)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
@@ -25,7 +25,7 @@ from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
-from resolvers.text import fold, name_key
+from resolvers.text import fold, like_pattern, name_key
 from resolvers.validation import (
     check_version,
     clean_email,
@@ -163,7 +163,7 @@ class CustomerSortField(enum.StrEnum):
     BALANCE = "BALANCE"
 
 
-SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
+SORT_EXPRESSIONS: dict[CustomerSortField, SQLColumnExpression[Any]] = {
     CustomerSortField.NAME: Customer.name_key,
     CustomerSortField.CREATED_AT: Customer.created_at,
     CustomerSortField.TOTAL_SALES: Customer.total_sales_cents,
@@ -172,12 +172,6 @@ SORT_EXPRESSIONS: dict[CustomerSortField, ColumnElement[Any]] = {
     CustomerSortField.LAST_ORDER_AT: func.coalesce(Customer.last_order_at, NEVER),
     CustomerSortField.BALANCE: Customer.balance_cents,
 }
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere (with \\ as the escape character)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _value(filter: Any, name: str) -> Any:
@@ -281,15 +275,6 @@ async def customers_page(
 # ---------------------------------------------------------------------------
 
 
-def _collect(errors: ErrorCollector, check: Any, *args: Any) -> Any:
-    """Runs a check that raises UserInputError, adding its errors to `errors` instead."""
-    try:
-        return check(*args)
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
-
-
 def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any) -> dict[str, Any]:
     """Address columns (`prefix` + part) from an AddressInput; omitted parts are cleared."""
     values: dict[str, Any] = {}
@@ -297,7 +282,7 @@ def address_values(errors: ErrorCollector, field: str, prefix: str, address: Any
         raw = getattr(address, part) if address is not None else None
         text = clean_text(
             errors,
-            (field, camel(part)),  # type: ignore[arg-type]
+            (field, camel(part)),
             raw,
             max_length=limit,
             label=part.replace("_", " "),
@@ -337,9 +322,7 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
         if input.discount_percent is None:
             values["discount_bp"] = 0
         else:
-            bp = _collect(
-                errors, percent_to_bp, input.discount_percent, ("input", "discountPercent")
-            )
+            bp = errors.collect(percent_to_bp, input.discount_percent, ("input", "discountPercent"))
             if bp is not None:
                 values["discount_bp"] = bp
     for enum_field in ENUM_FIELDS:
@@ -368,7 +351,7 @@ async def check_sales_rep(
     session: AsyncSession, errors: ErrorCollector, value: str, field: str = "salesRepId"
 ) -> int | None:
     """The pk of an active staff member of the viewer's company, else a userError."""
-    pk = _collect(errors, parse_id, value, "Staff", (*errors.prefix, field))
+    pk = errors.collect(parse_id, value, "Staff", (*errors.prefix, field))
     if pk is None:
         return None
     staff = await session.get(Staff, pk)
@@ -394,7 +377,7 @@ async def _reference_values(
         if terms_id is None:
             values["payment_terms_id"] = None
         else:
-            pk = _collect(errors, parse_id, terms_id, "PaymentTerms", ("input", "paymentTermsId"))
+            pk = errors.collect(parse_id, terms_id, "PaymentTerms", ("input", "paymentTermsId"))
             if pk is not None:
                 if await session.get(PaymentTerms, pk) is None:
                     errors.add(

@@ -30,9 +30,9 @@ from resolvers.text import name_key
 
 # Domain modules adding to the demo, in order (orders before payments).
 STORY = (
-    "resolvers.interactions",
+    "resolvers.interactions_demo",
     "resolvers.products",
-    "resolvers.orders",
+    "resolvers.orders_demo",
     "resolvers.ledger_demo",
     "resolvers.attachments",
 )
@@ -208,7 +208,7 @@ async def _seed_customers(session: AsyncSession, world: DemoWorld) -> None:
                     customer_id=customer.id,
                     name=f"{first} {last}",
                     title=rng.choice(["Owner", "Buyer", "Manager", "Accounts payable"]),
-                    email=f"{first.lower()}@{customer.email.split('@')[1]}",
+                    email=f"{first.lower()}@{(customer.email or '@example.com').split('@')[1]}",
                     phone=f"+1 503 555 {rng.randint(2000, 9999)}",
                     is_primary=n == 0,
                 )

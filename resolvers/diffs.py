@@ -111,18 +111,21 @@ async def _labels(
             continue
         model, column = LABELS[type_name]
         # The tenant filter (db/session.py) keeps another company's names out.
+        key = model.id  # type: ignore[attr-defined]  # every labelled model has one
         rows = await context.session.execute(
-            select(model.id, getattr(model, column)).where(model.id.in_(sorted(pks)))
+            select(key, getattr(model, column)).where(key.in_(sorted(pks)))
         )
         found.update({(type_name, pk): str(label) for pk, label in rows.all()})
     return found
 
 
-async def api_diffs(context: Context, diffs: Iterable[tuple[str, Mapping[str, list[Any]]]]):
+async def api_diffs(
+    context: Context, diffs: Iterable[tuple[str, Mapping[str, list[Any]]]]
+) -> list[Diff]:
     """[(entity_type, stored diff)] -> the same diffs in API terms, in order."""
-    diffs = list(diffs)
+    listed = list(diffs)
     wanted: dict[str, set[int]] = {}
-    for _, diff in diffs:
+    for _, diff in listed:
         for column, values in diff.items():
             if column in REFERENCES:
                 type_name = REFERENCES[column][1]
@@ -137,7 +140,7 @@ async def api_diffs(context: Context, diffs: Iterable[tuple[str, Mapping[str, li
         return {"id": encode_id(type_name, value), "label": labels.get((type_name, value))}
 
     translated: list[Diff] = []
-    for entity_type, diff in diffs:
+    for entity_type, diff in listed:
         out: Diff = {}
         for column, values in diff.items():
             if column in REFERENCES:

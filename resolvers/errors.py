@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 
 class UserErrorCode(enum.StrEnum):
@@ -93,9 +94,15 @@ class UserInputError(Exception):
         self.errors = list(errors)
 
     @classmethod
-    def one(cls, field: str | Sequence[str] | None, message: str, code: UserErrorCode):
+    def one(
+        cls, field: str | Sequence[str] | None, message: str, code: UserErrorCode
+    ) -> UserInputError:
         path = (field,) if isinstance(field, str) else (tuple(field) if field else None)
         return cls([FieldError(path, message, code)])
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ErrorCollector:
@@ -117,6 +124,15 @@ class ErrorCollector:
 
     def __bool__(self) -> bool:
         return bool(self.errors)
+
+    def collect(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`check(*args, **kwargs)`, its UserInputError's errors kept here rather than raised
+        (None then), so that every bad argument is reported at once."""
+        try:
+            return check(*args, **kwargs)
+        except UserInputError as error:
+            self.errors.extend(error.errors)
+            return None
 
     def raise_if_any(self) -> None:
         if self.errors:

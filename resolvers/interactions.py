@@ -1,41 +1,35 @@
-"""The relationship with a customer: the sales rep, the interaction log and its report."""
+"""The interaction log: entries written, edited and deleted, and the lists that read them.
+
+The sales rep is resolvers/sales_rep.py, the report resolvers/interactions_report.py."""
 
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
-    Date,
-    and_,
-    case,
-    cast,
     func,
-    literal,
-    literal_column,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
 
 from db.enums import InteractionKind
-from db.models import Contact, Customer, Interaction, Staff, utcnow
+from db.models import Customer, Interaction, Staff, utcnow
 from resolvers.audit import apply_changes, record, snapshot
 from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.loaders import prime_staff
+from resolvers.localtime import (
+    CLOCK_SKEW,
+)
 from resolvers.pagination import (
     Page,
     PageArgs,
@@ -45,7 +39,6 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.permissions import Permission
-from resolvers.sales_rollup import customer_rep_changes
 from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
@@ -53,70 +46,11 @@ if TYPE_CHECKING:
     from resolvers.context import Context
 
 
-def _parse_into(
-    errors: ErrorCollector, value: str, type_name: str, field: tuple[str, ...]
-) -> int | None:
-    """parse_id, collecting its userError so every bad argument is reported at once."""
-    try:
-        return parse_id(value, type_name, field)
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
-
-
-# ----------------------------------------------------------------------
-# Sales rep
-# ----------------------------------------------------------------------
-
-
-async def customer_set_sales_rep(
-    context: Context, customer_id: str, staff_id: str | None
-) -> dict[str, Any]:
-    """Assigns an active staff member of the company as the customer's rep; None unassigns."""
-    viewer = context.viewer
-    errors = ErrorCollector(prefix=())
-    customer_pk = _parse_into(errors, customer_id, "Customer", ("customerId",))
-    staff_pk = (
-        _parse_into(errors, staff_id, "Staff", ("staffId",)) if staff_id is not None else None
-    )
-    errors.raise_if_any()
-    async with context.transaction() as session:
-        customer = await session.get(Customer, customer_pk)
-        if customer is None:
-            raise UserInputError.one(("customerId",), "No such customer.", UserErrorCode.NOT_FOUND)
-        if staff_pk is not None:
-            staff = await session.get(Staff, staff_pk)
-            if staff is None:
-                raise UserInputError.one(
-                    ("staffId",), "No such staff member.", UserErrorCode.NOT_FOUND
-                )
-            if not staff.active:
-                raise UserInputError.one(
-                    ("staffId",),
-                    f"{staff.name} is no longer active and cannot be assigned as sales rep.",
-                    UserErrorCode.INACTIVE_STAFF,
-                )
-        await customer_rep_changes(session, customer, staff_pk)
-        changes = apply_changes(customer, {"sales_rep_id": staff_pk})
-        if changes:
-            record(
-                session,
-                viewer,
-                "customer.set_sales_rep",
-                customer,
-                changes,
-                customer_id=customer.id,
-            )
-    return {"customer": customer}
-
-
 # ----------------------------------------------------------------------
 # The interaction log
 # ----------------------------------------------------------------------
 
 MAX_BODY_LENGTH = 10_000
-# occurredAt may run slightly ahead of our clock: phones and laptops drift.
-CLOCK_SKEW = timedelta(minutes=5)
 AUDITED_FIELDS = ("customer_id", "author_id", "kind", "body", "created_at", "edited")
 
 
@@ -177,7 +111,7 @@ async def _recompute_last_interaction_at(session: AsyncSession, customer_id: int
 async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
     viewer = context.viewer
     errors = ErrorCollector()
-    customer_pk = _parse_into(errors, input.customer_id, "Customer", ("input", "customerId"))
+    customer_pk = errors.collect(parse_id, input.customer_id, "Customer", ("input", "customerId"))
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     errors.raise_if_any()
     now = utcnow()
@@ -196,7 +130,7 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
         )
         session.add(interaction)
         await session.flush()
-        await _note_interaction_at(session, customer_pk, interaction.created_at)
+        await _note_interaction_at(session, interaction.customer_id, interaction.created_at)
         record(
             session,
             viewer,
@@ -462,419 +396,3 @@ async def customer_interactions_page(
     if kind_tuple is not None:
         statement = statement.where(Interaction.kind.in_(kind_tuple))
     return await paginate_for(context, statement, NEWEST_FIRST, Interaction.id, args)
-
-
-def days_since(moment: datetime | None, timezone: str, today: date | None = None) -> int | None:
-    """Whole calendar days between `moment` and today, both in the company's time zone."""
-    if moment is None:
-        return None
-    zone = ZoneInfo(timezone)
-    today = today or utcnow().astimezone(zone).date()
-    # occurredAt may be a few minutes ahead (clock skew), never a day.
-    return max(0, (today - moment.astimezone(zone).date()).days)
-
-
-# ----------------------------------------------------------------------
-# The interactions report
-# ----------------------------------------------------------------------
-
-
-class ReportGroup(enum.StrEnum):
-    STAFF = "STAFF"
-    CUSTOMER = "CUSTOMER"
-    KIND = "KIND"
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
-
-
-PERIOD_GROUPS = (ReportGroup.DAY, ReportGroup.WEEK, ReportGroup.MONTH)
-# A report is read by a person: more rows than this is a filter that needs narrowing.
-MAX_REPORT_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    staff_id: int | None
-    customer_id: int | None
-    kind: InteractionKind | None
-    period: date | None
-    count: int
-    last_interaction_at: datetime | None
-
-
-def company_timezone(context: Context) -> str:
-    """The company's IANA time zone; UTC if the stored name is unknown here."""
-    name = context.viewer.company_timezone or "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name
-
-
-_DAY = 86_400
-
-
-@lru_cache(maxsize=256)
-def utc_offsets(timezone: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
-    """The UTC offsets (seconds) `timezone` uses between epoch seconds `start` and `end`:
-    (since, offset) pairs in time order, the first since `start`.
-
-    zoneinfo gives the offset at an instant; a transition is found by checking every
-    day and bisecting to the second where the offset turns (transitions fall on whole
-    seconds). Two transitions that cancel out within one day would be missed: the tz
-    database has none."""
-    zone = ZoneInfo(timezone)
-
-    def offset(at: int) -> int:
-        shift = datetime.fromtimestamp(at, zone).utcoffset()
-        return int(shift.total_seconds()) if shift is not None else 0
-
-    pieces = [(start, offset(start))]
-    cursor = start
-    while cursor < end:
-        step = min(cursor + _DAY, end)
-        if offset(step) == pieces[-1][1]:
-            cursor = step
-            continue
-        low, high = cursor, step  # offset(low) is the current one, offset(high) is not
-        while high - low > 1:
-            middle = (low + high) // 2
-            if offset(middle) == pieces[-1][1]:
-                low = middle
-            else:
-                high = middle
-        pieces.append((high, offset(high)))
-        cursor = high
-    return tuple(pieces)
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-_FIRST_EPOCH = _epoch(datetime(2, 1, 1, tzinfo=UTC))
-_LAST_EPOCH = _epoch(datetime(9998, 1, 1, tzinfo=UTC))
-
-
-def sqlite_period(
-    group: ReportGroup, moment: Any, offsets: Sequence[tuple[int, int]]
-) -> ColumnElement[Any]:
-    """SQLite SQL for the local date starting `group`'s period (weeks start on Monday),
-    given the zone's UTC offsets over every instant the statement can see (utc_offsets).
-
-    Stored times are naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'). At offset 0 the
-    local date is a prefix of that text; otherwise SQLite's date() shifts it by the
-    offset, a CASE choosing among the offsets in force within the range when the zone
-    changes offset there. date() rounds fractions to milliseconds, so 23:59:59.9999
-    would become the next day: the fraction is cut first (offsets are whole seconds)."""
-    if len(offsets) == 1 and offsets[0][1] == 0:
-        if group == ReportGroup.DAY:
-            return func.substr(moment, 1, 10)
-        if group == ReportGroup.MONTH:
-            return func.substr(moment, 1, 7).concat("-01")
-        return func.date(func.substr(moment, 1, 10), "weekday 0", "-6 days")
-    shift: Any = literal(f"{offsets[0][1]:+d} seconds")
-    if len(offsets) > 1:
-        # Latest first: `moment` is at or after the start of the first arm that holds.
-        shift = case(
-            *[
-                (moment >= datetime.fromtimestamp(since, UTC), f"{seconds:+d} seconds")
-                for since, seconds in reversed(offsets[1:])
-            ],
-            else_=shift,
-        )
-    modifiers: tuple[Any, ...] = (shift,)
-    if group == ReportGroup.WEEK:
-        # 'weekday 0' moves to the coming Sunday (or stays), six days back is Monday.
-        modifiers += ("weekday 0", "-6 days")
-    elif group == ReportGroup.MONTH:
-        modifiers += ("start of month",)
-    return func.date(func.substr(moment, 1, 19), *modifiers)
-
-
-def period_start(group: ReportGroup, moment: Any, timezone: str) -> Any:
-    """PostgreSQL SQL for the local date starting `group`'s period (weeks start on Monday)."""
-    local = func.timezone(timezone, moment)
-    if group == ReportGroup.DAY:
-        return cast(local, Date())
-    return cast(func.date_trunc(group.value.lower(), local), Date())
-
-
-# Zones with no offset but 0, ever: no bounds needed to convert their times.
-UTC_ZONES = frozenset(
-    {
-        "UTC",
-        "Etc/UTC",
-        "Etc/UCT",
-        "Etc/Universal",
-        "Etc/Zulu",
-        "UCT",
-        "Universal",
-        "Zulu",
-        "Etc/GMT",
-        "Etc/GMT0",
-        "Etc/GMT+0",
-        "Etc/GMT-0",
-        "Etc/Greenwich",
-        "GMT",
-        "GMT0",
-        "GMT+0",
-        "GMT-0",
-        "Greenwich",
-    }
-)
-
-
-async def _sqlite_report_range(
-    context: Context, filter: InteractionFilter, timezone: str
-) -> tuple[InteractionFilter, tuple[tuple[int, int], ...]]:
-    """The filter with both bounds set, and the zone's offsets between them.
-
-    A bound the filter leaves open is the company's first or last interaction (an
-    indexed read each). Rows written after that read outside those bounds are left
-    out, as if the report had run first."""
-    if timezone in UTC_ZONES:
-        return filter, ((0, 0),)
-    low, high = filter.from_, filter.to
-    if low is None or high is None:
-        first = select(func.min(Interaction.created_at)).scalar_subquery()
-        last = select(func.max(Interaction.created_at)).scalar_subquery()
-        earliest, latest = (await context.session.execute(select(first, last))).one()
-        if earliest is None:
-            earliest = latest = utcnow()
-        # Both are UTCDateTime: aware datetimes.
-        low = low or earliest
-        # `to` is exclusive: one microsecond past the last interaction.
-        high = high or latest + timedelta(microseconds=1)
-        filter = replace(filter, from_=low, to=high)
-    # Whole days either side, so that a day's reports share one computation; within the
-    # years zoneinfo converts in every zone (the first offset holds before `start`).
-    start = max(_epoch(low) // _DAY * _DAY, _FIRST_EPOCH)
-    end = min((_epoch(high) // _DAY + 1) * _DAY, _LAST_EPOCH)
-    return filter, utc_offsets(timezone, start, end)
-
-
-AUTHOR_INDEX_GROUPS = frozenset({ReportGroup.STAFF, *PERIOD_GROUPS})
-
-
-def _covered_by_author_index(filter: InteractionFilter, groups: Sequence[ReportGroup]) -> bool:
-    """Whether ix_interactions_company_author_created holds every column the report reads
-    (author_id, created_at and the id of each row), chosen staff aside (then it is used anyway)."""
-    return (
-        AUTHOR_INDEX_GROUPS.issuperset(groups)
-        and filter.staff_ids is None
-        and filter.customer_ids is None
-        and filter.kinds is None
-        and not filter.search
-    )
-
-
-async def interactions_report(
-    context: Context,
-    filter: InteractionFilter,
-    group_by: Sequence[ReportGroup],
-    include_silent_staff: bool,
-) -> list[ReportRow]:
-    """Counts and latest time per group, computed by one GROUP BY in the database.
-
-    With `include_silent_staff` and STAFF among the groups, active staff with no
-    interaction matching the filter appear with count 0 (a LEFT JOIN from staff).
-    """
-    context.viewer.require(Permission.VIEW_REPORTS)
-    groups = list(dict.fromkeys(group_by))
-    periods = [g for g in groups if g in PERIOD_GROUPS]
-    if len(periods) > 1:
-        raise BadUserInput("Group by at most one of DAY, WEEK and MONTH.")
-    await context.session.plan_with_values()
-
-    columns: dict[str, Any] = {}
-    if ReportGroup.STAFF in groups:
-        columns["staff_id"] = Interaction.author_id
-    if ReportGroup.CUSTOMER in groups:
-        columns["customer_id"] = Interaction.customer_id
-    if ReportGroup.KIND in groups:
-        columns["kind"] = Interaction.kind
-    if periods:
-        timezone = company_timezone(context)
-        if context.db.sqlite:
-            filter, offsets = await _sqlite_report_range(context, filter, timezone)
-            columns["period"] = type_coerce(
-                sqlite_period(periods[0], Interaction.created_at, offsets), Date()
-            )
-        else:
-            columns["period"] = period_start(periods[0], Interaction.created_at, timezone)
-    labelled = [expression.label(name) for name, expression in columns.items()]
-    count = func.count(Interaction.id).label("count")
-    latest = func.max(Interaction.created_at).label("last_interaction_at")
-
-    if include_silent_staff and ReportGroup.STAFF in groups:
-        labelled[0] = Staff.id.label("staff_id")
-        statement = (
-            select(*labelled, count, latest)
-            .select_from(Staff)
-            .outerjoin(Interaction, and_(Interaction.author_id == Staff.id, *filter.conditions()))
-            .where(or_(Staff.active.is_(True), Interaction.id.is_not(None)))
-        )
-        if filter.staff_ids is not None:
-            statement = statement.where(Staff.id.in_(filter.staff_ids))
-    else:
-        statement = select(*labelled, count, latest).where(*filter.conditions())
-        if context.db.sqlite and _covered_by_author_index(filter, groups):
-            # Always true (author_id is a NOT NULL foreign key to a staff member of the
-            # same company), and it lets SQLite read the covering index (company,
-            # author, created_at) once per staff member instead of a row per interaction.
-            statement = statement.where(Interaction.author_id.in_(select(Staff.id)))
-    # Grouping by the labels keeps PostgreSQL from seeing two different period expressions.
-    statement = statement.group_by(*(column.name for column in labelled))
-    order: list[Any] = []
-    if periods:
-        # Silent staff have no period: they come last.
-        order.append(literal_column("period").asc().nulls_last())
-    order.append(count.desc())
-    order += [literal_column(column.name) for column in labelled if column.name != "period"]
-    statement = statement.order_by(*order)
-
-    rows = (await context.session.execute(statement.limit(MAX_REPORT_ROWS + 1))).mappings().all()
-    if len(rows) > MAX_REPORT_ROWS:
-        raise BadUserInput(
-            f"The report has more than {MAX_REPORT_ROWS} rows; "
-            "narrow the filter or group by fewer things."
-        )
-    return [
-        ReportRow(
-            staff_id=row.get("staff_id"),
-            customer_id=row.get("customer_id"),
-            kind=row.get("kind"),
-            period=row.get("period"),
-            count=row["count"],
-            last_interaction_at=row["last_interaction_at"],
-        )
-        for row in rows
-    ]
-
-
-# ----------------------------------------------------------------------
-# The demo company's story (resolvers/demo.py STORY)
-# ----------------------------------------------------------------------
-
-DEMO_BODIES: dict[InteractionKind, tuple[str, ...]] = {
-    InteractionKind.VISIT: (
-        "Walked the floor with {contact}; shelf space for the spring range agreed.",
-        "Dropped off samples of the new {product}; {contact} will try them this week.",
-        "Quarterly review with {contact}: happy with delivery times, wants fewer partial cases.",
-        "Visited the store: our display needs restocking, {contact} asked for a new planogram.",
-    ),
-    InteractionKind.CALL: (
-        "{contact} called about the last invoice; explained the credit for damaged cases.",
-        "Called {contact} to confirm next week's order of {product}.",
-        "Call with {contact}: they are comparing our prices on {product} with a competitor.",
-        "{contact} asked whether we can deliver before 9 am on Fridays. Checking with dispatch.",
-    ),
-    InteractionKind.TEXT: (
-        "Texted {contact} the delivery window for tomorrow.",
-        "{contact} texted a photo of a damaged pallet; asked for a replacement.",
-    ),
-    InteractionKind.VOICEMAIL: (
-        "Left a voicemail for {contact} about the overdue balance.",
-        "Voicemail from {contact}: please call back about {product} pricing.",
-    ),
-    InteractionKind.EMAIL: (
-        "Emailed {contact} the updated price list for {product}.",
-        "Sent {contact} the statement of account and payment options.",
-        "Email from {contact}: moving their weekly order to Tuesdays.",
-    ),
-    InteractionKind.QUOTE: (
-        "Quoted {contact} 40 cases of {product} at the volume price.",
-        "Sent a quote for a standing monthly order of {product}.",
-    ),
-    InteractionKind.NOTE: (
-        "Prefers deliveries before 9 am; back door, ring twice.",
-        "{contact} is the decision maker; the owner only signs off above $5,000.",
-        "Closed the last week of August every year.",
-        "Asks for invoices by email only, never paper.",
-    ),
-    InteractionKind.OTHER: ("Met {contact} at the regional trade show; interested in {product}.",),
-}
-DEMO_PRODUCTS = ("olive oil", "coffee beans", "paper goods", "cleaning supplies", "sparkling water")
-DEMO_KIND_WEIGHTS = {
-    InteractionKind.CALL: 30,
-    InteractionKind.EMAIL: 22,
-    InteractionKind.VISIT: 14,
-    InteractionKind.TEXT: 10,
-    InteractionKind.VOICEMAIL: 8,
-    InteractionKind.NOTE: 8,
-    InteractionKind.QUOTE: 6,
-    InteractionKind.OTHER: 2,
-}
-
-
-async def seed_demo_story(session: AsyncSession, world: Any) -> None:
-    """A year of relationship history: each customer's rep logs most of it, coworkers
-    cover now and then; some customers have gone quiet (follow-up lists need them)."""
-    rng = world.rng
-    now = utcnow()
-    zone = ZoneInfo(world.company.timezone or "UTC")
-    contacts: dict[int, list[str]] = defaultdict(list)
-    rows = await session.execute(
-        select(Contact.customer_id, Contact.name).where(Contact.company_id == world.company.id)
-    )
-    for customer_id, name in rows:
-        contacts[customer_id].append(name.split()[0])
-    active_staff = [s for s in world.staff if s.active]
-    kinds, weights = zip(*DEMO_KIND_WEIGHTS.items(), strict=True)
-    interactions: list[Interaction] = []
-    for customer in world.customers:
-        # A few customers have been left alone for months; the rest hear from us steadily.
-        quiet_days = rng.choice([0] * 6 + [45, 120])
-        for _ in range(rng.randint(4, 14)):
-            kind = rng.choices(kinds, weights)[0]
-            rep = next((s for s in active_staff if s.id == customer.sales_rep_id), None)
-            # Mostly the rep; a coworker covers a fifth of the time, and always when there is none.
-            author = rep if rep is not None and rng.random() < 0.8 else rng.choice(active_staff)
-            day = (now - timedelta(days=rng.randint(quiet_days + 1, 364))).astimezone(zone).date()
-            # Working hours on a weekday, in the company's time zone.
-            if day.weekday() >= 5:
-                day -= timedelta(days=rng.randint(day.weekday() - 4, day.weekday()))
-            at = datetime.combine(
-                day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone
-            ).astimezone(UTC)
-            body = rng.choice(DEMO_BODIES[kind]).format(
-                contact=rng.choice(contacts.get(customer.id) or ["the buyer"]),
-                product=rng.choice(DEMO_PRODUCTS),
-            )
-            edited = rng.random() < 0.05
-            interactions.append(
-                Interaction(
-                    company_id=world.company.id,
-                    customer_id=customer.id,
-                    author_id=author.id,
-                    kind=kind,
-                    body=body,
-                    created_at=at,
-                    updated_at=min(now, at + timedelta(hours=2)) if edited else at,
-                    edited=edited,
-                )
-            )
-    session.add_all(interactions)
-    await session.flush()
-    latest = (
-        select(func.max(Interaction.created_at))
-        .where(Interaction.customer_id == Customer.id)
-        .scalar_subquery()
-    )
-    await session.execute(
-        update(Customer)
-        .where(Customer.company_id == world.company.id)
-        .values(last_interaction_at=latest)
-        .execution_options(synchronize_session=False)
-    )
-    # The story's later steps hold these rows: show them what the database now says.
-    latest_by_customer: dict[int, datetime] = {}
-    for interaction in interactions:
-        previous = latest_by_customer.get(interaction.customer_id)
-        if previous is None or interaction.created_at > previous:
-            latest_by_customer[interaction.customer_id] = interaction.created_at
-    for customer in world.customers:
-        set_committed_value(customer, "last_interaction_at", latest_by_customer.get(customer.id))

@@ -47,7 +47,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +60,7 @@ from resolvers.idempotency import claim, settle
 from resolvers.ids import parse_ids
 from resolvers.ledger_input import is_credit, parse_transaction_input
 from resolvers.loaders import rows_by_id
+from resolvers.localtime import company_today, day_start
 from resolvers.money import cents_to_decimal
 from resolvers.pagination import Children, Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Viewer
@@ -233,10 +233,6 @@ def _audit_changes(
 # ----------------------------------------------------------------------
 
 
-def company_today(viewer: Viewer) -> date:
-    return datetime.now(ZoneInfo(viewer.company_timezone)).date()
-
-
 def _overdue(viewer: Viewer) -> list[Any]:
     """The orders whose balance due counts as overdue today."""
     return [
@@ -280,10 +276,6 @@ async def load_allocations(
     for allocation in result.scalars():
         grouped[allocation.transaction_id].append(allocation)
     return [grouped.get(transaction_id, []) for transaction_id in transaction_ids]
-
-
-async def load_order(context: Context, ids: Sequence[int]) -> list[Order | None]:
-    return await rows_by_id(context, Order, ids)
 
 
 async def load_transaction(context: Context, ids: Sequence[int]) -> list[Transaction | None]:
@@ -333,11 +325,6 @@ class TransactionFilter:
     kinds: Sequence[TransactionKind] = ()
     occurred_from: datetime | None = None
     occurred_before: datetime | None = None
-
-
-def day_start(day: date, timezone: str) -> datetime:
-    """The instant a calendar day starts in the company's time zone."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(timezone))
 
 
 async def transactions_page(

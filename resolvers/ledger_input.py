@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from db.enums import PaymentMethod, TransactionKind
 from db.models import utcnow
 from resolvers.allocation import AllocationRequest, money_cents, over_allocated, parse_allocations
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.errors import ErrorCollector, UserErrorCode
 from resolvers.idempotency import parse_key
 from resolvers.ids import parse_id
+from resolvers.localtime import CLOCK_SKEW
 from resolvers.permissions import Permission, Viewer
 from resolvers.validation import clean_text
 
-# Clients' clocks drift: "now" on a phone may be a little ahead of ours.
-CLOCK_SKEW = timedelta(minutes=5)
 # Kinds only an ADMIN or MANAGER may record: they hand money or debt back and forth.
 RESTRICTED_KINDS = frozenset({TransactionKind.REFUND, TransactionKind.ADJUSTMENT})
 
@@ -66,11 +65,7 @@ def _amount(errors: ErrorCollector, kind: TransactionKind, value: Any) -> int | 
 def parse_transaction_input(viewer: Viewer, input: Any) -> TransactionRequest:
     """Checks everything that needs no database; all problems at once."""
     errors = ErrorCollector()
-    customer_id = None
-    try:
-        customer_id = parse_id(input.customer_id, "Customer", ("input", "customerId"))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
+    customer_id = errors.collect(parse_id, input.customer_id, "Customer", ("input", "customerId"))
     kind = TransactionKind(input.kind.value)
     if kind in RESTRICTED_KINDS and not viewer.can(Permission.RECORD_REFUNDS_AND_ADJUSTMENTS):
         errors.add(

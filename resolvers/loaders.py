@@ -20,7 +20,8 @@ async def rows_by_id(context: Context, model: type[M], ids: Sequence[int]) -> li
     wanted = list({i for i in ids if i is not None})
     found: dict[int, Any] = {}
     if wanted:
-        result = await context.session.execute(select(model).where(model.id.in_(wanted)))
+        id_column = model.id  # type: ignore[attr-defined]  # every loaded model has an id
+        result = await context.session.execute(select(model).where(id_column.in_(wanted)))
         found = {row.id: row for row in result.scalars()}
     return [found.get(i) for i in ids]
 

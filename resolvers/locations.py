@@ -16,12 +16,11 @@ from resolvers.customers import (
     address_values,
     check_sales_rep,
     get_customer,
-    like_pattern,
     query_filter_ids,
 )
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
-from resolvers.loaders import load_customer, prime_staff
+from resolvers.loaders import load_customer, prime_staff, rows_by_id
 from resolvers.pagination import (
     Page,
     PageArgs,
@@ -32,7 +31,7 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.sales_rollup import location_deleting, location_rep_changes
-from resolvers.text import fold, name_key
+from resolvers.text import fold, like_pattern, name_key
 from resolvers.validation import check_version, clean_email, clean_phone, clean_text
 
 # Marks a location not read through load_locations_of_customers (no inherited rep at hand).
@@ -81,6 +80,10 @@ def location_key(location: Location) -> tuple[str, int]:
 # ---------------------------------------------------------------------------
 # Loaders and reads
 # ---------------------------------------------------------------------------
+
+
+async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
+    return await rows_by_id(context, Location, ids)
 
 
 async def load_locations_of_customers(

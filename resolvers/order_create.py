@@ -22,13 +22,13 @@ from db.enums import BillingStatus, CustomerStatus, OrderStatus
 from db.models import Customer, Location, Order, Product, utcnow
 from resolvers.audit import record
 from resolvers.credit import check_credit_limit, parse_override
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.errors import ErrorCollector, UserErrorCode
 from resolvers.idempotency import NO_KEY, claim, parse_key, settle
 from resolvers.ids import parse_id
 from resolvers.ledger import lock_customer
+from resolvers.localtime import CLOCK_SKEW
 from resolvers.money import decimal_to_cents, percent_to_bp
 from resolvers.orders import (
-    CLOCK_SKEW,
     MAX_LINES,
     MAX_QUANTITY,
     MAX_UNIT_PRICE,
@@ -74,25 +74,18 @@ class OrderRequest:
 
 
 def _pk(errors: ErrorCollector, value: str, type_name: str, path: Sequence[str]) -> int | None:
-    try:
-        return parse_id(value, type_name, (*errors.prefix, *path))
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
+    return errors.collect(parse_id, value, type_name, (*errors.prefix, *path))
 
 
 def _price(errors: ErrorCollector, value: decimal.Decimal, path: Sequence[str]) -> int | None:
-    try:
-        return decimal_to_cents(
-            value,
-            (*errors.prefix, *path),
-            minimum=decimal.Decimal(0),
-            maximum=MAX_UNIT_PRICE,
-            label="Unit price",
-        )
-    except UserInputError as error:
-        errors.errors.extend(error.errors)
-        return None
+    return errors.collect(
+        decimal_to_cents,
+        value,
+        (*errors.prefix, *path),
+        minimum=decimal.Decimal(0),
+        maximum=MAX_UNIT_PRICE,
+        label="Unit price",
+    )
 
 
 def _lines(errors: ErrorCollector, items: Sequence[Any] | None) -> list[LineRequest | None]:
@@ -146,10 +139,9 @@ def parse_order_input(viewer: Viewer, input: Any, errors: ErrorCollector) -> Ord
         errors.add("status", "New orders are DRAFT or SUBMITTED.", UserErrorCode.INVALID)
     discount_bp = None
     if input.discount_percent is not None:
-        try:
-            discount_bp = percent_to_bp(input.discount_percent, ("input", "discountPercent"))
-        except UserInputError as error:
-            errors.errors.extend(error.errors)
+        discount_bp = errors.collect(
+            percent_to_bp, input.discount_percent, ("input", "discountPercent")
+        )
     lines = _lines(errors, input.lines)
     override = parse_override(errors, viewer, getattr(input, "override_credit_limit", None))
     key = parse_key(errors, getattr(input, "idempotency_key", None))

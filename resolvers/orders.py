@@ -1,9 +1,10 @@
-"""Orders: pricing, numbering, the status lifecycle, the denormalised stats, the history list.
+"""Orders: pricing, numbering, the status lifecycle, the denormalised stats.
 
 The ledger reads this module: `record_invoiced` and `reverse_invoiced` are the
 only places that move customer and location stats (and the sales rollup) for orders;
 cancelling releases the credits allocated to an order (resolvers.allocation). orderCreate
-is resolvers/order_create.py.
+is resolvers/order_create.py, the history list resolvers/order_list.py, the demo story
+resolvers/orders_demo.py.
 """
 
 from __future__ import annotations
@@ -13,22 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ColumnElement,
-    Date,
-    Select,
-    and_,
     case,
-    column,
     func,
     literal,
-    literal_column,
     or_,
     select,
-    table,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +29,6 @@ from db.enums import (
     INVOICED_ORDER_STATUSES,
     BasisDate,
     BillingStatus,
-    CustomerStatus,
     OrderStatus,
 )
 from db.models import (
@@ -53,24 +44,19 @@ from db.models import (
 from resolvers.allocation import release_allocations
 from resolvers.audit import record
 from resolvers.credit import check_credit_limit, parse_override
-from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
-from resolvers.ids import decode_id, parse_id
-from resolvers.loaders import rows_by_id
-from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
-from resolvers.products import like_pattern, visible_to
+from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.ids import parse_id
+from resolvers.localtime import local_date
 from resolvers.sales_rollup import add_order
 from resolvers.text import fold
 from resolvers.validation import check_version
 
 if TYPE_CHECKING:
     from resolvers.context import Context
-    from resolvers.demo import DemoWorld
 
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = decimal.Decimal("10000000")
 MAX_LINES = 500
-# placedAt may run this far ahead of our clock (a client's clock drifts).
-CLOCK_SKEW = timedelta(minutes=5)
 
 # Allowed status changes; anything else is INVALID_TRANSITION.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -119,10 +105,6 @@ class DueTerms:
 
     basis: BasisDate
     due_in_days: int
-
-
-def local_date(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def due_date_for(order: Order, terms: DueTerms, timezone: str) -> date | None:
@@ -436,245 +418,3 @@ async def order_update_status(
             customer_id=order.customer_id,
         )
     return {"order": order}
-
-
-# ---------------------------------------------------------------------------
-# The order history: filters, search, sort (GraphQL list and CSV export share these)
-# ---------------------------------------------------------------------------
-
-# SQLite's FTS5 trigram index over orders.po_number and orders.search_text (migration 0003).
-ORDER_SEARCH_FTS = table("orders_search_fts", column("rowid"))
-# Index-assisted substring search needs 3 characters (trigrams); shorter terms scan.
-MIN_INDEXED_SEARCH = 3
-# Orders without a due date yet sort after every dated one. Spelled as SQL text, not a
-# bound parameter, so it matches the expression index of migration 0003.
-DUE_DATE_SORT = func.coalesce(Order.due_date, literal_column("'9999-12-31'", Date))
-
-SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "CREATED_AT": Order.placed_at,
-    "NUMBER": Order.number,
-    "TOTAL": Order.total_cents,
-    "STATUS": Order.status,
-    "DUE_DATE": DUE_DATE_SORT,
-}
-DEFAULT_SORT: tuple[tuple[str, bool], ...] = (("CREATED_AT", True),)
-
-
-@dataclass(frozen=True)
-class OrderQuery:
-    """What to list: every part narrows (AND); empty parts don't filter."""
-
-    # Customer.orders: the list within one customer.
-    of_customer_id: int | None = None
-    customer_ids: tuple[int, ...] = ()
-    location_ids: tuple[int, ...] = ()
-    statuses: tuple[OrderStatus, ...] = ()
-    placed_from: datetime | None = None
-    placed_to: datetime | None = None
-    has_balance: bool | None = None
-    search: str | None = None
-    sort: tuple[tuple[str, bool], ...] = DEFAULT_SORT
-
-
-def filter_ids(values: Sequence[str] | None, type_name: str, argument: str) -> tuple[int, ...]:
-    """Pks of a list filter's ids; a malformed id or one of another type is a request error."""
-    pks = []
-    for value in values or ():
-        decoded = decode_id(value)
-        if decoded is None or decoded[0] != type_name:
-            raise BadUserInput(
-                f"`{argument}`: not a valid {type_name} id: {value!r}.", "INVALID_ID"
-            )
-        pks.append(decoded[1])
-    return tuple(dict.fromkeys(pks))
-
-
-def search_clause(dialect: str, search: str) -> ColumnElement[bool]:
-    """Number (exact, "#1042" or "1042"), PO number or line content (substring, any case).
-
-    Line content is orders.search_text (folded sku, product name, description);
-    SQLite answers substrings from the FTS5 trigram table, PostgreSQL from
-    pg_trgm GIN indexes on po_number and search_text (migration 0003).
-    """
-    term = search.strip()
-    folded = fold(term)
-    clauses: list[ColumnElement[bool]] = []
-    digits = term.removeprefix("#")
-    if digits.isdigit() and len(digits) <= 9:
-        clauses.append(Order.number == int(digits))
-    if dialect == "sqlite" and len(folded) >= MIN_INDEXED_SEARCH:
-        phrase = '"' + folded.replace('"', '""') + '"'
-        matches = select(ORDER_SEARCH_FTS.c.rowid).where(
-            text("orders_search_fts MATCH :order_search").bindparams(order_search=phrase)
-        )
-        clauses.append(Order.id.in_(matches))
-    else:
-        clauses.append(Order.po_number.ilike(like_pattern(term.lower()), escape="\\"))
-        clauses.append(Order.search_text.like(like_pattern(folded), escape="\\"))
-    return or_(*clauses)
-
-
-def orders_statement(dialect: str, query: OrderQuery, *columns: Any) -> Select[Any]:
-    """The filtered orders (no order), selecting `columns` or the Order rows."""
-    statement = select(*columns) if columns else select(Order)
-    conditions: list[ColumnElement[bool]] = []
-    if query.of_customer_id is not None:
-        conditions.append(Order.customer_id == query.of_customer_id)
-    if query.customer_ids:
-        conditions.append(Order.customer_id.in_(query.customer_ids))
-    if query.location_ids:
-        conditions.append(Order.location_id.in_(query.location_ids))
-    if query.statuses:
-        conditions.append(Order.status.in_(query.statuses))
-    if query.placed_from is not None:
-        conditions.append(Order.placed_at >= query.placed_from)
-    if query.placed_to is not None:
-        conditions.append(Order.placed_at < query.placed_to)
-    if query.has_balance is True:
-        conditions.append(Order.balance_due_cents > 0)
-    elif query.has_balance is False:
-        conditions.append(Order.balance_due_cents <= 0)
-    if query.search and query.search.strip():
-        conditions.append(search_clause(dialect, query.search))
-    return statement.where(and_(*conditions)) if conditions else statement
-
-
-def sort_keys(query: OrderQuery) -> list[SortKey]:
-    keys, seen = [], set()
-    for name, descending in query.sort or DEFAULT_SORT:
-        if name not in seen:
-            seen.add(name)
-            keys.append(SortKey(SORT_COLUMNS[name], descending))
-    return keys
-
-
-async def orders_page(
-    context: Context, args: PageArgs, query: OrderQuery, *, with_lines: bool = False
-) -> Any:
-    """A page of orders; `with_lines` reads their lines in the same statement."""
-    statement = orders_statement(context.db.dialect, query)
-    return await paginate_for(
-        context,
-        statement,
-        sort_keys(query),
-        Order.id,
-        args,
-        children=ORDER_LINES if with_lines else None,
-    )
-
-
-# ---------------------------------------------------------------------------
-# Loaders
-# ---------------------------------------------------------------------------
-
-
-async def load_order_lines(context: Context, order_ids: Sequence[int]) -> list[list[OrderLine]]:
-    result = await context.session.execute(
-        select(OrderLine)
-        .where(OrderLine.order_id.in_(set(order_ids)))
-        .order_by(OrderLine.order_id, OrderLine.position)
-    )
-    lines: dict[int, list[OrderLine]] = {}
-    for line in result.scalars():
-        lines.setdefault(line.order_id, []).append(line)
-    return [lines.get(order_id, []) for order_id in order_ids]
-
-
-# An order's lines read along with a page of orders (see orders_page).
-ORDER_LINES = Children(OrderLine, OrderLine.order_id, (OrderLine.position,), load_order_lines)
-
-
-async def load_location(context: Context, ids: Sequence[int]) -> list[Location | None]:
-    return await rows_by_id(context, Location, ids)
-
-
-# ---------------------------------------------------------------------------
-# Demo story
-# ---------------------------------------------------------------------------
-
-DEMO_ORDERS = 320
-DEMO_YEARS = 3
-
-
-async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
-    """Three years of orders across the demo customers, oldest first (numbers follow time).
-
-    Orders go through insert_order and change_status, like orderCreate and
-    orderUpdateStatus, so the customers' and locations' stats come out right.
-    """
-    rng = world.rng
-    company = world.company
-    now = utcnow()
-    customers = [c for c in world.customers if c.status != CustomerStatus.PROSPECT]
-    locations: dict[int, list[Location]] = {}
-    for location in world.locations:
-        locations.setdefault(location.customer_id, []).append(location)
-    catalogue: dict[int, list[Product]] = {}
-    terms: dict[int, DueTerms] = {}
-    for customer in customers:
-        catalogue[customer.id] = list(
-            (
-                await session.execute(
-                    select(Product)
-                    .where(Product.company_id == company.id, visible_to(customer))
-                    .order_by(Product.id)
-                )
-            ).scalars()
-        )
-        terms[customer.id] = await due_terms(session, customer)
-    reps = [s.id for s in world.staff]
-    moments = sorted(
-        now - timedelta(days=rng.uniform(0, 365 * DEMO_YEARS), hours=rng.randint(0, 8))
-        for _ in range(DEMO_ORDERS)
-    )
-    customers = [c for c in customers if catalogue[c.id]]
-    for index, placed_at in enumerate(moments):
-        customer = rng.choice(customers)
-        available = catalogue[customer.id]
-        products = rng.sample(available, min(len(available), rng.randint(1, 4)))
-        lines = [
-            NewLine(
-                product=product,
-                quantity=rng.randint(1, 12),
-                # Now and then a negotiated price, 5 % under list.
-                unit_price_cents=product.price_cents * (95 if rng.random() < 0.1 else 100) // 100,
-                description=product.name,
-            )
-            for product in products
-        ]
-        new = NewOrder(
-            customer=customer,
-            lines=lines,
-            # One order in ten carries a one-off promotion instead of the usual discount.
-            discount_bp=rng.choice([500, 1500]) if rng.random() < 0.1 else customer.discount_bp,
-            placed_at=placed_at,
-            # The latest few are still being put together.
-            status=OrderStatus.DRAFT if index >= DEMO_ORDERS - 3 else OrderStatus.SUBMITTED,
-            location_id=rng.choice(locations[customer.id]).id if locations[customer.id] else None,
-            po_number=f"PO-{placed_at.year}-{rng.randint(1000, 9999)}"
-            if rng.random() < 0.6
-            else None,
-            created_by_id=customer.sales_rep_id or rng.choice(reps),
-            extra={"created_at": placed_at},
-        )
-        order = await insert_order(session, new, terms[customer.id], company.timezone)
-        if new.status == OrderStatus.DRAFT:
-            continue
-        if rng.random() < 0.05:
-            steps = [OrderStatus.CANCELLED]
-        elif order.requires_prepayment:
-            # Waits for the customer's payment (the ledger's part of the story).
-            steps = []
-        else:
-            steps = [OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
-        for day, status in enumerate(steps, start=1):
-            at = placed_at + timedelta(days=day * 2)
-            if at > now:
-                break
-            await change_status(
-                session, order, status, at=at, terms=terms[customer.id], tz=company.timezone
-            )
-    await session.flush()
-    # The stats moved in set-based UPDATEs; later story steps read these objects.
-    for row in [*world.customers, *world.locations]:
-        await session.refresh(row)

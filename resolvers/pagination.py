@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import orjson
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from resolvers.errors import BadUserInput
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
+    from resolvers.context import Context, ReadSession
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class SortKey:
-    expression: ColumnElement[Any]
+    expression: SQLColumnExpression[Any]
     descending: bool = False
 
 
@@ -130,10 +130,10 @@ def check_page_args(args: PageArgs, default_size: int, max_size: int) -> tuple[i
 
 
 async def paginate(
-    session: AsyncSession,
+    session: AsyncSession | ReadSession,
     statement: Select[Any],
     keys: Sequence[SortKey],
-    id_column: ColumnElement[int],
+    id_column: SQLColumnExpression[int],
     args: PageArgs,
     *,
     default_size: int,
@@ -149,7 +149,7 @@ async def paginate(
     size, backwards = check_page_args(args, default_size, max_size)
     all_keys = [*keys, SortKey(id_column, keys[-1].descending if keys else False)]
     # Sort values are selected alongside so cursors come from the database's own values.
-    key_labels = [k.expression.label(f"_k{i}") for i, k in enumerate(all_keys)]
+    key_labels: list[Any] = [k.expression.label(f"_k{i}") for i, k in enumerate(all_keys)]
     page_statement = statement.add_columns(*key_labels)
 
     if args.after:
@@ -169,6 +169,7 @@ async def paginate(
 
     width = len(all_keys)
     grouped: dict[Any, list[Any]] = {}
+    rows: Sequence[Any]
     if not size:
         rows = []
     elif children is None:
@@ -178,7 +179,7 @@ async def paginate(
             session, statement, page_statement, key_labels, order_by, id_column, children
         )
     has_more = len(rows) > size
-    rows = rows[:size]
+    rows = list(rows[:size])
     if backwards:
         rows.reverse()
     items = [row[0] if scalars else row[:-width] for row in rows]
@@ -204,7 +205,7 @@ async def _with_children(
     page_statement: Select[Any],
     key_labels: Sequence[Any],
     order_by: Sequence[Any],
-    id_column: ColumnElement[int],
+    id_column: SQLColumnExpression[int],
     children: Children,
 ) -> tuple[list[Any], dict[Any, list[Any]]]:
     """The page's rows (as `paginate` reads them) and their children, from one statement:
@@ -220,10 +221,11 @@ async def _with_children(
     rows: list[Any] = []
     grouped: dict[Any, list[Any]] = {}
     child_parent = children.parent_id.key
+    id_key = id_column.key  # type: ignore[attr-defined]  # a mapped column attribute
     for row in (await session.execute(joined)).all():
         if not rows or rows[-1][0] is not row[0]:
             rows.append(row[:-1])
-            grouped[getattr(row[0], id_column.key)] = []
+            grouped[getattr(row[0], id_key)] = []
         child = row[-1]
         if child is not None:
             grouped[getattr(child, child_parent)].append(child)
@@ -234,7 +236,7 @@ async def paginate_for(
     context: Context,
     statement: Select[Any],
     keys: Sequence[SortKey],
-    id_column: ColumnElement[int],
+    id_column: SQLColumnExpression[int],
     args: PageArgs,
     *,
     scalars: bool = True,

@@ -20,6 +20,7 @@ from resolvers.loaders import rows_by_id
 from resolvers.money import decimal_to_cents
 from resolvers.pagination import PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
+from resolvers.text import like_pattern
 from resolvers.validation import check_version, clean_text
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
     from resolvers.demo import DemoWorld
 
 MAX_SKU_LENGTH = 64
-
-
-def like_pattern(term: str) -> str:
-    """A LIKE pattern matching `term` anywhere, with LIKE's wildcards escaped (escape '\\')."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def visible_to(customer: Customer) -> ColumnElement[bool]:
@@ -138,12 +133,15 @@ def _product_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
         if input.price is None:
             errors.add("price", "Price is required.", UserErrorCode.REQUIRED)
         else:
-            try:
-                values["price_cents"] = decimal_to_cents(
-                    input.price, ("input", "price"), minimum=decimal.Decimal(0), label="Price"
-                )
-            except UserInputError as error:
-                errors.errors.extend(error.errors)
+            price_cents = errors.collect(
+                decimal_to_cents,
+                input.price,
+                ("input", "price"),
+                minimum=decimal.Decimal(0),
+                label="Price",
+            )
+            if price_cents is not None:
+                values["price_cents"] = price_cents
     for flag in ("active", "exclusive"):
         value = getattr(input, flag)
         if value not in (UNSET, None):

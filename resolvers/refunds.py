@@ -54,7 +54,8 @@ async def plan_refund(
         .order_by(Transaction.occurred_at, Transaction.id)
         .with_for_update()
     )
-    credits = [(row[0], int(row[1])) for row in result.all()]
+    # The WHERE leaves only credits, whose unallocated_cents is never NULL.
+    credits = [(row[0], int(row[1] or 0)) for row in result.all()]
     # Both are the same sum; the smaller one is safe even on a ledger migrated from
     # before refunds were bounded.
     available = min(customer.unapplied_credit_cents, sum(cents for _, cents in credits))

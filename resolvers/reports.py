@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,7 +39,7 @@ from db.enums import (
 from db.models import NO_SALES_REP, Customer, DailySales, Location, Order, Transaction
 from resolvers.customers import average_order_cents, engagement_cutoff
 from resolvers.errors import BadUserInput
-from resolvers.ledger import company_today, day_start
+from resolvers.localtime import company_today, day_start, local_date
 from resolvers.permissions import Permission
 
 if TYPE_CHECKING:
@@ -110,10 +109,6 @@ def month_window(column: Any, months: Sequence[date], timezone: str | None = Non
         column >= _month_start(months[0], timezone),
         column < _month_start(next_month(months[-1]), timezone),
     ]
-
-
-def local_date(instant: datetime, timezone: str) -> date:
-    return instant.astimezone(ZoneInfo(timezone)).date()
 
 
 def check_range(from_date: date | None, to_date: date | None) -> None:

@@ -29,9 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Date,
     Select,
-    cast,
     delete,
     func,
     insert,
@@ -43,10 +41,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from db.enums import INVOICED_ORDER_STATUSES
 from db.models import NO_SALES_REP, Company, Customer, DailySales, Location, Order
+from resolvers.localtime import NO_OFFSET, UTC_ZONES, Offsets, local_day, offsets_between
 
 ROLLUP_COLUMNS = ["company_id", "day", "sales_rep_id", "order_count", "total_cents"]
 
@@ -55,35 +54,14 @@ def dialect_of(session: Any) -> str:
     return session.get_bind().dialect.name
 
 
-def local_day(
-    dialect: str, instant: Any, timezone: Any, offsets: Sequence[tuple[int, int]] = ((0, 0),)
-) -> ColumnElement[Any]:
-    """The calendar day of a stored UTC instant in `timezone`.
-
-    PostgreSQL: timezone(tz, ts)::date (`timezone` may be a column). SQLite: the
-    interactions report's SQL (resolvers.interactions.sqlite_period), given the zone's
-    UTC `offsets` over every instant the statement reads (see `_sqlite_offsets`).
-    """
-    if dialect == "postgresql":
-        return cast(func.timezone(timezone, instant), Date)
-    # Imported here: resolvers.interactions imports this module.
-    from resolvers.interactions import ReportGroup, sqlite_period
-
-    return sqlite_period(ReportGroup.DAY, instant, offsets)
-
-
-async def _sqlite_offsets(
-    session: Any, company_id: int, timezone: str
-) -> tuple[tuple[int, int], ...]:
+async def _sqlite_offsets(session: Any, company_id: int, timezone: str) -> Offsets:
     """The zone's UTC offsets over the placed_at of all the company's orders (SQLite).
 
     One indexed min/max read, none for UTC. The write lock is held (SQLite), so no
     order can appear outside these bounds before the statement using them runs.
     """
-    from resolvers.interactions import UTC_ZONES, utc_offsets
-
     if dialect_of(session) == "postgresql" or timezone in UTC_ZONES:
-        return ((0, 0),)
+        return NO_OFFSET
     first, last = (
         await session.execute(
             select(func.min(Order.placed_at), func.max(Order.placed_at)).where(
@@ -92,11 +70,8 @@ async def _sqlite_offsets(
         )
     ).one()
     if first is None:
-        return ((0, 0),)
-    day = 86_400
-    start = int(first.timestamp()) // day * day
-    end = (int(last.timestamp()) // day + 1) * day
-    return utc_offsets(timezone, start, end)
+        return NO_OFFSET
+    return offsets_between(timezone, first, last)
 
 
 def effective_rep() -> ColumnElement[Any]:
@@ -162,7 +137,7 @@ def _company_row(company_id: int, *columns: Any) -> Select[Any]:
     )
 
 
-async def company_timezone(session: AsyncSession, company_id: int) -> str:
+async def committed_timezone(session: AsyncSession, company_id: int) -> str:
     """The company's time zone as committed now, the row KEY SHARE-locked (PostgreSQL)."""
     return (await session.execute(_company_row(company_id, Company.timezone))).scalar_one()
 
@@ -240,7 +215,7 @@ async def add_order(session: AsyncSession, order: Order, sign: int) -> None:
             dialect, literal(order.placed_at, Order.placed_at.type), Company.timezone
         )
     else:
-        zone = ZoneInfo(await company_timezone(session, order.company_id))
+        zone = ZoneInfo(await committed_timezone(session, order.company_id))
         day = literal(order.placed_at.astimezone(zone).date(), DailySales.day.type)
     customer_rep = (
         select(Customer.sales_rep_id).where(Customer.id == order.customer_id).scalar_subquery()
@@ -271,9 +246,9 @@ async def _move(
     session: AsyncSession,
     company_id: int,
     where: list[ColumnElement[bool]],
-    new_rep: ColumnElement[Any],
+    new_rep: SQLColumnExpression[Any],
     *,
-    old_rep: ColumnElement[Any] | None = None,
+    old_rep: SQLColumnExpression[Any] | None = None,
 ) -> None:
     """Moves the invoiced orders matching `where` from their effective rep as stored
     now to `new_rep` (an expression over Customer and Location): one statement.
@@ -283,7 +258,7 @@ async def _move(
     each group under the old rep and plus it under the new one, summed per key and
     written in key order (so concurrent moves lock rollup rows in the same order).
     """
-    timezone = await company_timezone(session, company_id)
+    timezone = await committed_timezone(session, company_id)
     dialect = dialect_of(session)
     old = effective_rep() if old_rep is None else func.coalesce(old_rep, NO_SALES_REP)
     new = func.coalesce(new_rep, NO_SALES_REP)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
+    SQLColumnExpression,
     String,
     and_,
     case,
@@ -170,7 +172,7 @@ def _matches(
         if digits and spec.phone_field:
             match += f" OR {spec.phone_field} : {_phrase(digits)}"
         # Bound, not inlined: the match expression comes from the user.
-        found = (
+        found: Select[Any] = (
             select(column("rowid"))
             .select_from(table(spec.fts_table))
             .where(text(f"{spec.fts_table} MATCH :match").bindparams(match=match))
@@ -203,7 +205,7 @@ async def _search_type(
     return [Hit(r.rank, r.sort, spec.kind_order, r[0].id, r[0]) for r in result]
 
 
-def _by_code_point(expression: ColumnElement[str], dialect: str) -> ColumnElement[str]:
+def _by_code_point(expression: SQLColumnExpression[str], dialect: str) -> SQLColumnExpression[str]:
     """The types' lists are merged in Python, so SQL must order names the same way."""
     return expression.collate("C") if dialect == "postgresql" else expression
 

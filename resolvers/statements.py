@@ -29,7 +29,7 @@ from db.enums import INVOICED_ORDER_STATUSES, OrderStatus, TransactionKind
 from db.models import Customer, Order, Transaction
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
-from resolvers.ledger import company_today, day_start
+from resolvers.localtime import company_today, day_start
 
 if TYPE_CHECKING:
     from resolvers.context import Context

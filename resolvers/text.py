@@ -39,3 +39,9 @@ def _contact_keys(_mapper: Any, _connection: Any, contact: Contact) -> None:
 @event.listens_for(Location, "before_update")
 def _location_keys(_mapper: Any, _connection: Any, location: Location) -> None:
     location.city_key = optional_key(location.city)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (escape '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
@@ -14,7 +15,7 @@ PHONE_CHARS = re.compile(r"^[0-9+()./\s-]*(x\d+)?$", re.IGNORECASE)
 
 def clean_text(
     errors: ErrorCollector,
-    field: str,
+    field: str | Sequence[str],
     value: str | None,
     *,
     required: bool = False,
@@ -22,7 +23,7 @@ def clean_text(
     label: str | None = None,
 ) -> str | None:
     """Trimmed text, None for blank; a userError when required and blank, or too long."""
-    label = label or field
+    label = label or (field if isinstance(field, str) else field[-1])
     text = value.strip() if isinstance(value, str) else None
     if not text:
         if required:

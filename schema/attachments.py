@@ -36,21 +36,21 @@ class Attachment(relay.Node):
 
     @strawberry.field(description="The customer the file belongs to.")
     async def customer(
-        self, info: Info
+        root: strawberry.Parent[models.Attachment], info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")] | None:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="The staff member who uploaded it.")
-    async def uploaded_by(self, info: Info) -> Staff | None:
-        if self.uploaded_by_id is None:
+    async def uploaded_by(root: strawberry.Parent[models.Attachment], info: Info) -> Staff | None:
+        if root.uploaded_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.uploaded_by_id)
+        return await info.context.loaders[load_staff].load(root.uploaded_by_id)
 
     @strawberry.field(
         description="GET it with the bearer token: the file, as a download (Content-Disposition)."
     )
-    def download_url(self) -> str:
-        return resolvers.download_path(self)
+    def download_url(root: strawberry.Parent[models.Attachment]) -> str:
+        return resolvers.download_path(root)
 
 
 async def customer_attachments(root: models.Customer, info: Info) -> list[Attachment]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -35,26 +35,29 @@ class AuditEvent(relay.Node):
     created_at: datetime = strawberry.field(description="When the change was made.")
 
     @strawberry.field(description="Global id of the changed object (it may since be deleted).")
-    def entity_id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id(self.entity_type, self.entity_id))
+    def entity_id(root: strawberry.Parent[models.AuditEvent]) -> strawberry.ID:
+        return strawberry.ID(encode_id(root.entity_type, root.entity_id))
 
     @strawberry.field(description=CHANGES)
-    async def changes(self, info: Info) -> JSON:
-        return await info.context.loaders[load_api_changes].load(
-            diff_key(self.entity_type, self.changes)
+    async def changes(root: strawberry.Parent[models.AuditEvent], info: Info) -> JSON:
+        return cast(
+            JSON,
+            await info.context.loaders[load_api_changes].load(
+                diff_key(root.entity_type, root.changes)
+            ),
         )
 
     @strawberry.field(description="The bulk operation this change was part of, if any.")
-    def bulk_operation_id(self) -> strawberry.ID | None:
-        if self.bulk_operation_id is None:
+    def bulk_operation_id(root: strawberry.Parent[models.AuditEvent]) -> strawberry.ID | None:
+        if root.bulk_operation_id is None:
             return None
-        return strawberry.ID(encode_id("BulkOperation", self.bulk_operation_id))
+        return strawberry.ID(encode_id("BulkOperation", root.bulk_operation_id))
 
     @strawberry.field(description="Who made the change; null for system changes.")
-    async def actor(self, info: Info) -> Staff | None:
-        if self.actor_id is None:
+    async def actor(root: strawberry.Parent[models.AuditEvent], info: Info) -> Staff | None:
+        if root.actor_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.actor_id)
+        return await info.context.loaders[load_staff].load(root.actor_id)
 
 
 @strawberry.input(description="Every given condition must hold.")

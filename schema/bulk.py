@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -13,6 +13,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
+from resolvers.bulk_input import MAX_BULK_IDS
 from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
@@ -41,16 +42,18 @@ class BulkOperation(relay.Node):
     )
 
     @strawberry.field(description="Who ran it.")
-    async def actor(self, info: Info) -> Staff | None:
-        if self.actor_id is None:
+    async def actor(root: strawberry.Parent[models.BulkOperation], info: Info) -> Staff | None:
+        if root.actor_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.actor_id)
+        return await info.context.loaders[load_staff].load(root.actor_id)
 
     @strawberry.field(description="Who reverted it, if anyone.")
-    async def reverted_by(self, info: Info) -> Staff | None:
-        if self.reverted_by_id is None:
+    async def reverted_by(
+        root: strawberry.Parent[models.BulkOperation], info: Info
+    ) -> Staff | None:
+        if root.reverted_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.reverted_by_id)
+        return await info.context.loaders[load_staff].load(root.reverted_by_id)
 
 
 @strawberry.type(description="How one row changes (or would change, in a dry run).")
@@ -64,8 +67,11 @@ class BulkChange:
 
     @strawberry.field(description=CHANGES)
     async def changes(self, info: Info) -> JSON:
-        return await info.context.loaders[load_api_changes].load(
-            diff_key(self._entity_type, self._row.changes)
+        return cast(
+            JSON,
+            await info.context.loaders[load_api_changes].load(
+                diff_key(self._entity_type, self._row.changes)
+            ),
         )
 
 
@@ -93,7 +99,7 @@ class CustomersBulkUpdateSetInput:
 @strawberry.input(description="The input of `customersBulkUpdate`.")
 class CustomersBulkUpdateInput:
     ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description=f"Customers to change (at most {resolvers.MAX_BULK_IDS})."
+        default=None, description=f"Customers to change (at most {MAX_BULK_IDS})."
     )
     filter: CustomerFilter | None = strawberry.field(
         default=None,
@@ -120,7 +126,7 @@ class LocationsBulkUpdateSetInput:
 @strawberry.input(description="The input of `locationsBulkUpdate`.")
 class LocationsBulkUpdateInput:
     ids: list[strawberry.ID] = strawberry.field(
-        description=f"Locations to change (at most {resolvers.MAX_BULK_IDS})."
+        description=f"Locations to change (at most {MAX_BULK_IDS})."
     )
     set: LocationsBulkUpdateSetInput = strawberry.field(
         description="What to change on every listed location."

@@ -42,9 +42,9 @@ class Contact(relay.Node):
 
     @strawberry.field(description="The customer the person works for.")
     async def customer(
-        self, info: Info
+        root: strawberry.Parent[models.Contact], info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")]:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
 
 @strawberry.input(description="The customer's first contact becomes its primary.")

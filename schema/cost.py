@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from graphql import (
     DocumentNode,
@@ -293,11 +293,12 @@ class CostWalk:
             possible = self.schema.get_possible_types(type_)
             cost = max((self.selection_cost(selection_sets, t, items) for t in possible), default=0)
         else:
-            fields = self.merged(selection_sets, type_)
+            object_type = cast(GraphQLObjectType, type_)  # composite and not abstract
+            fields = self.merged(selection_sets, object_type)
             cost = 0
             for nodes in fields.values():
-                edge_or_item = items if self._is_page_list(type_, nodes) else None
-                cost += self.field_cost(type_, nodes, edge_or_item)
+                edge_or_item = items if self._is_page_list(object_type, nodes) else None
+                cost += self.field_cost(object_type, nodes, edge_or_item)
         self._requested[key] = cost
         return cost
 
@@ -383,8 +384,8 @@ class CostWalk:
         return None
 
 
-def operation_of(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    return get_operation_ast(document, name)
+def operation_of(document: DocumentNode | None, name: str | None) -> OperationDefinitionNode | None:
+    return get_operation_ast(document, name) if document is not None else None
 
 
 def cost_error(message: str, code: str, cost: dict[str, Any]) -> GraphQLError:
@@ -399,13 +400,13 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
             super().__init__()
             self.cost: dict[str, Any] | None = None
 
-        async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        async def on_execute(self) -> AsyncIterator[None]:
             execution_context = self.execution_context
             context = execution_context.context
             document = execution_context.graphql_document
             operation = operation_of(document, execution_context.operation_name)
             walk = None
-            if operation is not None and execution_context.result is None:
+            if operation is not None and document is not None and execution_context.result is None:
                 walk = CostWalk(
                     execution_context.schema._schema,
                     document,
@@ -414,7 +415,12 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
                 )
                 await self._admit(walk.requested(operation), context)
             yield
-            if walk is not None and self.cost is not None and self.cost["actualQueryCost"] is None:
+            if (
+                walk is not None
+                and operation is not None
+                and self.cost is not None
+                and self.cost["actualQueryCost"] is None
+            ):
                 result = execution_context.result
                 actual = walk.actual(operation, getattr(result, "data", None))
                 await self._settle(actual, context)
@@ -424,7 +430,7 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
             charged = throttle is not None and context.authenticated
             if requested > limits.max_cost:
                 self.cost["actualQueryCost"] = 0
-                if charged:
+                if charged and throttle is not None:
                     self.cost["throttleStatus"] = (await throttle.refund(context, 0)).as_json()
                 self._refuse(
                     f"The query's cost is {requested}, above the limit of {limits.max_cost}. "
@@ -432,7 +438,7 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
                     COST_EXCEEDED,
                 )
                 return
-            if not charged:
+            if not charged or throttle is None:
                 return
             status = await throttle.take(context, requested)
             self.cost["throttleStatus"] = status.as_json()
@@ -461,7 +467,7 @@ def cost_extension(limits: CostLimits, throttle: Throttle | None) -> type[Schema
                 data=None, errors=[cost_error(message, code, dict(self.cost))]
             )
 
-        async def get_results(self) -> dict[str, Any]:  # type: ignore[override]
+        async def get_results(self) -> dict[str, Any]:
             context = self.execution_context.context
             if not getattr(context, "authenticated", False):
                 return {}

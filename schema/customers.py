@@ -34,7 +34,7 @@ from schema.enums import (
     ProductDisplay,
     ShippingMethod,
     SortDirection,
-    describe_values,
+    graphql_enum,
 )
 from schema.errors import USER_ERRORS, UserError, mutate
 from schema.interactions import Interaction
@@ -82,8 +82,8 @@ class Customer(relay.Node):
     )
 
     @strawberry.field(description='Percentage off every new order by default, e.g. "12.50".')
-    def discount_percent(self) -> Decimal:
-        return bp_to_percent(self.discount_bp)
+    def discount_percent(root: strawberry.Parent[models.Customer]) -> Decimal:
+        return bp_to_percent(root.discount_bp)
 
     # Fields read through loaders are sync: they return the value when the page was
     # prefetched (see Query.customers), else an awaitable (resolvers.context.loaded).
@@ -91,30 +91,32 @@ class Customer(relay.Node):
     @strawberry.field(
         description="The staff member assigned to the customer; null when unassigned."
     )
-    def sales_rep(self, info: Info) -> Staff | None:
-        if self.sales_rep_id is None:
+    def sales_rep(root: strawberry.Parent[models.Customer], info: Info) -> Staff | None:
+        if root.sales_rep_id is None:
             return None
-        return loaded(info.context, load_staff, self.sales_rep_id)
+        return loaded(info.context, load_staff, root.sales_rep_id)
 
     @strawberry.field(description="When its invoices fall due.")
-    def payment_terms(self, info: Info) -> PaymentTerms | None:
-        if self.payment_terms_id is None:
+    def payment_terms(root: strawberry.Parent[models.Customer], info: Info) -> PaymentTerms | None:
+        if root.payment_terms_id is None:
             return None
-        return loaded(info.context, load_payment_terms, self.payment_terms_id)
+        return loaded(info.context, load_payment_terms, root.payment_terms_id)
 
     @strawberry.field(description="Whether partial payments are allowed, company default applied.")
-    async def partial_payments_allowed(self, info: Info) -> bool:
-        if self.allow_partial_payments is not None:
-            return self.allow_partial_payments
+    async def partial_payments_allowed(
+        root: strawberry.Parent[models.Customer], info: Info
+    ) -> bool:
+        if root.allow_partial_payments is not None:
+            return root.allow_partial_payments
         return await resolvers.company_allows_partial_payments(info.context)
 
     @strawberry.field(description="Where invoices go; null when none is set.")
-    def billing_address(self) -> Address | None:
-        return Address.from_row(self, "billing_")
+    def billing_address(root: strawberry.Parent[models.Customer]) -> Address | None:
+        return Address.from_row(root, "billing_")
 
     @strawberry.field(description="Where orders go by default; null when none is set.")
-    def shipping_address(self) -> Address | None:
-        return Address.from_row(self, "shipping_")
+    def shipping_address(root: strawberry.Parent[models.Customer]) -> Address | None:
+        return Address.from_row(root, "shipping_")
 
     # Fields of other domains go below, one section each, so they can grow independently.
     # Each section's resolvers live in that domain's schema module.
@@ -124,46 +126,46 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
 
     @strawberry.field(description="Invoiced orders (not DRAFT or CANCELLED).")
-    def order_count(self) -> int:
-        return self.order_count
+    def order_count(root: strawberry.Parent[models.Customer]) -> int:
+        return root.order_count
 
     @strawberry.field(description="Total of the invoiced orders.")
-    def total_sales(self) -> Decimal:
-        return cents_to_decimal(self.total_sales_cents)
+    def total_sales(root: strawberry.Parent[models.Customer]) -> Decimal:
+        return cents_to_decimal(root.total_sales_cents)
 
     @strawberry.field(description="Total sales / order count, to the cent; null without orders.")
-    def average_order_total(self) -> Decimal | None:
-        cents = resolvers.average_order_cents(self.total_sales_cents, self.order_count)
+    def average_order_total(root: strawberry.Parent[models.Customer]) -> Decimal | None:
+        cents = resolvers.average_order_cents(root.total_sales_cents, root.order_count)
         return None if cents is None else cents_to_decimal(cents)
 
     @strawberry.field(description="When the latest invoiced order was placed.")
-    def last_order_at(self) -> datetime | None:
-        return self.last_order_at
+    def last_order_at(root: strawberry.Parent[models.Customer]) -> datetime | None:
+        return root.last_order_at
 
     @strawberry.field(description="ENGAGED: an order placed in the last 365 days.")
-    def engagement(self, info: Info) -> Engagement:
+    def engagement(root: strawberry.Parent[models.Customer], info: Info) -> Engagement:
         cutoff = resolvers.engagement_cutoff(info.context.viewer.company_timezone)
-        return resolvers.engagement_of(self.last_order_at, cutoff)
+        return resolvers.engagement_of(root.last_order_at, cutoff)
 
     @strawberry.field(description="This customer's locations, by name.")
     def locations(
-        self,
+        root: strawberry.Parent[models.Customer],
         info: Info,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
     ) -> Connection[Location]:
-        page = customer_locations_page(info.context, self.id, PageArgs(first, after, last, before))
+        page = customer_locations_page(info.context, root.id, PageArgs(first, after, last, before))
         return then(page, Connection.from_page)
 
     @strawberry.field(description="The primary contact first, then oldest first.")
-    def contacts(self, info: Info) -> list[Contact]:
-        return loaded(info.context, load_contacts_of_customers, self.id)
+    def contacts(root: strawberry.Parent[models.Customer], info: Info) -> list[Contact]:
+        return loaded(info.context, load_contacts_of_customers, root.id)
 
     @strawberry.field(description="Its primary contact; null when it has no contacts.")
-    def primary_contact(self, info: Info) -> Contact | None:
-        return loaded(info.context, load_primary_contacts, self.id)
+    def primary_contact(root: strawberry.Parent[models.Customer], info: Info) -> Contact | None:
+        return loaded(info.context, load_primary_contacts, root.id)
 
     # ------------------------------------------------------------------
     # Audit trail (issue 3, bulk updates): auditEvents
@@ -197,7 +199,7 @@ class Customer(relay.Node):
 
     @strawberry.field(description="This customer's orders: the root `orders` list within it.")
     async def orders(
-        self,
+        root: strawberry.Parent[models.Customer],
         info: Info,
         first: First = None,
         after: After = None,
@@ -220,7 +222,7 @@ class Customer(relay.Node):
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders")]]:
         from schema.orders import customer_orders
 
-        return await customer_orders(self, info, first, after, last, before, filter, search, sort)
+        return await customer_orders(root, info, first, after, last, before, filter, search, sort)
 
     # ------------------------------------------------------------------
     # Transactions and balance (issue 6): balance, transactions
@@ -277,22 +279,21 @@ class CustomerFilter:
     )
 
 
-CustomerSortField = describe_values(
-    strawberry.enum(
-        resolvers.CustomerSortField,
-        description=(
-            "What the customers list can be sorted by, over the whole company. CSV exports "
-            "take the same names in `sort=`."
+CustomerSortField = resolvers.CustomerSortField
+graphql_enum(
+    CustomerSortField,
+    description="What the customers list can be sorted by, over the whole company. CSV "
+    "exports and saved views take the same names.",
+    value_descriptions={
+        CustomerSortField.NAME: "The customer's name.",
+        CustomerSortField.CREATED_AT: "When the customer was created.",
+        CustomerSortField.TOTAL_SALES: "Total of invoiced orders.",
+        CustomerSortField.ORDER_COUNT: "Number of invoiced orders.",
+        CustomerSortField.AVERAGE_ORDER_TOTAL: "Average total of invoiced orders.",
+        CustomerSortField.LAST_ORDER_AT: (
+            "placedAt of the latest invoiced order (none last when descending)."
         ),
-    ),
-    {
-        resolvers.CustomerSortField.NAME: "The customer's name.",
-        resolvers.CustomerSortField.CREATED_AT: "When the customer was created.",
-        resolvers.CustomerSortField.TOTAL_SALES: "Total of invoiced orders.",
-        resolvers.CustomerSortField.ORDER_COUNT: "Number of invoiced orders.",
-        resolvers.CustomerSortField.AVERAGE_ORDER_TOTAL: "Average total of invoiced orders.",
-        resolvers.CustomerSortField.LAST_ORDER_AT: "placedAt of the latest invoiced order (none last when descending).",
-        resolvers.CustomerSortField.BALANCE: "The current balance.",
+        CustomerSortField.BALANCE: "The current balance.",
     },
 )
 
@@ -490,13 +491,14 @@ class Query:
             strawberry.ID,
             strawberry.argument(
                 description=(
-                    "The customer's global id; a malformed id or one of another type is an INVALID_ID "
-                    "error."
+                    "The customer's global id; a malformed id or one of another type is an "
+                    "INVALID_ID error."
                 )
             ),
         ],
     ) -> Customer | None:
-        return await resolvers.customer_by_global_id(
+        # The row stands for the type (schema/relay.py model_type).
+        return await resolvers.customer_by_global_id(  # type: ignore[return-value]
             info.context, id, with_overdue=selects(info, "balance", "overdueAmount")
         )
 

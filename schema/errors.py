@@ -10,15 +10,13 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from db.session import is_statement_timeout
-from resolvers.errors import CODE_DESCRIPTIONS, CodedError, UserInputError
-from resolvers.errors import UserErrorCode as _UserErrorCode
-from schema.enums import describe_values
+from resolvers.errors import CODE_DESCRIPTIONS, CodedError, UserErrorCode, UserInputError
+from schema.enums import graphql_enum
 
-UserErrorCode = describe_values(
-    strawberry.enum(
-        _UserErrorCode, name="UserErrorCode", description="Why a mutation refused its input."
-    ),
-    CODE_DESCRIPTIONS,
+graphql_enum(
+    UserErrorCode,
+    description="Why a mutation refused its input.",
+    value_descriptions=CODE_DESCRIPTIONS,
 )
 
 

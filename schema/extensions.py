@@ -17,7 +17,7 @@ PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
 class RequireAuthentication(SchemaExtension):
     """Without a valid token, any operation touching more than `login` is refused."""
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         context = self.execution_context.context
         if not context.authenticated and not self._public_only():
             self.execution_context.result = ExecutionResult(
@@ -52,7 +52,7 @@ class RequireAuthentication(SchemaExtension):
 class CloseSessions(SchemaExtension):
     """Returns the request's database session to the pool when the operation ends."""
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         try:
             yield
         finally:

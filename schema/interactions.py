@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -12,11 +12,11 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import interactions as resolvers
-from resolvers import timeline
+from resolvers import interactions_report, localtime, sales_rep, timeline
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
-from schema.enums import InteractionKind, describe_values
+from schema.enums import InteractionKind, graphql_enum
 from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
@@ -50,16 +50,16 @@ class Interaction(relay.Node):
         description="When it happened: the `occurredAt` it was created or updated with, "
         "else when it was logged. Lists and reports order and filter by it."
     )
-    def occurred_at(self) -> datetime:
-        return self.created_at
+    def occurred_at(root: strawberry.Parent[models.Interaction]) -> datetime:
+        return root.created_at
 
     @strawberry.field(description="The customer it was with.")
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
-    async def author(self, info: Info) -> Staff:
-        return await info.context.loaders[load_staff].load(self.author_id)
+    async def author(root: strawberry.Parent[models.Interaction], info: Info) -> Staff:
+        return await info.context.loaders[load_staff].load(root.author_id)
 
 
 # Customer fields of this domain (schema/customers.py, "Interactions (issue 4)").
@@ -105,7 +105,7 @@ def customer_last_interaction_at(root: models.Customer) -> datetime | None:
 
 
 def customer_days_since_last_interaction(root: models.Customer, info: Info) -> int | None:
-    return resolvers.days_since(root.last_interaction_at, resolvers.company_timezone(info.context))
+    return localtime.days_since(root.last_interaction_at, localtime.company_timezone(info.context))
 
 
 @strawberry.input(description="Interactions matching all the given conditions.")
@@ -225,19 +225,18 @@ class InteractionDeletePayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-InteractionReportGroup = describe_values(
-    strawberry.enum(
-        resolvers.ReportGroup,
-        name="InteractionReportGroup",
-        description="What to count interactions by; periods are in the company's time zone.",
-    ),
-    {
-        resolvers.ReportGroup.STAFF: "One row per author.",
-        resolvers.ReportGroup.CUSTOMER: "One row per customer.",
-        resolvers.ReportGroup.KIND: "One row per interaction kind.",
-        resolvers.ReportGroup.DAY: "One row per day (company time zone).",
-        resolvers.ReportGroup.WEEK: "One row per ISO week, starting Monday (company time zone).",
-        resolvers.ReportGroup.MONTH: "One row per month (company time zone).",
+InteractionReportGroup = interactions_report.ReportGroup
+graphql_enum(
+    InteractionReportGroup,
+    name="InteractionReportGroup",
+    description="What to count interactions by; periods are in the company's time zone.",
+    value_descriptions={
+        InteractionReportGroup.STAFF: "One row per author.",
+        InteractionReportGroup.CUSTOMER: "One row per customer.",
+        InteractionReportGroup.KIND: "One row per interaction kind.",
+        InteractionReportGroup.DAY: "One row per day (company time zone).",
+        InteractionReportGroup.WEEK: "One row per ISO week, starting Monday (company time zone).",
+        InteractionReportGroup.MONTH: "One row per month (company time zone).",
     },
 )
 
@@ -312,7 +311,7 @@ class Query:
             ),
         ] = False,
     ) -> list[InteractionReportRow]:
-        rows = await resolvers.interactions_report(
+        rows = await interactions_report.interactions_report(
             info.context,
             resolvers.parse_filter(filter, timezone=info.context.viewer.company_timezone),
             group_by,
@@ -348,7 +347,7 @@ class Mutation:
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
-            lambda: resolvers.customer_set_sales_rep(info.context, customer_id, staff_id),
+            lambda: sales_rep.customer_set_sales_rep(info.context, customer_id, staff_id),
         )
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
@@ -392,16 +391,15 @@ class Mutation:
         )
 
 
-CustomerTimelineEventKind = describe_values(
-    strawberry.enum(
-        timeline.TimelineEventKind,
-        name="CustomerTimelineEventKind",
-        description="What happened on a customer's timeline.",
-    ),
-    {
-        timeline.TimelineEventKind.CREATED: "An interaction was logged.",
-        timeline.TimelineEventKind.UPDATED: "An interaction was edited.",
-        timeline.TimelineEventKind.DELETED: "An interaction was deleted.",
+CustomerTimelineEventKind = timeline.TimelineEventKind
+graphql_enum(
+    CustomerTimelineEventKind,
+    name="CustomerTimelineEventKind",
+    description="What happened on a customer's timeline.",
+    value_descriptions={
+        CustomerTimelineEventKind.CREATED: "An interaction was logged.",
+        CustomerTimelineEventKind.UPDATED: "An interaction was edited.",
+        CustomerTimelineEventKind.DELETED: "An interaction was deleted.",
     },
 )
 
@@ -434,6 +432,6 @@ class Subscription:
         async for event, interaction in timeline.customer_timeline(info.context, customer_id):
             yield CustomerTimelineEvent(
                 event=event.kind,
-                interaction=interaction,
+                interaction=cast(Interaction | None, interaction),  # the row stands for the type
                 interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
             )

@@ -41,32 +41,32 @@ class Location(relay.Node):
 
     @strawberry.field(description="The customer it belongs to.")
     async def customer(
-        self, info: Info
+        root: strawberry.Parent[models.Location], info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")]:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="Where it is; null when not set.")
-    def address(self) -> Address | None:
-        return Address.from_row(self)
+    def address(root: strawberry.Parent[models.Location]) -> Address | None:
+        return Address.from_row(root)
 
     @strawberry.field(description="This location's own rep; null means it inherits the customer's.")
-    def sales_rep(self, info: Info) -> Staff | None:
-        if self.sales_rep_id is None:
+    def sales_rep(root: strawberry.Parent[models.Location], info: Info) -> Staff | None:
+        if root.sales_rep_id is None:
             return None
-        return loaded(info.context, load_staff, self.sales_rep_id)
+        return loaded(info.context, load_staff, root.sales_rep_id)
 
     @strawberry.field(description="The override if set, else the customer's sales rep.")
-    def effective_sales_rep(self, info: Info) -> Staff | None:
+    def effective_sales_rep(root: strawberry.Parent[models.Location], info: Info) -> Staff | None:
         return then(
-            resolvers.effective_sales_rep_id(info.context, self),
+            resolvers.effective_sales_rep_id(info.context, root),
             lambda staff_id: (
                 None if staff_id is None else loaded(info.context, load_staff, staff_id)
             ),
         )
 
     @strawberry.field(description="Total of this location's invoiced orders.")
-    def total_sales(self) -> Decimal:
-        return cents_to_decimal(self.total_sales_cents)
+    def total_sales(root: strawberry.Parent[models.Location]) -> Decimal:
+        return cents_to_decimal(root.total_sales_cents)
 
 
 @strawberry.input(description="Which locations to list; the conditions combine with AND.")

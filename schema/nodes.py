@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from db.models import Company
+from db.models import Base, Company
 from resolvers import company
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
@@ -23,7 +23,7 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
     """The objects, in order; a malformed id's place holds its INVALID_ID error, which
     graphql-core reports at that index (path ["nodes", i]) with null there."""
     decoded = [decode_id(i) for i in ids]
-    by_model: dict[type, list[int]] = {}
+    by_model: dict[type[Base], list[int]] = {}
     for value in decoded:
         if value is None:
             continue
@@ -31,14 +31,14 @@ async def _resolve(info: Info, ids: list[str]) -> list[Any]:
         model = NODE_MODELS.get(type_name)
         if model is not None:
             by_model.setdefault(model, []).append(pk)
-    found: dict[tuple[type, int], Any] = {}
+    found: dict[tuple[type[Base] | None, int], Any] = {}
     if Company in by_model:
         # Companies are not tenant-scoped rows: only your own is a node you can read.
         by_model[Company] = [pk for pk in by_model[Company] if pk == info.context.viewer.company_id]
     for model, pks in by_model.items():
         for row in await rows_by_id(info.context, model, pks):
             if row is not None:
-                found[(model, row.id)] = row
+                found[(model, row.id)] = row  # type: ignore[attr-defined]  # node models have ids
     return [
         BadUserInput(f"Malformed id: {raw!r}.", code="INVALID_ID")
         if value is None
@@ -81,8 +81,9 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"At most {MAX_NODES} ids at once.")
-        return await _resolve(info, ids)
+        return await _resolve(info, [str(i) for i in ids])
 
     @strawberry.field(description="Your company's payment terms, shortest first.")
     async def payment_terms(self, info: Info) -> list[PaymentTerms]:
-        return await company.payment_terms(info.context)
+        # Rows stand for their types (schema/relay.py model_type).
+        return cast(list[PaymentTerms], await company.payment_terms(info.context))

@@ -12,10 +12,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import enums, models
-from resolvers import order_create
+from resolvers import order_create, order_list
 from resolvers import orders as resolvers
 from resolvers.days import day_bounds, narrowest
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
 from resolvers.products import load_product
@@ -44,18 +45,18 @@ class OrderLine:
     quantity: int = strawberry.field(description="How many.")
 
     @strawberry.field(description="The product; null if it was deleted.")
-    async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
+    async def product(root: strawberry.Parent[models.OrderLine], info: Info) -> Product | None:
+        if root.product_id is None:
             return None
-        return await info.context.loaders[load_product].load(self.product_id)
+        return await info.context.loaders[load_product].load(root.product_id)
 
     @strawberry.field(description='Price of one, e.g. "12.50".')
-    def unit_price(self) -> Decimal:
-        return cents_to_decimal(self.unit_price_cents)
+    def unit_price(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.unit_price_cents)
 
     @strawberry.field(description="The quantity times unitPrice.")
-    def line_total(self) -> Decimal:
-        return cents_to_decimal(self.line_total_cents)
+    def line_total(root: strawberry.Parent[models.OrderLine]) -> Decimal:
+        return cents_to_decimal(root.line_total_cents)
 
 
 @model_type(models.Order, description=f"A customer's order. Money: {MONEY_RULE}")
@@ -100,55 +101,55 @@ class Order(relay.Node):
     )
 
     @strawberry.field(description="The customer who ordered.")
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Order], info: Info) -> Customer:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="The customer's location it is for; null for none.")
     async def location(
-        self, info: Info
+        root: strawberry.Parent[models.Order], info: Info
     ) -> Annotated[Location, strawberry.lazy("schema.locations")] | None:
-        if self.location_id is None:
+        if root.location_id is None:
             return None
-        return await info.context.loaders[resolvers.load_location].load(self.location_id)
+        return await info.context.loaders[load_location].load(root.location_id)
 
     @strawberry.field(description="Who entered the order.")
-    async def created_by(self, info: Info) -> Staff | None:
-        if self.created_by_id is None:
+    async def created_by(root: strawberry.Parent[models.Order], info: Info) -> Staff | None:
+        if root.created_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.created_by_id)
+        return await info.context.loaders[load_staff].load(root.created_by_id)
 
     @strawberry.field(description="Its lines, in the order they were entered.")
-    async def lines(self, info: Info) -> list[OrderLine]:
-        return await info.context.loaders[resolvers.load_order_lines].load(self.id)
+    async def lines(root: strawberry.Parent[models.Order], info: Info) -> list[OrderLine]:
+        return await info.context.loaders[order_list.load_order_lines].load(root.id)
 
     @strawberry.field(description="Σ line totals.")
-    def subtotal(self) -> Decimal:
-        return cents_to_decimal(self.subtotal_cents)
+    def subtotal(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.subtotal_cents)
 
     @strawberry.field(description='Percent off the subtotal, e.g. "12.50".')
-    def discount_percent(self) -> Decimal:
-        return bp_to_percent(self.discount_bp)
+    def discount_percent(root: strawberry.Parent[models.Order]) -> Decimal:
+        return bp_to_percent(root.discount_bp)
 
     @strawberry.field(description=MONEY_RULE)
-    def discount_amount(self) -> Decimal:
-        return cents_to_decimal(self.discount_cents)
+    def discount_amount(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.discount_cents)
 
     @strawberry.field(description="The subtotal minus discountAmount.")
-    def total(self) -> Decimal:
-        return cents_to_decimal(self.total_cents)
+    def total(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.total_cents)
 
     @strawberry.field(
         description="Credits allocated to this order: payments, credits and write-offs "
         "(negative adjustments); released when it is cancelled."
     )
-    def amount_paid(self) -> Decimal:
-        return cents_to_decimal(self.paid_cents)
+    def amount_paid(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.paid_cents)
 
     @strawberry.field(
         description="The total minus amountPaid while invoiced; 0 for drafts and cancelled."
     )
-    def balance_due(self) -> Decimal:
-        return cents_to_decimal(self.balance_due_cents)
+    def balance_due(root: strawberry.Parent[models.Order]) -> Decimal:
+        return cents_to_decimal(root.balance_due_cents)
 
 
 OVERRIDE_CREDIT_LIMIT = (
@@ -326,25 +327,25 @@ def order_query(
     sort: list[OrderSort] | None,
     customer_id: int | None = None,
     timezone: str = "UTC",
-) -> resolvers.OrderQuery:
-    """The list arguments as a resolvers.OrderQuery; `customer_id` for Customer.orders."""
+) -> order_list.OrderQuery:
+    """The list arguments as an order_list.OrderQuery; `customer_id` for Customer.orders."""
     filter = filter or OrderFilter()
     placed_from, placed_to = narrowest(
         *day_bounds(filter.placed_from, filter.placed_to, timezone, ("placedFrom", "placedTo")),
         filter.created_from,
         filter.created_to,
     )
-    return resolvers.OrderQuery(
+    return order_list.OrderQuery(
         of_customer_id=customer_id,
-        customer_ids=resolvers.filter_ids(filter.customer_ids, "Customer", "customerIds"),
-        location_ids=resolvers.filter_ids(filter.location_ids, "Location", "locationIds"),
+        customer_ids=order_list.filter_ids(filter.customer_ids, "Customer", "customerIds"),
+        location_ids=order_list.filter_ids(filter.location_ids, "Location", "locationIds"),
         statuses=tuple(enums.OrderStatus(s.value) for s in filter.statuses or ()),
         placed_from=placed_from,
         placed_to=placed_to,
         has_balance=filter.has_balance,
         search=search,
-        sort=tuple((s.field.value, s.direction == SortDirection.DESC) for s in sort or ())
-        or resolvers.DEFAULT_SORT,
+        sort=tuple((str(s.field.value), s.direction == SortDirection.DESC) for s in sort or ())
+        or order_list.DEFAULT_SORT,
     )
 
 
@@ -367,7 +368,7 @@ async def customer_orders(
     sort: list[OrderSort] | None = None,
 ) -> Connection[Order]:
     """Customer.orders: the root `orders` list within one customer."""
-    page = await resolvers.orders_page(
+    page = await order_list.orders_page(
         info.context,
         PageArgs(first, after, last, before),
         order_query(filter, search, sort, customer.id, info.context.viewer.company_timezone),
@@ -400,7 +401,7 @@ class Query:
             ),
         ] = None,
     ) -> Connection[Order]:
-        page = await resolvers.orders_page(
+        page = await order_list.orders_page(
             info.context,
             PageArgs(first, after, last, before),
             order_query(filter, search, sort, timezone=info.context.viewer.company_timezone),

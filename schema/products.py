@@ -38,12 +38,14 @@ class Product(relay.Node):
     )
 
     @strawberry.field(description="List price; order lines default to it.")
-    def price(self) -> Decimal:
-        return cents_to_decimal(self.price_cents)
+    def price(root: strawberry.Parent[models.Product]) -> Decimal:
+        return cents_to_decimal(root.price_cents)
 
     @strawberry.field(description="Customers granted this product while it is exclusive.")
-    async def exclusive_customers(self, info: Info) -> list[Customer]:
-        return await info.context.loaders[resolvers.load_exclusive_customers].load(self.id)
+    async def exclusive_customers(
+        root: strawberry.Parent[models.Product], info: Info
+    ) -> list[Customer]:
+        return await info.context.loaders[resolvers.load_exclusive_customers].load(root.id)
 
 
 @strawberry.input(description="The input of `productCreate`.")

@@ -47,7 +47,8 @@ def model_type(model: type[Base], *, name: str | None = None, description: str |
     """
 
     def wrap(cls: type) -> type:
-        cls.is_type_of = classmethod(lambda _cls, obj, _info: isinstance(obj, model))
+        # Strawberry reads is_type_of off the class.
+        cls.is_type_of = classmethod(lambda _cls, obj, _info: isinstance(obj, model))  # type: ignore[attr-defined]
         wrapped = strawberry.type(cls, name=name, description=description)
         if issubclass(cls, relay.Node):
             NODE_MODELS[name or cls.__name__] = model

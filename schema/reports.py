@@ -14,15 +14,15 @@ from strawberry.types import Info
 
 from resolvers import aging, reports
 from resolvers.loaders import load_customer, load_staff
+from resolvers.locations import load_location
 from resolvers.money import cents_to_decimal
-from resolvers.orders import load_location
 from schema.enums import (
     BillingStatus,
     CustomerStatus,
     Engagement,
     PaymentMethod,
     TransactionKind,
-    describe_values,
+    graphql_enum,
 )
 from schema.lookahead import selects
 from schema.staff import Staff
@@ -34,26 +34,27 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
 
-SalesReportGroup = describe_values(
-    strawberry.enum(
-        reports.SalesReportGroup, description="How salesReport groups its rows (several combine)."
-    ),
-    {
-        reports.SalesReportGroup.CUSTOMER: "One row per customer.",
-        reports.SalesReportGroup.SALES_REP: "One row per sales rep (the customer's rep; unassigned together).",
-        reports.SalesReportGroup.LOCATION: "One row per location (orders without one together).",
-        reports.SalesReportGroup.MONTH: "One row per month of placedAt (company time zone).",
+SalesReportGroup = reports.SalesReportGroup
+TransactionsReportGroup = reports.TransactionsReportGroup
+graphql_enum(
+    SalesReportGroup,
+    description="How salesReport groups its rows (several combine).",
+    value_descriptions={
+        SalesReportGroup.CUSTOMER: "One row per customer.",
+        SalesReportGroup.SALES_REP: (
+            "One row per sales rep (the customer's rep; unassigned together)."
+        ),
+        SalesReportGroup.LOCATION: "One row per location (orders without one together).",
+        SalesReportGroup.MONTH: "One row per month of placedAt (company time zone).",
     },
 )
-TransactionsReportGroup = describe_values(
-    strawberry.enum(
-        reports.TransactionsReportGroup,
-        description="How transactionsReport groups its rows (several combine).",
-    ),
-    {
-        reports.TransactionsReportGroup.KIND: "One row per transaction kind.",
-        reports.TransactionsReportGroup.METHOD: "One row per payment method.",
-        reports.TransactionsReportGroup.MONTH: "One row per month of occurredAt (company time zone).",
+graphql_enum(
+    TransactionsReportGroup,
+    description="How transactionsReport groups its rows (several combine).",
+    value_descriptions={
+        TransactionsReportGroup.KIND: "One row per transaction kind.",
+        TransactionsReportGroup.METHOD: "One row per payment method.",
+        TransactionsReportGroup.MONTH: "One row per month of occurredAt (company time zone).",
     },
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -64,4 +65,4 @@ DateTimeScalar = strawberry.scalar(
 )
 
 # Fields annotated decimal.Decimal or datetime use these (StrawberryConfig.scalar_map).
-SCALAR_MAP = {decimal.Decimal: DecimalScalar, datetime: DateTimeScalar}
+SCALAR_MAP: dict[object, Any] = {decimal.Decimal: DecimalScalar, datetime: DateTimeScalar}

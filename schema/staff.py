@@ -38,7 +38,7 @@ class Staff(relay.Node):
 
     @strawberry.field(description="Customers whose sales rep this staff member is.")
     async def assigned_customers(
-        self,
+        root: strawberry.Parent[models.Staff],
         info: Info,
         first: First = None,
         after: After = None,
@@ -48,7 +48,7 @@ class Staff(relay.Node):
         from resolvers.customers import assigned_customers_page
 
         page = await assigned_customers_page(
-            info.context, self.id, PageArgs(first, after, last, before)
+            info.context, root.id, PageArgs(first, after, last, before)
         )
         return Connection.from_page(page)
 

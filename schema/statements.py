@@ -15,16 +15,18 @@ from strawberry.types import Info
 
 from resolvers import statements
 from resolvers.money import cents_to_decimal
-from schema.enums import describe_values
+from schema.enums import graphql_enum
 
 if TYPE_CHECKING:
     from schema.customers import Customer
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
-StatementLineKind = describe_values(
-    strawberry.enum(statements.StatementLineKind, description="What a statement line records."),
-    statements.KIND_DESCRIPTIONS,
+StatementLineKind = statements.StatementLineKind
+graphql_enum(
+    StatementLineKind,
+    description="What a statement line records.",
+    value_descriptions=statements.KIND_DESCRIPTIONS,
 )
 
 
@@ -46,7 +48,7 @@ class StatementLine:
     def of(cls, line: statements.StatementLine) -> StatementLine:
         return cls(
             date=line.date,
-            kind=line.kind,  # type: ignore[arg-type]
+            kind=line.kind,
             reference=line.reference,
             description=line.description,
             amount=cents_to_decimal(line.amount_cents),

@@ -19,6 +19,7 @@ from resolvers.context import loaded, then
 from resolvers.credit import available_credit_cents
 from resolvers.loaders import load_customer, load_staff
 from resolvers.money import cents_to_decimal
+from resolvers.order_list import load_order
 from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
@@ -55,12 +56,12 @@ class TransactionAllocation:
     created_at: datetime = strawberry.field(description="When it was allocated.")
 
     @strawberry.field(description="How much of the credit pays the order.")
-    def amount(self) -> Decimal:
-        return cents_to_decimal(self.amount_cents)
+    def amount(root: strawberry.Parent[models.TransactionAllocation]) -> Decimal:
+        return cents_to_decimal(root.amount_cents)
 
     @strawberry.field(description="The order it pays.")
-    async def order(self, info: Info) -> OrderRef:
-        return await info.context.loaders[ledger.load_order].load(self.order_id)
+    async def order(root: strawberry.Parent[models.TransactionAllocation], info: Info) -> OrderRef:
+        return await info.context.loaders[load_order].load(root.order_id)
 
 
 @model_type(
@@ -72,16 +73,16 @@ class RefundDraw:
     created_at: datetime = strawberry.field(description="When the refund was recorded.")
 
     @strawberry.field(description="How much of the credit the refund paid back.")
-    def amount(self) -> Decimal:
-        return cents_to_decimal(self.amount_cents)
+    def amount(root: strawberry.Parent[models.RefundDraw]) -> Decimal:
+        return cents_to_decimal(root.amount_cents)
 
     @strawberry.field(description="The REFUND.")
-    async def refund(self, info: Info) -> Transaction:
-        return await info.context.loaders[ledger.load_transaction].load(self.refund_id)
+    async def refund(root: strawberry.Parent[models.RefundDraw], info: Info) -> Transaction:
+        return await info.context.loaders[ledger.load_transaction].load(root.refund_id)
 
     @strawberry.field(description="The credit it drew from.")
-    async def credit(self, info: Info) -> Transaction:
-        return await info.context.loaders[ledger.load_transaction].load(self.credit_id)
+    async def credit(root: strawberry.Parent[models.RefundDraw], info: Info) -> Transaction:
+        return await info.context.loaders[ledger.load_transaction].load(root.credit_id)
 
 
 @model_type(
@@ -103,38 +104,42 @@ class Transaction(relay.Node):
         description="Positive, except an ADJUSTMENT: positive raises the balance the "
         "customer owes, negative lowers it."
     )
-    def amount(self) -> Decimal:
-        return cents_to_decimal(self.amount_cents)
+    def amount(root: strawberry.Parent[models.Transaction]) -> Decimal:
+        return cents_to_decimal(root.amount_cents)
 
     @strawberry.field(description="The customer whose ledger it is in.")
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders[load_customer].load(self.customer_id)
+    async def customer(root: strawberry.Parent[models.Transaction], info: Info) -> CustomerRef:
+        return await info.context.loaders[load_customer].load(root.customer_id)
 
     @strawberry.field(description="The staff member who recorded it.")
-    async def recorded_by(self, info: Info) -> Staff | None:
-        if self.recorded_by_id is None:
+    async def recorded_by(root: strawberry.Parent[models.Transaction], info: Info) -> Staff | None:
+        if root.recorded_by_id is None:
             return None
-        return await info.context.loaders[load_staff].load(self.recorded_by_id)
+        return await info.context.loaders[load_staff].load(root.recorded_by_id)
 
     @strawberry.field(
         description="What is left of a credit (PAYMENT, CREDIT, negative ADJUSTMENT) after "
         "the orders it pays and the refunds drawn from it; transactionAllocate applies it. "
         "Null for a REFUND and a positive ADJUSTMENT."
     )
-    def unallocated_amount(self) -> Decimal | None:
-        cents = self.unallocated_cents
+    def unallocated_amount(root: strawberry.Parent[models.Transaction]) -> Decimal | None:
+        cents = root.unallocated_cents
         return None if cents is None else cents_to_decimal(cents)
 
     @strawberry.field(description="Orders this credit pays, released ones included.")
-    async def allocations(self, info: Info) -> list[TransactionAllocation]:
-        return await info.context.loaders[ledger.load_allocations].load(self.id)
+    async def allocations(
+        root: strawberry.Parent[models.Transaction], info: Info
+    ) -> list[TransactionAllocation]:
+        return await info.context.loaders[ledger.load_allocations].load(root.id)
 
     @strawberry.field(
         description="For a REFUND, the credits it paid back; for a credit, the refunds that "
         "drew from it. Oldest first."
     )
-    async def refund_draws(self, info: Info) -> list[RefundDraw]:
-        return await info.context.loaders[refunds.load_refund_draws].load(self.id)
+    async def refund_draws(
+        root: strawberry.Parent[models.Transaction], info: Info
+    ) -> list[RefundDraw]:
+        return await info.context.loaders[refunds.load_refund_draws].load(root.id)
 
 
 @strawberry.type(

@@ -30,10 +30,10 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
     specified_rules,
     validate,
 )
+from graphql.validation import ASTValidationContext
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -49,7 +49,7 @@ VALIDATION_CACHE_SIZE = 256
 class FragmentWalk:
     """A fact about selection sets, computed once per fragment of one document."""
 
-    def __init__(self, context: ValidationContext) -> None:
+    def __init__(self, context: ASTValidationContext) -> None:
         self.context = context
         self.known: dict[str, Any] = {}
 
@@ -212,8 +212,8 @@ def validation_extension(
                 code_parse_error(error)
                 raise
             if self.execution_context.graphql_document is None:
-                for error in self.execution_context.pre_execution_errors or ():
-                    code_parse_error(error)
+                for parse_error in self.execution_context.pre_execution_errors or ():
+                    code_parse_error(parse_error)
 
         def on_validate(self) -> Iterator[None]:
             execution_context = self.execution_context

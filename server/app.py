@@ -25,6 +25,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from db.session import Database
@@ -114,22 +115,26 @@ class GraphQLApp(GraphQLOverHTTP):
             viewer = await authenticate(self.db, request.headers.get("authorization"))
             return WebSocketContext(self.db, self.settings, viewer, request=request)
         # One session per HTTP request: it checks the token, then serves the reads.
-        session = self.db.session(None)
+        opened = self.db.session(None)
         try:
-            viewer = await authenticate_in(session, request.headers.get("authorization"))
+            viewer = await authenticate_in(opened, request.headers.get("authorization"))
         except BaseException:
-            await session.close()
+            await opened.close()
             raise
         authorization = request.headers.get("authorization")
         problem = "MISSING"
         if viewer is None:
             # Never hand an unscoped session to a request without a viewer.
-            await session.close()
-            session = None
+            await opened.close()
             if authorization:
                 problem = await sign_in_problem(self.db, authorization)
         context = Context(
-            self.db, self.settings, viewer, request=request, response=response, session=session
+            self.db,
+            self.settings,
+            viewer,
+            request=request,
+            response=response,
+            session=opened if viewer is not None else None,
         )
         context.auth_problem = problem
         context.login_attempts = self.limits.logins
@@ -138,7 +143,7 @@ class GraphQLApp(GraphQLOverHTTP):
         request.scope[REQUEST_CONTEXT] = context
         return context
 
-    async def on_ws_connect(self, context: WebSocketContext) -> None:  # type: ignore[override]
+    async def on_ws_connect(self, context: WebSocketContext) -> None:
         # Browsers cannot set headers on a WebSocket: the token comes in connection_init.
         params = context.connection_params or {}
         authorization = params.get("Authorization") or params.get("authorization")
@@ -164,7 +169,9 @@ class GraphQLApp(GraphQLOverHTTP):
                 ],
             )
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         if result.errors:
             for error in result.errors:
                 if error.original_error is not None and error.path is not None:

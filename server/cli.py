@@ -223,7 +223,7 @@ def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> 
     if demo:
         from resolvers.demo import demo_login_text, seed_demo
 
-        async def work(db: Database) -> str:
+        async def work(db: Database) -> str | None:
             async with db.transaction(None) as session:
                 await seed_demo(session, get_settings())
                 return await demo_login_text(session, fresh=True)

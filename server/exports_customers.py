@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -30,13 +29,13 @@ from db.enums import (
     Engagement,
     ListView,
 )
-from db.models import Contact, Customer, PaymentTerms, Staff
+from db.models import Customer
+from resolvers.customer_export import customer_export_statement
 from resolvers.customers import (
     SORT_EXPRESSIONS,
     average_order_cents,
     engagement_cutoff,
     engagement_of,
-    filter_statement,
 )
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.money import bp_to_percent, cents_to_decimal
@@ -255,10 +254,10 @@ async def export_customers(request: Request) -> Response:
     try:
         params = PARAMETERS.read(request)
         filter = export_filter(params)
-        statement = filter_statement(context, filter)
         settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
         columns = chosen_columns(params, settings.columns)
         keys = chosen_sort(params, settings.sort)
+        statement = customer_export_statement(context, filter, keys)
     except BadUserInput as error:
         return bad_request(error)
     except UserInputError as error:
@@ -266,17 +265,6 @@ async def export_customers(request: Request) -> Response:
     finally:
         await context.close()
 
-    descending_id = keys[-1].descending
-    statement = (
-        statement.outerjoin(Staff, Staff.id == Customer.sales_rep_id)
-        .outerjoin(PaymentTerms, PaymentTerms.id == Customer.payment_terms_id)
-        .outerjoin(Contact, and_(Contact.customer_id == Customer.id, Contact.is_primary))
-        .add_columns(Staff.name, PaymentTerms.name, Contact.name)
-        .order_by(
-            *(k.expression.desc() if k.descending else k.expression.asc() for k in keys),
-            Customer.id.desc() if descending_id else Customer.id.asc(),
-        )
-    )
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
 

@@ -24,7 +24,14 @@ from db.models import Customer, Location, Order
 from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput
 from resolvers.money import cents_to_decimal
-from resolvers.orders import SORT_COLUMNS, OrderQuery, filter_ids, orders_statement, sort_keys
+from resolvers.order_list import (
+    DEFAULT_SORT,
+    SORT_COLUMNS,
+    OrderQuery,
+    filter_ids,
+    orders_statement,
+    sort_keys,
+)
 from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
@@ -135,6 +142,7 @@ def order_query(request: Request, timezone: str) -> OrderQuery:
         _moment(one(params, "createdTo"), "createdTo"),
     )
     return OrderQuery(
+        sort=sort or DEFAULT_SORT,
         customer_ids=filter_ids(params.get("customerIds"), "Customer", "customerIds"),
         location_ids=filter_ids(params.get("locationIds"), "Location", "locationIds"),
         statuses=tuple(statuses),
@@ -142,12 +150,11 @@ def order_query(request: Request, timezone: str) -> OrderQuery:
         placed_to=placed_to,
         has_balance=None if not has_balance else has_balance == "true",
         search=one(params, "search"),
-        **({"sort": sort} if sort else {}),
     )
 
 
 def _cells(row: Row[Any]) -> list[Any]:
-    (number, po, status, placed, due, subtotal, discount, total, paid, balance, *names) = row
+    (number, po, status, placed, due, subtotal, discount, total, paid, balance, *names) = tuple(row)
     return [
         number,
         po or "",

@@ -181,7 +181,7 @@ async def aging_csv(request: Request, context: Context) -> Response:
     def cells(row: aging.AgingRow) -> list[Any]:
         return [
             encode_id("Customer", row.customer_id) if row.customer_id else "",
-            customers.get(row.customer_id, ""),
+            customers.get(row.customer_id, "") if row.customer_id else "",
             *(
                 _money(cents)
                 for cents in (

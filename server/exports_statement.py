@@ -26,7 +26,7 @@ from db.models import Company
 from resolvers.aging import customer_aging
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.ledger import company_today
+from resolvers.localtime import company_today
 from resolvers.money import cents_to_decimal
 from resolvers.statements import (
     StatementLine,

@@ -81,7 +81,9 @@ def is_request_error(result: ExecutionResult) -> bool:
     if isinstance(result, PreExecutionError):
         return True
     return (
-        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 
@@ -174,7 +176,7 @@ def _if_none_match(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-class GraphQLOverHTTP(GraphQL):
+class GraphQLOverHTTP(GraphQL[Any, None]):
     """Strawberry's ASGI view with this module's request parsing and response rules."""
 
     persisted: PersistedQueries
@@ -227,7 +229,7 @@ class GraphQLOverHTTP(GraphQL):
         if outcome.has_errors:
             response.headers["Cache-Control"] = "no-store"
             return response
-        etag = _etag(response.body)
+        etag = _etag(bytes(response.body))
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache"
         if _if_none_match(request.headers.get("if-none-match"), etag):
@@ -245,7 +247,7 @@ class GraphQLOverHTTP(GraphQL):
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> HTTPRequestData:  # type: ignore[override]
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> HTTPRequestData:
         if request.method == "GET":
             data = _from_query_params(request.query_params)
         else:
@@ -275,7 +277,7 @@ class GraphQLOverHTTP(GraphQL):
             return await self.parse_multipart(request)
         raise _unsupported_content_type(request.content_type)
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,
@@ -307,7 +309,7 @@ class GraphQLOverHTTP(GraphQL):
 
     async def process_result(
         self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+    ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         request_error = is_request_error(result)
         status = request_error_status(result) if request_error else 200

@@ -111,7 +111,7 @@ class RedisDocuments:
             return None
         if stored is None:
             return None
-        document = stored.decode()
+        document = stored.decode() if isinstance(stored, bytes) else stored
         self.local.put_now(sha256, document)
         return document
 

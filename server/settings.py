@@ -68,8 +68,7 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     # HTTP transport (docs/graphiql-and-http.md)
-    # Shared by every worker: persisted queries (and the rate limits) live there.
-    redis_url: str | None = None
+    # redis_url (above) is shared by every worker: persisted queries live there too.
     # A directory of .graphql files: when set, only those documents run.
     trusted_documents: Path | None = None
     # Automatic persisted queries kept in each process, and in Redis since last use.

@@ -1,7 +1,7 @@
 """SQLite's local periods of the interactions report, against zoneinfo.
 
 PostgreSQL converts with `(ts AT TIME ZONE tz)`; on SQLite the report shifts the stored
-UTC text by the zone's offsets in force within the range (resolvers.interactions.
+UTC text by the zone's offsets in force within the range (resolvers.localtime.
 utc_offsets, sqlite_period), then takes date() of it.
 """
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
 
 from db.models import UTCDateTime
-from resolvers.interactions import ReportGroup, sqlite_period, utc_offsets
+from resolvers.localtime import Period, sqlite_period, utc_offsets
 
 # DST at whole hours, half-hour DST (Lord Howe), :30 and :45 offsets, the date line,
 # a zone that skipped a whole day (Apia, end of 2011) and a fixed one.
@@ -34,16 +34,16 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def expected(moment: datetime, zone: ZoneInfo, group: ReportGroup) -> str:
+def expected(moment: datetime, zone: ZoneInfo, group: Period) -> str:
     local = moment.astimezone(zone).date()
-    if group == ReportGroup.WEEK:
+    if group == Period.WEEK:
         local -= timedelta(days=local.weekday())
-    elif group == ReportGroup.MONTH:
+    elif group == Period.MONTH:
         local = local.replace(day=1)
     return local.isoformat()
 
 
-def periods(moments: list[datetime], zone: str, group: ReportGroup) -> list[str]:
+def periods(moments: list[datetime], zone: str, group: Period) -> list[str]:
     """The report's period expression run by SQLite over `moments` stored as the app stores them."""
     engine = create_engine("sqlite://")
     table = Table(
@@ -69,7 +69,7 @@ def test_matches_zoneinfo_every_17_minutes_for_two_years_in_awkward_zones():
         moment += timedelta(minutes=17)
     for name in ZONES:
         zone = ZoneInfo(name)
-        for group in (ReportGroup.DAY, ReportGroup.WEEK, ReportGroup.MONTH):
+        for group in (Period.DAY, Period.WEEK, Period.MONTH):
             got = periods(moments, name, group)
             wrong = [
                 (m, g) for m, g in zip(moments, got, strict=True) if g != expected(m, zone, group)
@@ -78,7 +78,7 @@ def test_matches_zoneinfo_every_17_minutes_for_two_years_in_awkward_zones():
 
 
 def test_edges_of_a_local_day():
-    day = ReportGroup.DAY
+    day = Period.DAY
     # 2026-03-08 is the US spring-forward day: 07:59:59 UTC is still 7 March, 23:59:59 PST.
     la = [datetime(2026, 3, 8, 7, 59, 59, 999_999, tzinfo=UTC), datetime(2026, 3, 8, 8, tzinfo=UTC)]
     assert periods(la, "America/Los_Angeles", day) == ["2026-03-07", "2026-03-08"]
@@ -97,8 +97,8 @@ def test_edges_of_a_local_day():
     # UTC: the last microsecond of a day and of a month stay in them.
     utc = [datetime(2026, 1, 31, 23, 59, 59, 999_999, tzinfo=UTC)]
     assert periods(utc, "UTC", day) == ["2026-01-31"]
-    assert periods(utc, "UTC", ReportGroup.MONTH) == ["2026-01-01"]
-    assert periods(utc, "UTC", ReportGroup.WEEK) == ["2026-01-26"]
+    assert periods(utc, "UTC", Period.MONTH) == ["2026-01-01"]
+    assert periods(utc, "UTC", Period.WEEK) == ["2026-01-26"]
 
 
 def test_offsets_over_a_year_are_a_handful():

@@ -358,9 +358,9 @@ async def test_report_statements_use_the_time_indexes(api, tenant, database):
 
 
 async def test_oversized_reports_ask_for_a_narrower_filter(api, tenant, database, monkeypatch):
-    import resolvers.interactions
+    import resolvers.interactions_report
 
-    monkeypatch.setattr(resolvers.interactions, "MAX_REPORT_ROWS", 2)
+    monkeypatch.setattr(resolvers.interactions_report, "MAX_REPORT_ROWS", 2)
     customers = await make_customers(database, tenant, "One", "Two", "Three")
     at = datetime(2026, 9, 1, tzinfo=UTC)
     for customer in customers:

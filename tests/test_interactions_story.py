@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.models import Company, Customer, Staff
 from resolvers.demo import DemoWorld
-from resolvers.interactions import seed_demo_story
+from resolvers.interactions_demo import seed_demo_story
 from tests.relationship_support import make_customers, pk
 
 PAGE = """query($id: ID!) { customer(id: $id) {

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from db.enums import INVOICED_ORDER_STATUSES, TransactionKind
 from db.models import Company, Customer, Order, Staff, Transaction, TransactionAllocation
 from db.session import Scope
-from resolvers import ledger_demo, orders, products
+from resolvers import ledger_demo, orders_demo, products
 from resolvers.demo import DemoWorld, _seed_customers
 from resolvers.ids import encode_id
 
@@ -23,7 +23,7 @@ async def test_demo_story_payments_reconcile(api, tenant, database):
         world = DemoWorld(company=company, staff=staff)
         await _seed_customers(session, world)
         await products.seed_demo_story(session, world)
-        await orders.seed_demo_story(session, world)
+        await orders_demo.seed_demo_story(session, world)
         await ledger_demo.seed_demo_story(session, world)
 
     async with database.transaction(Scope(tenant.company_id)) as session:

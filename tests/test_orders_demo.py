@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.enums import INVOICED_ORDER_STATUSES
 from db.models import Company, Customer, Location, Order, OrderLine, Staff
 from db.session import Scope
-from resolvers import orders, products
+from resolvers import orders_demo, products
 from resolvers.demo import DemoWorld, _seed_customers
 from resolvers.orders import discount_cents
 
@@ -22,7 +22,7 @@ async def test_demo_story_orders_and_stats_add_up(api, tenant, database):
         world = DemoWorld(company=company, staff=staff)
         await _seed_customers(session, world)
         await products.seed_demo_story(session, world)
-        await orders.seed_demo_story(session, world)
+        await orders_demo.seed_demo_story(session, world)
 
     token = tenant.admin.token
     catalogue = await api.ok(
@@ -44,7 +44,7 @@ async def test_demo_story_orders_and_stats_add_up(api, tenant, database):
         customers = {c.id: c for c in (await session.execute(select(Customer))).scalars()}
         locations = {loc.id: loc for loc in (await session.execute(select(Location))).scalars()}
 
-    assert sorted(o.number for o in rows) == list(range(1001, 1001 + orders.DEMO_ORDERS))
+    assert sorted(o.number for o in rows) == list(range(1001, 1001 + orders_demo.DEMO_ORDERS))
     assert {o.status.value for o in rows} >= {"DRAFT", "SUBMITTED", "DELIVERED", "CANCELLED"}
     expected_customer: dict[int, list] = defaultdict(lambda: [0, 0, None])
     expected_location: dict[int, list] = defaultdict(lambda: [0, 0])

@@ -68,9 +68,13 @@ class MemoryBuckets:
         self._clock = clock
         self._state: dict[str, tuple[float, float]] = {}
 
+    def _level(self, bucket: Bucket, now: float) -> float:
+        available, updated = self._state.get(bucket.key, (bucket.capacity, now))
+        return _restored(available, updated, now, bucket)
+
     async def take(self, buckets: Sequence[Bucket], cost: float) -> Outcome:
         now = self._clock()
-        current = [_restored(*self._state.get(b.key, (b.capacity, now)), now, b) for b in buckets]
+        current = [self._level(b, now) for b in buckets]
         waits = (
             [_wait(a, cost, b) for a, b in zip(current, buckets, strict=True)] if cost > 0 else []
         )

@@ -2,8 +2,8 @@
 
 SQLite: an FTS5 trigram table over orders (external content, kept in step by
 triggers). PostgreSQL: pg_trgm GIN indexes. Both answer `LIKE '%term%'`-style
-searches from an index at millions of orders (resolvers.orders.search_clause).
-Both: an index on the DUE_DATE sort expression (resolvers.orders.DUE_DATE_SORT),
+searches from an index at millions of orders (resolvers.order_list.search_clause).
+Both: an index on the DUE_DATE sort expression (resolvers.order_list.DUE_DATE_SORT),
 which puts orders without a due date last.
 
 SQLite batch migrations rebuild a table and drop its triggers: a later batch

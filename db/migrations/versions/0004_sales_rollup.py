@@ -65,6 +65,7 @@ def local_date(stored: str, timezone: str) -> str:
 
 def register_sqlite_functions(connection: sa.Connection) -> None:
     dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None  # an open connection has its DB-API connection
     dbapi.create_function("rolodex_0004_local_date", 2, local_date, deterministic=True)
 
 
