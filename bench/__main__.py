@@ -18,6 +18,7 @@ import time
 import asyncpg
 from sqlalchemy import func, select
 
+from bench.book_dataset import ensure_book_data
 from bench.dataset import refresh_statistics, seed_scale
 from bench.harness import OUT_DIR, table
 from bench.suite import Options, run_suite
@@ -78,6 +79,7 @@ async def prepare(backend: str, scale: int, seed: int) -> tuple[str, int]:
                     select(func.count(Customer.id)).where(Customer.company_id == company_id)
                 )
                 if count == scale:
+                    await ensure_book_data(db, company_id)
                     return url, company_id
         print(f"seeding {scale:,} customers on {backend} …", flush=True)
         started = time.perf_counter()
@@ -86,6 +88,7 @@ async def prepare(backend: str, scale: int, seed: int) -> tuple[str, int]:
         seeded = re.match(r"seeded company (\d+)", summary)
         assert seeded is not None, summary
         company_id = int(seeded.group(1))
+        await ensure_book_data(db, company_id)
         return url, company_id
     finally:
         await db.dispose()

@@ -737,6 +737,8 @@ async def floor_bulk(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes
 
 
 def all_cases() -> list[Case]:
+    from bench.book_cases import book_cases  # it builds on this module
+
     return [
         list_case(
             "1a", "customer list, 100 rows, by total sales desc", "TOTAL_SALES", "DESC", False
@@ -769,6 +771,7 @@ def all_cases() -> list[Case]:
             answer=bulk_answer,
         ),
         Case("7me", "me", ME, lambda fx: {}, floor_me),
+        *book_cases(),
     ]
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
+from bench.book_dataset import ensure_book_data
 from db.enums import (
     INVOICED_ORDER_STATUSES,
     BasisDate,
@@ -314,6 +315,7 @@ async def seed_scale(
     async with db.transaction(None) as session:
         # The sales rollup, from the orders just written (as a migration backfills it).
         await rebuild_sales_rollup(session, world.company_id)
+    await ensure_book_data(db, world.company_id)
     await refresh_statistics(db)
     seconds = time.perf_counter() - started
     counts = ", ".join(f"{totals[table]:,} {table}" for table in COLUMNS)

@@ -105,3 +105,9 @@ class PaymentMethod(enum.StrEnum):
 class ListView(enum.StrEnum):
     CUSTOMERS = "CUSTOMERS"
     LOCATIONS = "LOCATIONS"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "OPEN"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"

@@ -45,6 +45,7 @@ from db.enums import (
     RepVisibility,
     Role,
     ShippingMethod,
+    TaskStatus,
     TransactionKind,
 )
 
@@ -265,6 +266,8 @@ class Customer(TenantScoped, Versioned, Timestamped, Base):
         Index("ix_customers_company_orders", "company_id", "order_count", "id"),
         Index("ix_customers_company_last_order", "company_id", "last_order_at", "id"),
         Index("ix_customers_company_balance", "company_id", "balance_cents", "id"),
+        # "Not contacted since" and its sort (migration 0008_book).
+        Index("ix_customers_company_last_interaction", "company_id", "last_interaction_at", "id"),
         # Customers holding credit: the aging report's unappliedCredit column (migration 0007).
         Index(
             "ix_customers_unapplied_credit",
@@ -346,6 +349,9 @@ class Interaction(TenantScoped, Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who was spoken to, and where (migration 0008_book).
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
 
     __table_args__ = (
         Index("ix_interactions_company_created", "company_id", "created_at", "id"),
@@ -655,6 +661,76 @@ class DailySales(TenantScoped, Base):
     __table_args__ = (PrimaryKeyConstraint("company_id", "day", "sales_rep_id"),)
 
 
+class Task(TenantScoped, Versioned, Timestamped, Base):
+    """A follow-up: something to do for a customer, by someone, by a day (issue 18)."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A plain foreign key: a customer merge moves tasks with one UPDATE.
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    # The interaction whose follow-up this is, when created with one.
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL")
+    )
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # A day in the company's time zone; None: no due day.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.OPEN)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        # The default list (OPEN by due day), a customer's next task and hasOverdueTasks.
+        Index("ix_tasks_company_status_due", "company_id", "status", "due_on", "id"),
+        Index("ix_tasks_customer_status_due", "customer_id", "status", "due_on", "id"),
+        Index("ix_tasks_company_assignee_status", "company_id", "assignee_id", "status", "due_on"),
+    )
+
+
+class CustomerTag(TenantScoped, Base):
+    """One tag on one customer; `tag_key` (folded) makes tags case-insensitively unique."""
+
+    __tablename__ = "customer_tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A plain foreign key: a customer merge moves tags with one UPDATE.
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40))
+    tag_key: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "tag_key"),
+        Index("ix_customer_tags_company_key", "company_id", "tag_key", "customer_id"),
+    )
+
+
+class SavedView(TenantScoped, Versioned, Timestamped, Base):
+    """A named view of a list: filter, columns and sort; private to its owner or shared."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    view: Mapped[ListView] = mapped_column(enum_column(ListView))
+    # The list's filter input, camelCase keys as in GraphQL.
+    filter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    columns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sort: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("owner_id", "view", "name"),
+        Index("ix_saved_views_company_view", "company_id", "view", "shared"),
+    )
+
+
 # Models whose rows hang off one customer: the rep-visibility scope follows customer_id.
 CUSTOMER_CHILD_MODELS: tuple[type[Base], ...] = (
     Location,
@@ -663,6 +739,8 @@ CUSTOMER_CHILD_MODELS: tuple[type[Base], ...] = (
     Attachment,
     Order,
     Transaction,
+    Task,
+    CustomerTag,
 )
 
 DEFAULT_PAYMENT_TERMS: tuple[tuple[str, int], ...] = (

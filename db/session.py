@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from db.models import TenantScoped
-from db.visibility import book_criteria
+from db.models import SavedView, TenantScoped
+from db.visibility import book_criteria, saved_view_criteria
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option for the rare statement that must look across companies
@@ -42,6 +42,8 @@ class Scope:
     company_id: int
     # Set for a REP when the company limits reps to their own customers (db/visibility.py).
     book_of_staff_id: int | None = None
+    # The staff member reading: others' private saved views are out of sight (issue 18).
+    staff_id: int | None = None
 
 
 def is_sqlite(url: str) -> bool:
@@ -191,3 +193,7 @@ def _tenant_filter(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(
             *book_criteria(company_id, scope.book_of_staff_id)
         )
+    # Only statements reading saved views pay for their criterion (every request's
+    # statements would otherwise compile one more option).
+    if scope.staff_id is not None and any(m.class_ is SavedView for m in state.all_mappers):
+        state.statement = state.statement.options(saved_view_criteria(scope.staff_id))

@@ -22,6 +22,7 @@ from db.models import (
     Order,
     OrderLine,
     ProductExclusiveCustomer,
+    SavedView,
     Transaction,
     TransactionAllocation,
 )
@@ -94,3 +95,12 @@ def book_criteria(company_id: int, staff_id: int) -> list[Any]:
         )
     )
     return options
+
+
+def saved_view_criteria(staff_id: int) -> Any:
+    """Saved views a staff member may see: the shared ones and their own."""
+    return with_loader_criteria(
+        SavedView,
+        lambda cls: or_(cls.shared.is_(True), cls.owner_id == staff_id),
+        include_aliases=True,
+    )

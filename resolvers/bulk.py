@@ -6,6 +6,7 @@ BulkOperation row, one INSERT ... SELECT writing an AuditEvent per changed row
 (field -> [before, after], built in SQL) and one UPDATE by id of the rows that
 really change (bumping `version`). Id lists travel as one bound parameter. No ORM
 objects are loaded for the rows, so 10,000 rows take a fraction of a second.
+Reverting is resolvers/bulk_revert.py; tag edits resolvers/tags_bulk.py.
 """
 
 from __future__ import annotations
@@ -49,9 +50,15 @@ from resolvers.audit import audit_value
 from resolvers.bulk_input import customer_values, ids_input, location_values
 from resolvers.customers import filter_statement
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
-from resolvers.ids import encode_id, parse_id, parse_ids
+from resolvers.ids import parse_ids
 from resolvers.permissions import Permission, Viewer
 from resolvers.sales_rollup import lock_locations, move_customers, move_locations
+from resolvers.tags_bulk import (
+    TagEdit,
+    planned_tag_changes,
+    tag_edit,
+    write_with_tags,
+)
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -103,7 +110,7 @@ def id_in(
     return column.in_(select(listed.c.value))
 
 
-def _stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
+def stored_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
     """The Python value of a column from its audit (JSON) form."""
     column_type = column.property.columns[0].type
     if value is not None and isinstance(column_type, Enum) and column_type.enum_class:
@@ -162,6 +169,7 @@ async def bulk_update(
     listed: Listed | None = None,
     matched: ColumnElement[bool] | None = None,
     dry_run: bool,
+    tags: TagEdit | None = None,
 ) -> BulkResult:
     """Sets `values` on the rows of `target` matching `matched`; see the module docstring."""
     model = target.model
@@ -178,6 +186,9 @@ async def bulk_update(
     rows = (await session.execute(snapshot)).all()
     if listed is not None:
         check_all_found(target, listed.ids, listed.pks, {row.id for row in rows})
+    tag_changes = {}
+    if tags is not None:
+        tag_changes = await planned_tag_changes(session, tags, matched, [row.id for row in rows])
     changed: list[RowChange] = []
     versions: dict[str, int] = {}
     for row in rows:
@@ -186,6 +197,8 @@ async def bulk_update(
             for (name, after), before in zip(values.items(), row[2:], strict=True)
             if before != after
         }
+        if row.id in tag_changes:
+            changes["tags"] = tag_changes[row.id]
         if changes:
             changed.append(RowChange(row.id, changes))
             versions[str(row.id)] = row.version + 1
@@ -200,13 +213,17 @@ async def bulk_update(
         input={
             "set": {name: audit_value(value) for name, value in values.items()},
             "versions": versions,
+            **({"tags": tags.as_input()} if tags is not None else {}),
         },
         matched_count=len(rows),
         updated_count=len(changed),
     )
     session.add(operation)
     await session.flush()
-    if changed:
+    if changed and tags is not None:
+        action = target.update_action
+        await write_with_tags(session, viewer, target, action, changed, values, operation.id)
+    elif changed:
         await write_changes(
             session,
             viewer,
@@ -291,6 +308,18 @@ async def write_changes(
             ).where(model.company_id == viewer.company_id, id_in(session, model.id, ids)),
         )
     )
+    await apply_values(session, viewer, target, ids, values)
+
+
+async def apply_values(
+    session: AsyncSession,
+    viewer: Viewer,
+    target: BulkTarget,
+    ids: Sequence[int],
+    values: dict[str, Any],
+) -> None:
+    """Sets `values` on rows `ids`, bumping version (the sales rollup moved first)."""
+    model = target.model
     if "sales_rep_id" in values:
         # Before the UPDATE: the move reads the reps still in place. The rows are locked.
         move, orders = (
@@ -322,7 +351,9 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
         chosen = filter_statement(context, input.filter, ("input", "filter"))
         matched = Customer.id.in_(chosen.with_only_columns(Customer.id))
     async with context.transaction() as session:
-        values = await customer_values(session, input.set)
+        errors = ErrorCollector(("input", "set"))
+        tags = tag_edit(errors, input.set)
+        values = await customer_values(session, input.set, errors, tags=tags is not None)
         result = await bulk_update(
             session,
             viewer,
@@ -331,6 +362,7 @@ async def customers_bulk_update(context: Context, input: Any) -> dict[str, Any]:
             listed=listed,
             matched=matched,
             dry_run=input.dry_run,
+            tags=tags,
         )
     return result.payload()
 
@@ -348,81 +380,3 @@ async def locations_bulk_update(context: Context, input: Any) -> dict[str, Any]:
             session, viewer, LOCATIONS, values, listed=listed, dry_run=input.dry_run
         )
     return result.payload()
-
-
-async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
-    """Restores the before values of rows nobody changed since; reports the others."""
-    viewer = context.viewer
-    viewer.require(Permission.REVERT_BULK_OPERATION)
-    pk = parse_id(id, "BulkOperation", ("id",))
-    async with context.transaction() as session:
-        operation = await session.get(BulkOperation, pk, with_for_update=True)
-        if operation is None:
-            raise UserInputError.one("id", "No such bulk operation.", UserErrorCode.NOT_FOUND)
-        if operation.reverted_at is not None:
-            raise UserInputError.one(
-                "id",
-                f"This bulk operation was already reverted at {operation.reverted_at.isoformat()}.",
-                UserErrorCode.ALREADY_REVERTED,
-            )
-        target = TARGETS[operation.entity_type]
-        model = target.model
-        names = list(operation.input["set"])
-        columns = [getattr(model, name) for name in names]
-        versions: dict[str, int] = operation.input["versions"]
-        changed_rows = model.id.in_(
-            select(AuditEvent.entity_id).where(
-                AuditEvent.bulk_operation_id == operation.id,
-                AuditEvent.action == target.update_action,
-            )
-        )
-        if model is Location and "sales_rep_id" in names:
-            await lock_locations(session, changed_rows)
-
-        events = (
-            select(AuditEvent.entity_id, AuditEvent.changes)
-            .where(
-                AuditEvent.bulk_operation_id == operation.id,
-                AuditEvent.action == target.update_action,
-            )
-            .order_by(AuditEvent.entity_id)
-        )
-        recorded = (await session.execute(events)).all()
-        current_rows = await session.execute(
-            select(model.id, model.version, *columns).where(changed_rows).with_for_update()
-        )
-        current = {row.id: row for row in current_rows}
-
-        # Rows to restore, grouped by the values they get back: one write per group.
-        groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
-        skipped: list[int] = []
-        for entity_id, changes in recorded:
-            row = current.get(entity_id)
-            now_values = dict(zip(names, row[2:], strict=True)) if row is not None else {}
-            untouched = (
-                row is not None
-                and row.version == versions.get(str(entity_id))
-                and all(
-                    audit_value(now_values[name]) == after for name, (_, after) in changes.items()
-                )
-            )
-            if not untouched:
-                skipped.append(entity_id)
-                continue
-            key = tuple(sorted((name, before) for name, (before, _) in changes.items()))
-            groups.setdefault(key, []).append(entity_id)
-        for key, ids in groups.items():
-            values = {name: _stored_value(getattr(model, name), value) for name, value in key}
-            # The values in place equal the operation's "after" ones (checked above), so
-            # the audit rows come out as {field: [after, before]}.
-            await write_changes(
-                session, viewer, target, target.revert_action, ids, values, operation.id
-            )
-        operation.reverted_at = utcnow()
-        operation.reverted_by_id = viewer.staff_id
-    return {
-        "bulk_operation": operation,
-        "restored_count": sum(len(ids) for ids in groups.values()),
-        "skipped_count": len(skipped),
-        "skipped_ids": [encode_id(target.entity_type, pk) for pk in skipped],
-    }

@@ -34,9 +34,11 @@ async def _active_rep(session: AsyncSession, errors: ErrorCollector, value: str)
     return pk
 
 
-async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, Any]:
-    """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad."""
-    errors = ErrorCollector(("input", "set"))
+async def customer_values(
+    session: AsyncSession, set_input: Any, errors: ErrorCollector, *, tags: bool = False
+) -> dict[str, Any]:
+    """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad
+    (`tags`: the set also edits tags, so it may hold no column)."""
     values: dict[str, Any] = {}
     if set_input.sales_rep_id is not None and set_input.clear_sales_rep:
         errors.add(None, "Give salesRepId or clearSalesRep, not both.", UserErrorCode.INVALID)
@@ -66,7 +68,7 @@ async def customer_values(session: AsyncSession, set_input: Any) -> dict[str, An
             values["credit_limit_cents"] = cents
     elif clear_limit:
         values["credit_limit_cents"] = None
-    if not values and not errors:
+    if not values and not errors and not tags:
         errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
     errors.raise_if_any()
     return values

@@ -164,7 +164,9 @@ class Context:
         viewer = self.viewer
         limited = viewer.role == Role.REP and viewer.rep_visibility == RepVisibility.ASSIGNED_ONLY
         return Scope(
-            company_id=viewer.company_id, book_of_staff_id=viewer.staff_id if limited else None
+            company_id=viewer.company_id,
+            book_of_staff_id=viewer.staff_id if limited else None,
+            staff_id=viewer.staff_id,
         )
 
     @property

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
+from sqlalchemy.sql.elements import SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
-from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction
+from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction, utcnow
 from resolvers.audit import apply_changes, creation_changes, record, snapshot
 from resolvers.credit import credit_limit_audit, credit_limit_values
+
+# Re-exported: schema/customers.py, the export and the reports read them from here.
+from resolvers.customer_stats import AVERAGE_ORDER_CENTS, engagement_cutoff
+from resolvers.customer_stats import average_order_cents as average_order_cents
+from resolvers.customer_stats import engagement_of as engagement_of
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id, parse_ids, query_id
 from resolvers.ledger import load_overdue_cents, overdue_cents_of
@@ -25,6 +29,8 @@ from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
+from resolvers.segments import segment_conditions
+from resolvers.tags import replace_tags, tag_values
 from resolvers.text import fold, like_pattern, name_key
 from resolvers.validation import (
     check_version,
@@ -37,7 +43,6 @@ from resolvers.validation import (
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-ENGAGED_WITHIN_DAYS = 365
 # Stands in for "never ordered" in sort keys: keyset pagination needs non-null values.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -117,35 +122,8 @@ async def assigned_customers_page(context: Context, staff_id: int, args: PageArg
 # ---------------------------------------------------------------------------
 
 
-def engagement_cutoff(timezone: str) -> datetime:
-    """Orders placed at or after this instant make a customer ENGAGED: 365 days before
-    the start of today in the company's time zone."""
-    today = datetime.now(ZoneInfo(timezone)).date()
-    start = datetime.combine(today - timedelta(days=ENGAGED_WITHIN_DAYS), time.min)
-    return start.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def engagement_of(last_order_at: datetime | None, cutoff: datetime) -> Engagement:
-    if last_order_at is None:
-        return Engagement.NEVER_ORDERED
-    return Engagement.ENGAGED if last_order_at >= cutoff else Engagement.LAPSED
-
-
-def average_order_cents(total_cents: int, order_count: int) -> int | None:
-    """Average order total in whole cents, half up; None without orders."""
-    if order_count <= 0:
-        return None
-    return (total_cents * 2 + order_count) // (order_count * 2)
-
-
-# The same rounding in SQL, so sorting by average agrees with the values shown.
-AVERAGE_ORDER_CENTS: ColumnElement[int] = case(
-    (
-        Customer.order_count > 0,
-        (Customer.total_sales_cents * 2 + Customer.order_count) // (Customer.order_count * 2),
-    ),
-    else_=literal(0),
-)
+# engagement_cutoff, engagement_of, average_order_cents and AVERAGE_ORDER_CENTS live in
+# resolvers/customer_stats.py; imported above, so `resolvers.customers.X` still works.
 
 
 # ---------------------------------------------------------------------------
@@ -161,6 +139,7 @@ class CustomerSortField(enum.StrEnum):
     AVERAGE_ORDER_TOTAL = "AVERAGE_ORDER_TOTAL"
     LAST_ORDER_AT = "LAST_ORDER_AT"
     BALANCE = "BALANCE"
+    LAST_INTERACTION_AT = "LAST_INTERACTION_AT"
 
 
 SORT_EXPRESSIONS: dict[CustomerSortField, SQLColumnExpression[Any]] = {
@@ -171,6 +150,8 @@ SORT_EXPRESSIONS: dict[CustomerSortField, SQLColumnExpression[Any]] = {
     CustomerSortField.AVERAGE_ORDER_TOTAL: AVERAGE_ORDER_CENTS,
     CustomerSortField.LAST_ORDER_AT: func.coalesce(Customer.last_order_at, NEVER),
     CustomerSortField.BALANCE: Customer.balance_cents,
+    # Never contacted first when ascending.
+    CustomerSortField.LAST_INTERACTION_AT: func.coalesce(Customer.last_interaction_at, NEVER),
 }
 
 
@@ -227,7 +208,7 @@ def filter_statement(
         statement = statement.where(
             Customer.balance_cents > 0 if has_balance else Customer.balance_cents <= 0
         )
-    return statement
+    return segment_conditions(statement, filter, context.viewer.company_timezone, tuple(field))
 
 
 def sort_keys(sort: Sequence[Any] | None) -> list[SortKey]:
@@ -260,7 +241,7 @@ def query_filter(context: Context, filter: Any) -> Select[Any]:
     try:
         return filter_statement(context, filter)
     except UserInputError as error:
-        raise BadUserInput(str(error), code=UserErrorCode.INVALID_ID.value) from error
+        raise BadUserInput(str(error), code=error.errors[0].code.value) from error
 
 
 async def customers_page(
@@ -412,6 +393,7 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=True)
     values.update(credit_limit_values(errors, viewer, input, creating=True))
+    tags = tag_values(errors, input)
     async with context.transaction() as session:
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
@@ -419,6 +401,7 @@ async def customer_create(context: Context, input: Any) -> dict[str, Any]:
         session.add(customer)
         await session.flush()
         changes = credit_limit_audit(creation_changes(values))
+        changes.update(await replace_tags(session, customer, tags or []))
         record(session, viewer, "customer.create", customer, changes, customer_id=customer.id)
     return {"customer": customer}
 
@@ -428,6 +411,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     errors = ErrorCollector()
     values = _profile_values(errors, input, creating=False)
     values.update(credit_limit_values(errors, viewer, input, creating=False))
+    tags = tag_values(errors, input)
     async with context.transaction() as session:
         customer = await get_customer(session, id)
         check_version(customer, input.expected_version)
@@ -437,6 +421,9 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
             await customer_rep_changes(session, customer, values["sales_rep_id"])
         changes = credit_limit_audit(apply_changes(customer, values))
         changes.pop("name_key", None)
+        if tags is not None and (tag_change := await replace_tags(session, customer, tags)):
+            changes.update(tag_change)
+            customer.updated_at = utcnow()  # a new version even when only the tags change
         if changes:
             record(session, viewer, "customer.update", customer, changes, customer_id=customer.id)
     return {"customer": customer}

@@ -35,6 +35,7 @@ STORY = (
     "resolvers.orders_demo",
     "resolvers.ledger_demo",
     "resolvers.attachments",
+    "resolvers.book_demo",
 )
 
 DEMO_SLUG = "northwind-wholesale"

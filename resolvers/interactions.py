@@ -39,6 +39,7 @@ from resolvers.pagination import (
     paginate_for,
 )
 from resolvers.permissions import Permission
+from resolvers.tasks import create_follow_up, spoken_to_values
 from resolvers.timeline import TimelineEventKind, publish_after_commit
 from resolvers.validation import check_version, clean_text
 
@@ -120,6 +121,8 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             raise UserInputError.one(
                 ("input", "customerId"), "No such customer.", UserErrorCode.NOT_FOUND
             )
+        assert customer_pk is not None  # errors.raise_if_any() above
+        values.update(await spoken_to_values(session, customer_pk, input))
         values.setdefault("created_at", now)
         interaction = Interaction(
             company_id=viewer.company_id,
@@ -139,8 +142,9 @@ async def interaction_create(context: Context, input: Any) -> dict[str, Any]:
             {"kind": [None, interaction.kind.value], "body": [None, interaction.body]},
             customer_id=customer_pk,
         )
+        task = await create_follow_up(session, context, interaction, input.follow_up)
         await publish_after_commit(context, session, TimelineEventKind.CREATED, interaction)
-    return {"interaction": interaction}
+    return {"interaction": interaction, "task": task}
 
 
 async def _editable_interaction(context: Context, session: AsyncSession, id: str) -> Interaction:
@@ -167,6 +171,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
         interaction = await _editable_interaction(context, session, id)
         check_version(interaction, input.expected_version)
         errors.raise_if_any()
+        values.update(await spoken_to_values(session, interaction.customer_id, input, interaction))
         previous_at = interaction.created_at
         changes = apply_changes(interaction, values)
         if changes:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -14,11 +15,7 @@ from db.enums import (
     CustomerStatus,
     OrderStatus,
 )
-from db.models import (
-    Location,
-    Product,
-    utcnow,
-)
+from db.models import Customer, Location, Order, Product, utcnow
 from resolvers.orders import DueTerms, NewLine, NewOrder, change_status, due_terms, insert_order
 from resolvers.products import visible_to
 
@@ -68,44 +65,15 @@ async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
     customers = [c for c in customers if catalogue[c.id]]
     for index, placed_at in enumerate(moments):
         customer = rng.choice(customers)
-        available = catalogue[customer.id]
-        products = rng.sample(available, min(len(available), rng.randint(1, 4)))
-        lines = [
-            NewLine(
-                product=product,
-                quantity=rng.randint(1, 12),
-                # Now and then a negotiated price, 5 % under list.
-                unit_price_cents=product.price_cents * (95 if rng.random() < 0.1 else 100) // 100,
-                description=product.name,
-            )
-            for product in products
-        ]
-        new = NewOrder(
-            customer=customer,
-            lines=lines,
-            # One order in ten carries a one-off promotion instead of the usual discount.
-            discount_bp=rng.choice([500, 1500]) if rng.random() < 0.1 else customer.discount_bp,
-            placed_at=placed_at,
-            # The latest few are still being put together.
-            status=OrderStatus.DRAFT if index >= DEMO_ORDERS - 3 else OrderStatus.SUBMITTED,
-            location_id=rng.choice(locations[customer.id]).id if locations[customer.id] else None,
-            po_number=f"PO-{placed_at.year}-{rng.randint(1000, 9999)}"
-            if rng.random() < 0.6
-            else None,
-            created_by_id=customer.sales_rep_id or rng.choice(reps),
-            extra={"created_at": placed_at},
+        # The latest few are still being put together.
+        draft = index >= DEMO_ORDERS - 3
+        new = _demo_order(
+            rng, customer, catalogue[customer.id], locations[customer.id], reps, placed_at, draft
         )
         order = await insert_order(session, new, terms[customer.id], company.timezone)
         if new.status == OrderStatus.DRAFT:
             continue
-        if rng.random() < 0.05:
-            steps = [OrderStatus.CANCELLED]
-        elif order.requires_prepayment:
-            # Waits for the customer's payment (the ledger's part of the story).
-            steps = []
-        else:
-            steps = [OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
-        for day, status in enumerate(steps, start=1):
+        for day, status in enumerate(_demo_steps(rng, order), start=1):
             at = placed_at + timedelta(days=day * 2)
             if at > now:
                 break
@@ -116,3 +84,48 @@ async def seed_demo_story(session: AsyncSession, world: DemoWorld) -> None:
     # The stats moved in set-based UPDATEs; later story steps read these objects.
     for row in [*world.customers, *world.locations]:
         await session.refresh(row)
+
+
+def _demo_order(
+    rng: random.Random,
+    customer: Customer,
+    available: list[Product],
+    locations: list[Location],
+    reps: list[int],
+    placed_at: datetime,
+    draft: bool,
+) -> NewOrder:
+    """An order (SUBMITTED, or DRAFT) of one to four of the customer's products."""
+    products = rng.sample(available, min(len(available), rng.randint(1, 4)))
+    lines = [
+        NewLine(
+            product=product,
+            quantity=rng.randint(1, 12),
+            # Now and then a negotiated price, 5 % under list.
+            unit_price_cents=product.price_cents * (95 if rng.random() < 0.1 else 100) // 100,
+            description=product.name,
+        )
+        for product in products
+    ]
+    return NewOrder(
+        customer=customer,
+        lines=lines,
+        # One order in ten carries a one-off promotion instead of the usual discount.
+        discount_bp=rng.choice([500, 1500]) if rng.random() < 0.1 else customer.discount_bp,
+        placed_at=placed_at,
+        status=OrderStatus.DRAFT if draft else OrderStatus.SUBMITTED,
+        location_id=rng.choice(locations).id if locations else None,
+        po_number=f"PO-{placed_at.year}-{rng.randint(1000, 9999)}" if rng.random() < 0.6 else None,
+        created_by_id=customer.sales_rep_id or rng.choice(reps),
+        extra={"created_at": placed_at},
+    )
+
+
+def _demo_steps(rng: random.Random, order: Order) -> list[OrderStatus]:
+    """What happens to a submitted order after it is placed, two days a step."""
+    if rng.random() < 0.05:
+        return [OrderStatus.CANCELLED]
+    if order.requires_prepayment:
+        # Waits for the customer's payment (the ledger's part of the story).
+        return []
+    return [OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]

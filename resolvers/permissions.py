@@ -22,6 +22,7 @@ class Permission(enum.Enum):
     RECORD_REFUNDS_AND_ADJUSTMENTS = "record refunds or adjustments"
     OVERRIDE_CREDIT_LIMIT = "override credit limits"
     SET_CREDIT_LIMIT = "set credit limits"
+    EDIT_ANY_TASK = "delete other staff members' tasks"
 
 
 # The one permission table: what each role may do beyond reading and editing customers.

@@ -1,4 +1,4 @@
-"""Live customer timelines: interaction events pushed to open customer pages.
+"""Live customer timelines: interaction and completed-task events pushed to open pages.
 
 An event is published only once the transaction that wrote it has committed.
 On PostgreSQL it travels by NOTIFY on one channel, issued inside the writing
@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from db.models import AuthToken, Customer, Interaction, Staff, utcnow
+from db.models import AuthToken, Customer, Interaction, Staff, Task, utcnow
 from db.session import Database
 from resolvers.errors import BadUserInput, CodedError, Unauthenticated
 from resolvers.ids import decode_id
@@ -47,14 +47,17 @@ class TimelineEventKind(enum.StrEnum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
     DELETED = "DELETED"
+    TASK_COMPLETED = "TASK_COMPLETED"
 
 
 @dataclass(frozen=True)
 class TimelineEvent:
     company_id: int
     customer_id: int
-    interaction_id: int
+    # Interaction events name the interaction, TASK_COMPLETED the task.
+    interaction_id: int | None
     kind: TimelineEventKind
+    task_id: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -65,9 +68,14 @@ class TimelineEvent:
         return cls(
             company_id=int(data["company_id"]),
             customer_id=int(data["customer_id"]),
-            interaction_id=int(data["interaction_id"]),
+            interaction_id=_optional_int(data["interaction_id"]),
             kind=TimelineEventKind(data["kind"]),
+            task_id=_optional_int(data.get("task_id")),
         )
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 class Overflow(CodedError):
@@ -217,6 +225,18 @@ async def publish_after_commit(
     await hub_for(context.db).publish(session, event)
 
 
+async def publish_task_after_commit(context: Context, session: AsyncSession, task: Task) -> None:
+    """Announces a task's completion to its customer's open timelines, once committed."""
+    event = TimelineEvent(
+        company_id=task.company_id,
+        customer_id=task.customer_id,
+        interaction_id=None,
+        kind=TimelineEventKind.TASK_COMPLETED,
+        task_id=task.id,
+    )
+    await hub_for(context.db).publish(session, event)
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_committed(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
@@ -233,8 +253,8 @@ def _drop_rolled_back(session: Session) -> None:
 
 async def customer_timeline(
     context: Context, customer_id: str
-) -> AsyncIterator[tuple[TimelineEvent, Interaction | None]]:
-    """Events of one customer's timeline, each with the interaction as committed
+) -> AsyncIterator[tuple[TimelineEvent, Interaction | Task | None]]:
+    """Events of one customer's timeline, each with the interaction or task as committed
     (None once deleted), for as long as the subscriber stays."""
     viewer = context.viewer
     decoded = decode_id(customer_id)
@@ -254,10 +274,12 @@ async def customer_timeline(
                 await context.refresh()
                 if not await _still_signed_in(context):
                     raise Unauthenticated("Your sign-in ended; sign in again.")
-                interaction = None
-                if event.kind != TimelineEventKind.DELETED:
-                    interaction = await context.session.get(Interaction, event.interaction_id)
-                yield event, interaction
+                row: Interaction | Task | None = None
+                if event.task_id is not None:
+                    row = await context.session.get(Task, event.task_id)
+                elif event.kind != TimelineEventKind.DELETED:
+                    row = await context.session.get(Interaction, event.interaction_id)
+                yield event, row
                 await context.close()
 
 

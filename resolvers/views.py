@@ -57,6 +57,11 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("engagement", "Engagement", True),
     Column("balance", "Balance", True, CustomerSortField.BALANCE),
     Column("createdAt", "Created", False, CustomerSortField.CREATED_AT),
+    # Working the book (issue 18).
+    Column("tags", "Tags"),
+    Column("lastInteractionAt", "Last contacted", False, CustomerSortField.LAST_INTERACTION_AT),
+    Column("nextTask", "Next task"),
+    Column("nextTaskDueOn", "Next task due"),
 )
 
 # The locations list is sorted by customer, then location name; no column re-sorts it.

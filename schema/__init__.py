@@ -38,6 +38,9 @@ DOMAINS = (
     "reports",
     "statements",
     "attachments",
+    "tasks",
+    "tags",
+    "saved_views",
 )
 
 

@@ -14,6 +14,7 @@ from db import models
 from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
 from resolvers.bulk_input import MAX_BULK_IDS
+from resolvers.bulk_revert import bulk_operation_revert
 from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
@@ -93,6 +94,14 @@ class CustomersBulkUpdateSetInput:
     )
     clear_credit_limit: bool = strawberry.field(
         default=False, description="Removes the credit limits (no limit)."
+    )
+    add_tags: list[str] | None = strawberry.field(
+        default=None,
+        description="Tags to add to each (kept if already there, case-insensitively); a "
+        "customer may end with at most 20.",
+    )
+    remove_tags: list[str] | None = strawberry.field(
+        default=None, description="Tags to remove from each (case-insensitive)."
     )
 
 
@@ -254,5 +263,5 @@ class Mutation:
         ],
     ) -> BulkOperationRevertPayload:
         return await mutate(
-            BulkOperationRevertPayload, lambda: resolvers.bulk_operation_revert(info.context, id)
+            BulkOperationRevertPayload, lambda: bulk_operation_revert(info.context, id)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from db.enums import ListView
 from resolvers import customers as resolvers
 from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.context import loaded, prefetch, then
@@ -19,7 +20,9 @@ from resolvers.loaders import load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page, load_locations_of_customers
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
+from resolvers.tags import load_tags
 from schema import interactions as relationship
+from schema import tasks as task_fields
 from schema import transactions as ledger_fields
 from schema.attachments import customer_attachments
 from schema.audit import customer_audit_events
@@ -41,7 +44,9 @@ from schema.interactions import Interaction
 from schema.locations import Location
 from schema.lookahead import node_selects, selects
 from schema.relay import After, Before, Connection, First, Last, model_type
+from schema.saved_views import applied_view
 from schema.staff import Staff
+from schema.tasks import Task
 
 if TYPE_CHECKING:
     from schema.orders import Order, OrderFilter, OrderSort
@@ -250,6 +255,23 @@ class Customer(relay.Node):
     # ------------------------------------------------------------------
     attachments = strawberry.field(resolver=customer_attachments, description="Newest first.")
 
+    # ------------------------------------------------------------------
+    # Follow-ups and tags (issue 18)
+    # ------------------------------------------------------------------
+    tasks: Connection[Task] = strawberry.field(
+        resolver=task_fields.customer_tasks,
+        description="This customer's follow-ups: OPEN ones by due day (none last), then the "
+        "others; ties by id.",
+    )
+    next_task: Task | None = strawberry.field(
+        resolver=task_fields.customer_next_task,
+        description="The earliest OPEN follow-up (by due day, none last); null if none.",
+    )
+
+    @strawberry.field(description="Tags, alphabetical (case-insensitively).")
+    def tags(root: strawberry.Parent[models.Customer], info: Info) -> list[str]:
+        return loaded(info.context, load_tags, root.id)
+
 
 @strawberry.input(description="Narrows the customer list; archived customers only when asked for.")
 class CustomerFilter:
@@ -277,6 +299,24 @@ class CustomerFilter:
     has_balance: bool | None = strawberry.field(
         default=None, description="true: customers who owe money; false: those who don't."
     )
+    has_sales_rep: bool | None = strawberry.field(
+        default=None, description="false: customers nobody is assigned to; true: the others."
+    )
+    last_interaction_before: date | None = strawberry.field(
+        default=None,
+        description="Not contacted since this day began (company time zone), or never.",
+    )
+    not_contacted_for_days: int | None = strawberry.field(
+        default=None,
+        description="Not contacted in the last this many days (company time zone), or never; "
+        "0 to 36500. Unlike lastInteractionBefore it stays relative in a saved view.",
+    )
+    has_overdue_tasks: bool | None = strawberry.field(
+        default=None, description="true: customers with an overdue follow-up; false: without."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Customers with any of these tags (case-insensitive)."
+    )
 
 
 CustomerSortField = resolvers.CustomerSortField
@@ -294,6 +334,9 @@ graphql_enum(
             "placedAt of the latest invoiced order (none last when descending)."
         ),
         CustomerSortField.BALANCE: "The current balance.",
+        CustomerSortField.LAST_INTERACTION_AT: (
+            "The latest interaction; never contacted first when ascending."
+        ),
     },
 )
 
@@ -306,6 +349,10 @@ class CustomerSort:
     )
 
 
+TAGS_INPUT = (
+    "Tags: trimmed, at most 40 characters each and 20 per customer; case-insensitive "
+    "duplicates keep the first spelling."
+)
 CREDIT_LIMIT_INPUT = (
     "How much the customer may owe (0 or more, at most 2 decimals); null: no limit. ADMIN "
     "or MANAGER only (a REP gets FORBIDDEN)."
@@ -357,6 +404,7 @@ class CustomerCreateInput:
         default=None, description="Where orders go by default."
     )
     credit_limit: Decimal | None = strawberry.field(default=None, description=CREDIT_LIMIT_INPUT)
+    tags: list[str] | None = strawberry.field(default=None, description=TAGS_INPUT)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -419,6 +467,9 @@ class CustomerUpdateInput:
     )
     credit_limit: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description=CREDIT_LIMIT_INPUT
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=TAGS_INPUT + " Replaces the tags; [] removes all."
     )
     expected_version: int | None = strawberry.field(
         default=None,
@@ -520,10 +571,19 @@ class Query:
         sort: Annotated[
             list[CustomerSort] | None,
             strawberry.argument(
-                description="Sort keys, first the most significant (default NAME ASC); ties are broken by id."
+                description="Sort keys, first the most significant (default NAME ASC); ties are "
+                "broken by id."
+            ),
+        ] = None,
+        saved_view_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="A CUSTOMERS saved view: its filter and sort apply where `filter` "
+                "and `sort` are not given."
             ),
         ] = None,
     ) -> Connection[Customer]:
+        filter, sort = await applied_view(info, saved_view_id, ListView.CUSTOMERS, filter, sort)
         page = await resolvers.customers_page(
             info.context, PageArgs(first, after, last, before), filter, sort
         )
@@ -546,6 +606,12 @@ async def prefetch_customers(info: Info, customers: list[models.Customer]) -> No
     if node_selects(info, "locations"):
         # Also primes the staff loader with each location's effective rep (a join).
         await prefetch(context, load_locations_of_customers, ids)
+    if node_selects(info, "tags"):
+        await prefetch(context, load_tags, ids)
+    if node_selects(info, "nextTask"):
+        await prefetch(context, task_fields.resolvers.load_next_tasks, ids)
+    if node_selects(info, "tasks"):
+        await prefetch(context, task_fields.resolvers.load_tasks_of_customers, ids)
     if node_selects(info, "salesRep"):
         # Last: reps already read with the locations need no statement.
         await prefetch(context, load_staff, [customer.sales_rep_id for customer in customers])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -13,18 +13,27 @@ from strawberry.types import Info
 from db import models
 from resolvers import interactions as resolvers
 from resolvers import interactions_report, localtime, sales_rep, timeline
+from resolvers.context import loaded
 from resolvers.ids import encode_id
 from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
+from resolvers.tasks import load_contacts, load_locations
 from schema.enums import InteractionKind, graphql_enum
 from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
+    from schema.contacts import Contact
     from schema.customers import Customer
+    from schema.locations import Location
+    from schema.tasks import InteractionFollowUpInput, Task
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+TaskRef = Annotated["Task", strawberry.lazy("schema.tasks")]
+ContactRef = Annotated["Contact", strawberry.lazy("schema.contacts")]
+LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
+FollowUpRef = Annotated["InteractionFollowUpInput", strawberry.lazy("schema.tasks")]
 
 
 @model_type(
@@ -46,13 +55,6 @@ class Interaction(relay.Node):
         )
     )
 
-    @strawberry.field(
-        description="When it happened: the `occurredAt` it was created or updated with, "
-        "else when it was logged. Lists and reports order and filter by it."
-    )
-    def occurred_at(root: strawberry.Parent[models.Interaction]) -> datetime:
-        return root.created_at
-
     @strawberry.field(description="The customer it was with.")
     async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
         return await info.context.loaders[load_customer].load(root.customer_id)
@@ -60,6 +62,22 @@ class Interaction(relay.Node):
     @strawberry.field(description="Who wrote it (not necessarily the customer's sales rep).")
     async def author(root: strawberry.Parent[models.Interaction], info: Info) -> Staff:
         return await info.context.loaders[load_staff].load(root.author_id)
+
+    @strawberry.field(description="When it happened, as given in occurredAt (else when logged).")
+    def occurred_at(root: strawberry.Parent[models.Interaction]) -> datetime:
+        return root.created_at
+
+    @strawberry.field(description="The contact spoken to, if named.")
+    def contact(root: strawberry.Parent[models.Interaction], info: Info) -> ContactRef | None:
+        return spoken_to(info, root.contact_id, load_contacts)
+
+    @strawberry.field(description="The location it was about or at, if named.")
+    def location(root: strawberry.Parent[models.Interaction], info: Info) -> LocationRef | None:
+        return spoken_to(info, root.location_id, load_locations)
+
+
+def spoken_to(info: Info, pk: int | None, batch: Any) -> Any:
+    return None if pk is None else loaded(info.context, batch, pk)
 
 
 # Customer fields of this domain (schema/customers.py, "Interactions (issue 4)").
@@ -151,6 +169,17 @@ class InteractionCreateInput:
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When it happened, if not now; never in the future."
     )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The contact spoken to: one of the customer's."
+    )
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The location concerned: one of the customer's."
+    )
+    follow_up: FollowUpRef | None = strawberry.field(
+        default=None,
+        description="A task created in the same transaction (payload `task`), with this "
+        "interaction's contact and location.",
+    )
 
 
 @strawberry.input(description="The input of `interactionUpdate`.")
@@ -163,6 +192,12 @@ class InteractionUpdateInput:
     )
     occurred_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="When it happened (an instant with offset)."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One of the customer's contacts; null clears it."
+    )
+    location_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One of the customer's locations; null clears it."
     )
     expected_version: int | None = strawberry.field(
         default=None,
@@ -195,6 +230,9 @@ class CustomerSetSalesRepPayload:
 class InteractionCreatePayload:
     interaction: Interaction | None = strawberry.field(
         default=None, description="The interaction as it is now; null when userErrors."
+    )
+    task: TaskRef | None = strawberry.field(
+        default=None, description="The follow-up created with it, when `followUp` was given."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
@@ -400,18 +438,27 @@ graphql_enum(
         CustomerTimelineEventKind.CREATED: "An interaction was logged.",
         CustomerTimelineEventKind.UPDATED: "An interaction was edited.",
         CustomerTimelineEventKind.DELETED: "An interaction was deleted.",
+        CustomerTimelineEventKind.TASK_COMPLETED: "A task of the customer was marked DONE (`task`).",
     },
 )
 
 
-@strawberry.type(description="A change to a customer's interaction log, as it is committed.")
+@strawberry.type(
+    description="A change to a customer's interaction log, or a task completed, as committed."
+)
 class CustomerTimelineEvent:
     event: CustomerTimelineEventKind = strawberry.field(description="What happened.")
     interaction: Interaction | None = strawberry.field(
-        description="The interaction as committed; null once DELETED."
+        description="The interaction as committed; null once DELETED and for task events."
     )
-    interaction_id: strawberry.ID = strawberry.field(
-        description="The global id of the interaction it happened to."
+    interaction_id: strawberry.ID | None = strawberry.field(
+        description="The interaction's id; null for task events."
+    )
+    task: TaskRef | None = strawberry.field(
+        default=None, description="The task completed (TASK_COMPLETED events)."
+    )
+    task_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The task's id (TASK_COMPLETED events)."
     )
 
 
@@ -419,7 +466,7 @@ class CustomerTimelineEvent:
 class Subscription:
     @strawberry.subscription(
         description="Interactions created, edited and deleted on one customer's timeline, "
-        "live. Over WebSocket (graphql-transport-ws); the token goes in connection_init's "
+        "live, and tasks completed. Over WebSocket (graphql-transport-ws); the token goes in connection_init's "
         'payload as {"Authorization": "Bearer <token>"}.'
     )
     async def customer_timeline(
@@ -429,9 +476,23 @@ class Subscription:
             strawberry.ID, strawberry.argument(description="The customer to follow.")
         ],
     ) -> AsyncGenerator[CustomerTimelineEvent, None]:
-        async for event, interaction in timeline.customer_timeline(info.context, customer_id):
-            yield CustomerTimelineEvent(
-                event=event.kind,
-                interaction=cast(Interaction | None, interaction),  # the row stands for the type
-                interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
-            )
+        async for event, row in timeline.customer_timeline(info.context, customer_id):
+            yield timeline_event(event, row)
+
+
+def timeline_event(event: timeline.TimelineEvent, row: Any) -> CustomerTimelineEvent:
+    # The rows stand for their types (Interaction, Task).
+    if event.task_id is not None:
+        return CustomerTimelineEvent(
+            event=event.kind,
+            interaction=None,
+            interaction_id=None,
+            task=row,
+            task_id=strawberry.ID(encode_id("Task", event.task_id)),
+        )
+    assert event.interaction_id is not None
+    return CustomerTimelineEvent(
+        event=event.kind,
+        interaction=cast(Interaction | None, row),
+        interaction_id=strawberry.ID(encode_id("Interaction", event.interaction_id)),
+    )

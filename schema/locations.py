@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from db.enums import ListView
 from resolvers import locations as resolvers
 from resolvers.context import loaded, then
 from resolvers.loaders import load_customer, load_staff
@@ -19,6 +20,7 @@ from resolvers.pagination import PageArgs
 from schema.common import Address, AddressInput
 from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import After, Before, Connection, First, Last, model_type
+from schema.saved_views import applied_view
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -171,7 +173,15 @@ class Query:
         filter: Annotated[
             LocationFilter | None, strawberry.argument(description="Which locations.")
         ] = None,
+        saved_view_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="A LOCATIONS saved view: its filter applies, key by key, where "
+                "`filter` does not say otherwise."
+            ),
+        ] = None,
     ) -> Connection[Location]:
+        filter, _ = await applied_view(info, saved_view_id, ListView.LOCATIONS, filter)
         page = await resolvers.locations_page(
             info.context, PageArgs(first, after, last, before), filter
         )

@@ -1,11 +1,14 @@
 """GET /export/customers.csv: the filtered, sorted customer list with the chosen columns.
 
 Query parameters are CustomerFilter's fields (`search`, `statuses`, `billingStatuses`,
-`salesRepIds`, `engagement`, `kinds`, `paymentTermsIds`, `hasBalance=true|false`; lists
-repeat or take commas), plus `columns=key,key` and `sort=TOTAL_SALES,NAME` with
-`direction=ASC|DESC` (CustomerSortField names as in `customers(sort:)`; `FIELD:DESC`
-per item, and the older `-totalSales` column-key form, work too). Columns and sort
-default to the viewer's view settings. The header row is the column keys.
+`salesRepIds`, `engagement`, `kinds`, `paymentTermsIds` (lists repeat or take commas),
+`hasBalance`, `hasSalesRep`, `hasOverdueTasks` (true|false), `lastInteractionBefore=
+YYYY-MM-DD`, `notContactedForDays`, `tags` (repeatable)), plus `columns=key,key`,
+`sort=TOTAL_SALES,NAME` with `direction=ASC|DESC` (CustomerSortField names; `FIELD:DESC`
+per item and the first release's `-totalSales` work too) and `savedViewId=ID` (a saved
+view's filter, columns and sort; explicit parameters win). The first release's names
+(`status`, `salesRep`, `tag`, `view`...) are still accepted; anything else is a JSON 400
+listing the valid ones. The header row is the column keys.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import enum
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -40,9 +45,19 @@ from resolvers.customers import (
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
+from resolvers.saved_views import merged_filter, view_for_list
 from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, sort_column, view_settings_of
-from server.export_params import ExportParameters, bad_request, one, register
+from server.export_params import ExportParameters, UnknownParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
+from server.exports_book import EXTRA_CELLS, tags_cell
+from server.http_errors import json_error
+
+
+class BadExportRequest(Exception):
+    def __init__(self, message: str, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 PARAMETERS = register(
     "/export/customers.csv",
@@ -57,26 +72,47 @@ PARAMETERS = register(
             "kinds",
             "paymentTermsIds",
             "hasBalance",
+            "hasSalesRep",
+            "lastInteractionBefore",
+            "notContactedForDays",
+            "hasOverdueTasks",
+            "tags",
         ),
-        options=("columns", "sort", "direction"),
+        options=("columns", "sort", "direction", "savedViewId"),
         lists=frozenset(
             {"statuses", "billingStatuses", "salesRepIds", "engagement", "kinds", "paymentTermsIds"}
         ),
-        # The first release's names, kept one more release (docs/api.md, Deprecated).
+        # The first release's names, kept one more release (docs/api.md, Deprecated names).
         aliases={
             "status": "statuses",
             "billingStatus": "billingStatuses",
             "salesRep": "salesRepIds",
             "kind": "kinds",
             "paymentTerms": "paymentTermsIds",
+            "tag": "tags",
+            "view": "savedViewId",
         },
     ),
 )
+# GraphQL's names -> the names the readers below take.
+_READ_AS = {
+    "statuses": "status",
+    "billingStatuses": "billingStatus",
+    "salesRepIds": "salesRep",
+    "kinds": "kind",
+    "paymentTermsIds": "paymentTerms",
+    "tags": "tag",
+}
 
 
-class BadExportRequest(BadUserInput):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "BAD_REQUEST")
+def _canonical(request: Request) -> tuple[dict[str, list[str]], Any]:
+    """The checked parameters, and a request whose query reads them under the readers'
+    names (aliases and comma lists folded in)."""
+    params = PARAMETERS.read(request)
+    pairs = [
+        (_READ_AS.get(name, name), value) for name, values in params.items() for value in values
+    ]
+    return params, SimpleNamespace(query_params=QueryParams(pairs))
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,11 @@ class ExportFilter:
     kinds: list[CustomerKind] | None
     payment_terms_ids: list[str] | None
     has_balance: bool | None
+    has_sales_rep: bool | None
+    last_interaction_before: date | None
+    not_contacted_for_days: int | None
+    has_overdue_tasks: bool | None
+    tags: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -100,10 +141,12 @@ class ExportRow:
     payment_terms: str | None
     primary_contact: str | None
     cutoff: datetime
+    # Cells read by correlated subqueries, only when their columns are chosen.
+    extra: dict[str, Any]
 
 
-def _enums(params: dict[str, list[str]], name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
-    values = [value.upper() for value in params.get(name, [])]
+def _enums(request: Request, name: str, enum_cls: type[enum.Enum]) -> list[Any] | None:
+    values = request.query_params.getlist(name)
     if not values:
         return None
     try:
@@ -113,25 +156,48 @@ def _enums(params: dict[str, list[str]], name: str, enum_cls: type[enum.Enum]) -
         raise BadExportRequest(f"Bad `{name}`: {error}. Allowed: {allowed}.") from error
 
 
-def _has_balance(params: dict[str, list[str]]) -> bool | None:
-    value = one(params, "hasBalance")
+def _flag(request: Request, name: str) -> bool | None:
+    value = request.query_params.get(name)
     if value is None:
         return None
     if value.lower() not in ("true", "false"):
-        raise BadExportRequest("`hasBalance` must be true or false.")
+        raise BadExportRequest(f"`{name}` must be true or false.")
     return value.lower() == "true"
 
 
-def export_filter(params: dict[str, list[str]]) -> ExportFilter:
+def _whole(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        raise BadExportRequest(f"`{name}` must be a whole number.")
+    return int(value)
+
+
+def _day(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as error:
+        raise BadExportRequest(f"`{name}`: not a day (YYYY-MM-DD): {value!r}.") from error
+
+
+def export_filter(request: Request) -> ExportFilter:
+    params = request.query_params
     return ExportFilter(
-        search=one(params, "search"),
-        statuses=_enums(params, "statuses", CustomerStatus),
-        billing_statuses=_enums(params, "billingStatuses", BillingStatus),
-        sales_rep_ids=params.get("salesRepIds"),
-        engagement=_enums(params, "engagement", Engagement),
-        kinds=_enums(params, "kinds", CustomerKind),
-        payment_terms_ids=params.get("paymentTermsIds"),
-        has_balance=_has_balance(params),
+        search=params.get("search"),
+        statuses=_enums(request, "status", CustomerStatus),
+        billing_statuses=_enums(request, "billingStatus", BillingStatus),
+        sales_rep_ids=params.getlist("salesRep") or None,
+        engagement=_enums(request, "engagement", Engagement),
+        kinds=_enums(request, "kind", CustomerKind),
+        payment_terms_ids=params.getlist("paymentTerms") or None,
+        has_balance=_flag(request, "hasBalance"),
+        has_sales_rep=_flag(request, "hasSalesRep"),
+        last_interaction_before=_day(request, "lastInteractionBefore"),
+        not_contacted_for_days=_whole(request, "notContactedForDays"),
+        has_overdue_tasks=_flag(request, "hasOverdueTasks"),
+        tags=params.getlist("tag") or None,
     )
 
 
@@ -150,7 +216,7 @@ def _text(value: Any) -> Any:
         return value
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -191,13 +257,17 @@ CELLS: dict[str, Callable[[ExportRow], Any]] = {
     "engagement": lambda r: engagement_of(r.customer.last_order_at, r.cutoff),
     "balance": lambda r: cents_to_decimal(r.customer.balance_cents),
     "createdAt": lambda r: r.customer.created_at,
+    "tags": lambda r: tags_cell(r.extra["tags"]),
+    "lastInteractionAt": lambda r: r.customer.last_interaction_at,
+    "nextTask": lambda r: r.extra["nextTask"],
+    "nextTaskDueOn": lambda r: r.extra["nextTaskDueOn"],
 }
 if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
     raise RuntimeError("Every customer list column needs exactly one CSV cell.")
 
 
-def chosen_columns(params: dict[str, list[str]], saved: list[str]) -> list[str]:
-    raw = ",".join(params["columns"]) if "columns" in params else None
+def chosen_columns(request: Request, saved: list[str]) -> list[str]:
+    raw = request.query_params.get("columns")
     if raw is None:
         return saved
     keys = [key.strip() for key in raw.split(",") if key.strip()]
@@ -220,7 +290,8 @@ def _direction(value: str | None, name: str) -> str | None:
 
 def chosen_sort(params: dict[str, list[str]], saved: list[dict[str, str]]) -> list[SortKey]:
     """`sort` items as CustomerSortField names (`TOTAL_SALES`, `TOTAL_SALES:DESC`) or column
-    keys (`-totalSales`); `direction` applies to items that name none."""
+    keys (`-totalSales`, the first release's form); `direction` applies to items that name
+    none."""
     default = _direction(one(params, "direction"), "direction") or "ASC"
     items = []
     for raw in (part.strip() for value in params.get("sort", []) for part in value.split(",")):
@@ -247,21 +318,42 @@ def chosen_sort(params: dict[str, list[str]], saved: list[dict[str, str]]) -> li
     return keys or [SortKey(Customer.name_key)]
 
 
+async def _choices(request: Request, context: Any) -> tuple[Any, list[str], list[SortKey]]:
+    """(filter, columns, sort keys): the parameters over the saved view (if any) over the
+    viewer's view settings."""
+    params, request = _canonical(request)
+    filter: Any = export_filter(request)
+    settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
+    columns, sort = settings.columns, settings.sort
+    view_id = request.query_params.get("savedViewId")
+    if view_id:
+        try:
+            view = await view_for_list(context, view_id, ListView.CUSTOMERS)
+        except BadUserInput as error:
+            raise BadExportRequest(str(error), error.code) from error
+        filter = merged_filter(view, filter)
+        columns = list(view.columns) or columns
+        sort = list(view.sort) or sort
+    return filter, chosen_columns(request, columns), chosen_sort(params, sort)
+
+
 async def export_customers(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
         return await unauthorized(request)
     try:
-        params = PARAMETERS.read(request)
-        filter = export_filter(params)
-        settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
-        columns = chosen_columns(params, settings.columns)
-        keys = chosen_sort(params, settings.sort)
-        statement = customer_export_statement(context, filter, keys)
-    except BadUserInput as error:
+        filter, columns, keys = await _choices(request, context)
+        extras = [key for key in EXTRA_CELLS if key in columns]
+        statement = customer_export_statement(context, filter, keys).add_columns(
+            *(EXTRA_CELLS[key](context) for key in extras)
+        )
+    except UnknownParameters as error:
         return bad_request(error)
+    except BadExportRequest as error:
+        status = 404 if error.code == "NOT_FOUND" else 400
+        return json_error(status, error.code, str(error))
     except UserInputError as error:
-        return bad_request(BadUserInput(str(error), "BAD_REQUEST"))
+        return json_error(400, "BAD_REQUEST", str(error))
     finally:
         await context.close()
 
@@ -269,7 +361,9 @@ async def export_customers(request: Request) -> Response:
     cells = [CELLS[key] for key in columns]
 
     def to_cells(row: Any) -> Iterable[Any]:
-        export_row = ExportRow(row[0], row[1], row[2], row[3], cutoff)
+        export_row = ExportRow(
+            row[0], row[1], row[2], row[3], cutoff, dict(zip(extras, row[4:], strict=True))
+        )
         return [_text(cell(export_row)) for cell in cells]
 
     return csv_response(

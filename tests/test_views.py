@@ -19,7 +19,7 @@ async def test_column_catalogues(api, tenant):
         token=tenant.rep.token,
     )
     customer = {c["key"]: c for c in data["customerColumns"]}
-    assert len(data["customerColumns"]) == 27
+    assert len(data["customerColumns"]) == 31
     assert customer["name"] == {
         "key": "name",
         "label": "Name",
@@ -34,6 +34,7 @@ async def test_column_catalogues(api, tenant):
         "lastOrderAt",
         "balance",
         "createdAt",
+        "lastInteractionAt",
     ]
     assert customer["website"] == {
         "key": "website",
