@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
 SCHEMA_LINT_MODULES := tests/schema_lint/node_modules/.package-lock.json
+PEER_MODULES := bench/peer/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench load schema lint typecheck audit lock clean migration-regen
+.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen
 
 # Installs exactly the locked, hashed versions (runtime + dev); the project itself without
 # dependencies, so nothing unlocked comes in. `make lock` is the only way versions move.
@@ -52,6 +53,9 @@ $(SCHEMA_LINT_MODULES): tests/schema_lint/package.json tests/schema_lint/package
 		echo "warning: npm not found: the schema linter test will be skipped." >&2; \
 	fi
 
+$(PEER_MODULES): bench/peer/package.json bench/peer/package-lock.json
+	$(NPM_CI) --prefix bench/peer
+
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
 # `make run PORT=8123` when 8000 is taken (serve says so before doing anything).
@@ -59,15 +63,27 @@ PORT ?= 8000
 run: install
 	$(BIN)/rolodex serve --demo --port $(PORT)
 
+# The tests whose answers go through GraphQL execution of nested pages: run once more on
+# the regular executor alone (schema/planner.py off), as the whole suite can be with
+# ROLODEX_PLANNED_EXECUTION=0 make test.
+EXECUTION_TESTS := tests/test_planner.py tests/test_customers_list.py \
+	tests/test_customer_page.py tests/test_statements.py tests/test_query_cost.py
+
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
 test: install $(AUDIT_MODULES) $(SCHEMA_LINT_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
+	ROLODEX_PLANNED_EXECUTION=0 $(BIN)/python -m pytest $(EXECUTION_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rolodex beside PostGraphile 5 (pinned, bench/peer/) on the same PostgreSQL data, a few
+# minutes: seeds rolodex_bench_10000_42 the first time (docs/peer-benchmark.md).
+bench-peer: $(STAMP) $(PEER_MODULES)
+	$(BIN)/python -m bench.peer $(PEER_ARGS)
 
 # Loopback load, bounded in time: 16 clients alone, then beside an abusive one (bench/load.py).
 load: $(STAMP)
@@ -91,7 +107,7 @@ typecheck: $(STAMP)
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
 		server/graphiql/node_modules tests/graphql_http_audit/node_modules \
-		tests/schema_lint/node_modules
+		tests/schema_lint/node_modules bench/peer/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.

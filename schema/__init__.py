@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -12,10 +13,10 @@ from strawberry.tools import merge_types
 
 from schema.cost import CostLimits, Throttle, cost_extension
 from schema.errors import MaskUnexpectedErrors
-from schema.execution import PlainFieldsExecutionContext
 from schema.extensions import CloseSessions, RequireAuthentication
-from schema.fast_resolvers import install as install_fast_resolvers
 from schema.operation_selection import OperationNameRequired
+from schema.planner import PlannedExecutionContext
+from schema.planner import install as install_planner
 from schema.scalars import SCALAR_MAP
 from schema.validation import validation_extension
 
@@ -78,13 +79,20 @@ Subscription = (
 )
 
 
+def planned_by_default() -> bool:
+    """ROLODEX_PLANNED_EXECUTION (as server/settings.py reads it): 0 turns the planned path
+    off, e.g. to run the whole suite on the regular executor."""
+    value = os.environ.get("ROLODEX_PLANNED_EXECUTION", "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
 def build_schema(
     *,
     max_depth: int = 12,
     max_aliases: int = 30,
     max_tokens: int = 5000,
     introspection: bool = True,
-    fast_resolvers: bool = True,
+    planned: bool | None = None,
     cost: CostLimits | None = None,
     throttle: Throttle | None = None,
 ) -> strawberry.Schema:
@@ -107,17 +115,19 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         MaskUnexpectedErrors,
     ]
+    if planned is None:
+        planned = planned_by_default()
     built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        # Both shortcuts (schema/execution.py, schema/fast_resolvers.py) or neither.
-        execution_context_class=PlainFieldsExecutionContext if fast_resolvers else None,
+        # Queries seen before run by their plan (schema/planner.py), the rest as usual.
+        execution_context_class=PlannedExecutionContext if planned else None,
     )
-    if fast_resolvers:
-        install_fast_resolvers(built)
+    if planned:
+        install_planner(built)
     return built
 
 

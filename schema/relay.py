@@ -10,6 +10,7 @@ from strawberry import relay
 
 from db.models import Base
 from resolvers.pagination import Page
+from schema.planner import INFO_FREE
 
 NodeType = TypeVar("NodeType")
 
@@ -46,9 +47,14 @@ def model_type(model: type[Base], *, name: str | None = None, description: str |
     lets interfaces and unions tell which type a row is.
     """
 
+    def is_type_of(_cls: type, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, model)
+
+    setattr(is_type_of, INFO_FREE, True)  # schema/planner.py may pass no info
+
     def wrap(cls: type) -> type:
         # Strawberry reads is_type_of off the class.
-        cls.is_type_of = classmethod(lambda _cls, obj, _info: isinstance(obj, model))  # type: ignore[attr-defined]
+        cls.is_type_of = classmethod(is_type_of)  # type: ignore[attr-defined]
         wrapped = strawberry.type(cls, name=name, description=description)
         if issubclass(cls, relay.Node):
             NODE_MODELS[name or cls.__name__] = model

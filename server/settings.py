@@ -48,9 +48,9 @@ class Settings(BaseSettings):
     # A connection that has not sent a whole request head in this time is closed.
     header_timeout_seconds: float = 5.0
     graphiql: bool = True
-    # Direct calls for simple sync resolvers and plain fields (schema/fast_resolvers.py,
-    # schema/execution.py); off is Strawberry's own path, should an upgrade disagree with it.
-    fast_resolvers: bool = True
+    # Queries seen before run by their plan (schema/planner.py); off (0) is graphql-core's
+    # and Strawberry's own path for every request, should an upgrade disagree with it.
+    planned_execution: bool = True
 
     # Attachments
     attachments_dir: Path = Path("./data/attachments")

@@ -1,7 +1,8 @@
 """The GraphQL engines run at exactly the versions pyproject.toml pins.
 
-schema/execution.py and schema/fast_resolvers.py use private APIs of graphql-core and
-strawberry-graphql; any other version must be proved with the suite before it is pinned.
+schema/planner.py and schema/field_plans.py use internals of graphql-core and
+strawberry-graphql; any other version must be proved with the suite (tests/test_planner.py,
+tests/test_planner_differential.py) before it is pinned.
 """
 
 import tomllib
