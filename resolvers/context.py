@@ -166,7 +166,9 @@ class Context:
         self.request = request
         self.response = response
         self.loaders = Loaders(self)
-        # Set by the server: sign-in throttling and the caller's address it keys on.
+        # Set by the server: why no one is signed in (credentials.TokenProblem), sign-in
+        # throttling and the caller's address it keys on.
+        self.auth_problem: str = "MISSING"
         self.login_attempts: LoginAttempts | None = None
         self.client_address: str | None = None
         # Whole small tables read once per request (see loaders.load_staff).
@@ -184,7 +186,7 @@ class Context:
     @property
     def viewer(self) -> Viewer:
         if self._viewer is None:
-            raise Unauthenticated("Sign in first: send `Authorization: Bearer <token>`.")
+            raise Unauthenticated.because(self.auth_problem)
         return self._viewer
 
     @property

@@ -22,7 +22,7 @@ from resolvers.customer_stats import AVERAGE_ORDER_CENTS, engagement_cutoff
 from resolvers.customer_stats import average_order_cents as average_order_cents
 from resolvers.customer_stats import engagement_of as engagement_of
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
-from resolvers.ids import decode_id, parse_id, parse_ids
+from resolvers.ids import parse_id, parse_ids, query_id
 from resolvers.ledger import load_overdue_cents, overdue_cents_of
 from resolvers.loaders import load_customer, load_payment_terms, prime_staff, rows_by_id
 from resolvers.money import percent_to_bp
@@ -80,10 +80,7 @@ async def customer_by_global_id(
 ) -> Customer | None:
     """One customer, read with its sales rep and payment terms (one statement, priming
     their loaders); `with_overdue` adds the overdue amount for `balance.overdueAmount`."""
-    decoded = decode_id(id)
-    if decoded is None or decoded[0] != "Customer":
-        return None
-    pk = decoded[1]
+    pk = query_id(id, "Customer", "id")
     statement = (
         select(Customer, Staff, PaymentTerms)
         .outerjoin(Staff, Staff.id == Customer.sales_rep_id)

@@ -23,6 +23,7 @@ from strawberry import UNSET
 from db.enums import InteractionKind
 from db.models import Customer, Interaction, Staff, utcnow
 from resolvers.audit import apply_changes, record, snapshot
+from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.loaders import prime_staff
@@ -247,7 +248,7 @@ class InteractionFilter:
         return conditions
 
 
-def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
+def parse_filter(raw: Any, argument: str = "filter", timezone: str = "UTC") -> InteractionFilter:
     """The GraphQL filter input as an InteractionFilter; malformed ids are a request error."""
     if raw is None:
         return InteractionFilter()
@@ -267,13 +268,18 @@ def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     if raw.from_ is not None and raw.to is not None and raw.from_ >= raw.to:
         raise BadUserInput("`from` must be before `to`.")
+    low, high = narrowest(
+        *day_bounds(raw.occurred_from, raw.occurred_to, timezone, ("occurredFrom", "occurredTo")),
+        raw.from_,
+        raw.to,
+    )
     search = (search_term(raw.search) or "").strip() or None
     return InteractionFilter(
         staff_ids=staff_ids,
         customer_ids=customer_ids,
         kinds=tuple(InteractionKind(k.value) for k in raw.kinds) if raw.kinds is not None else None,
-        from_=raw.from_,
-        to=raw.to,
+        from_=low,
+        to=high,
         search=search or None,
     )
 

@@ -56,10 +56,33 @@ def _collect(kind: str) -> tuple[type, ...]:
     return tuple(getattr(m, kind) for m in modules if hasattr(m, kind))
 
 
-Query = merge_types("Query", _collect("Query"))
-Mutation = merge_types("Mutation", _collect("Mutation"))
+def _merge(name: str, types: tuple[type, ...], description: str) -> type:
+    merged = merge_types(name, types)
+    # merge_types takes no description; the root types need one like every other type.
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
+Query = _merge(
+    "Query", _collect("Query"), "Everything a signed-in staff member can read in their company."
+)
+Mutation = _merge(
+    "Mutation",
+    _collect("Mutation"),
+    "Every change, named noun-first (`customerUpdate`): one `input` argument (plus `id` to "
+    "edit one object), answering a `<Name>Payload` with `userErrors`. All or nothing.",
+)
 _subscriptions = _collect("Subscription")
-Subscription = merge_types("Subscription", _subscriptions) if _subscriptions else None
+Subscription = (
+    _merge(
+        "Subscription",
+        _subscriptions,
+        "Live events over WebSocket `/graphql` (graphql-transport-ws; the bearer token in "
+        "`connection_init`).",
+    )
+    if _subscriptions
+    else None
+)
 
 
 def planned_by_default() -> bool:

@@ -27,8 +27,14 @@ class UserError:
         description="Path from the mutation's arguments to the field at fault, "
         "e.g. ['input', 'email']; null when the input as a whole is at fault."
     )
-    message: str
-    code: UserErrorCode
+    message: str = strawberry.field(description="What is wrong, in English, for people.")
+    code: UserErrorCode = strawberry.field(description="What is wrong, for programs.")
+
+
+USER_ERRORS = (
+    "Why the input was refused; empty when the mutation succeeded. When not empty, nothing "
+    "was written."
+)
 
 
 P = TypeVar("P")

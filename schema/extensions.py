@@ -10,6 +10,8 @@ from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitio
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from resolvers.credentials import UNAUTHENTICATED_MESSAGES, unauthenticated_extensions
+
 log = structlog.get_logger("rolodex")
 
 # Root fields that answer without a viewer. Not introspection: the schema is for
@@ -27,8 +29,8 @@ class RequireAuthentication(SchemaExtension):
                 data=None,
                 errors=[
                     GraphQLError(
-                        "Sign in first: send `Authorization: Bearer <token>`.",
-                        extensions={"code": "UNAUTHENTICATED"},
+                        UNAUTHENTICATED_MESSAGES[context.auth_problem],
+                        extensions=unauthenticated_extensions(context.auth_problem),
                     )
                 ],
             )

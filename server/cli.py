@@ -78,6 +78,12 @@ def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> 
 
     import uvicorn
 
+    # Before any work (migrating, seeding, printing a sign-in): a taken port would only
+    # fail once all that was done, with uvicorn's bare "address already in use".
+    problem = port_problem(host, port)
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(2)
     asyncio.run(upgrade(database_url))
     if demo:
         login = run_with_db(database_url, _demo_if_empty)
@@ -96,6 +102,28 @@ def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> 
         http="server.limits.slow_clients:HeaderTimeoutProtocol",
         timeout_keep_alive=5,
     )
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `serve` cannot listen on host:port, in words that say what to do; else None."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on {host} is already in use (another Rolodex or another "
+                    f"program). Pick a free one: `rolodex serve --port {port + 1}`, or "
+                    f"`make run PORT={port + 1}`."
+                )
+            return f"Cannot listen on {host}:{port}: {error.strerror}."
+    return None
 
 
 async def _demo_if_empty(db: Database) -> str | None:

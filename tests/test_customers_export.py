@@ -145,9 +145,9 @@ async def test_uses_the_viewers_saved_columns_and_sort(api, tenant, database):
 async def test_bad_parameters_are_400(api, tenant):
     cases = [
         ({"columns": "name,nope"}, "Unknown columns: nope."),
-        ({"status": "SLEEPING"}, "Bad `status`"),
+        ({"statuses": "SLEEPING"}, "Bad `status`"),
         ({"hasBalance": "maybe"}, "`hasBalance` must be true or false."),
-        ({"sort": "email"}, "Cannot sort customers by 'email'."),
+        ({"sort": "email"}, "Cannot sort customers by 'email'; sort by one of NAME,"),
         ({"salesRep": "junk"}, "Not a valid Staff id: 'junk'."),
     ]
     for params, message in cases:
