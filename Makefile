@@ -2,13 +2,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite.
+# npm's pinned packages (package-lock.json): GraphiQL's browser files, the HTTP audit suite,
+# the schema linter.
 GRAPHIQL_MODULES := server/graphiql/node_modules/.package-lock.json
 AUDIT_MODULES := tests/graphql_http_audit/node_modules/.package-lock.json
+SCHEMA_LINT_MODULES := tests/schema_lint/node_modules/.package-lock.json
 PEER_MODULES := bench/peer/node_modules/.package-lock.json
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen
+.PHONY: install run test bench bench-peer load schema lint typecheck audit lock clean migration-regen fuzz crash
 
 # Installs exactly the locked, hashed versions (runtime + dev); the project itself without
 # dependencies, so nothing unlocked comes in. `make lock` is the only way versions move.
@@ -44,13 +46,22 @@ $(AUDIT_MODULES): tests/graphql_http_audit/package.json tests/graphql_http_audit
 		echo "warning: npm not found: the GraphQL-over-HTTP audit test will be skipped." >&2; \
 	fi
 
+$(SCHEMA_LINT_MODULES): tests/schema_lint/package.json tests/schema_lint/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		$(NPM_CI) --prefix tests/schema_lint; \
+	else \
+		echo "warning: npm not found: the schema linter test will be skipped." >&2; \
+	fi
+
 $(PEER_MODULES): bench/peer/package.json bench/peer/package-lock.json
 	$(NPM_CI) --prefix bench/peer
 
 install: $(STAMP) $(GRAPHIQL_MODULES)
 
+# `make run PORT=8123` when 8000 is taken (serve says so before doing anything).
+PORT ?= 8000
 run: install
-	$(BIN)/rolodex serve --demo
+	$(BIN)/rolodex serve --demo --port $(PORT)
 
 # The tests whose answers go through GraphQL execution of nested pages: run once more on
 # the regular executor alone (schema/planner.py off), as the whole suite can be with
@@ -59,12 +70,22 @@ EXECUTION_TESTS := tests/test_planner.py tests/test_customers_list.py \
 	tests/test_customer_page.py tests/test_statements.py tests/test_query_cost.py
 
 # Both databases: SQLite always, PostgreSQL when one answers (CI insists on it).
-test: install $(AUDIT_MODULES)
+test: install $(AUDIT_MODULES) $(SCHEMA_LINT_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python tools/audit.py
 	$(BIN)/python -m pytest
 	ROLODEX_PLANNED_EXECUTION=0 $(BIN)/python -m pytest $(EXECUTION_TESTS)
+
+# Long forms of the suites make test runs short (docs/errors-and-honesty.md).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	ROLODEX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ROLODEX_FUZZ_BACKENDS=sqlite,postgres \
+		$(BIN)/python -m pytest tests/test_fuzz.py
+
+CRASH_ROUNDS ?= 10
+crash: $(STAMP)
+	ROLODEX_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BIN)/python -m pytest tests/test_crash_safety.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -96,7 +117,7 @@ typecheck: $(STAMP)
 clean:
 	rm -rf $(VENV) *.egg-info rolodex.db rolodex.db-* test-artifacts \
 		server/graphiql/node_modules tests/graphql_http_audit/node_modules \
-		bench/peer/node_modules
+		tests/schema_lint/node_modules bench/peer/node_modules
 
 # Before the first release only: rewrite the initial migration from db/models.py.
 # The hand-written migrations after it (search indexes) step aside meanwhile.

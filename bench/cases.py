@@ -778,8 +778,8 @@ def all_cases() -> list[Case]:
 # ---------------------------------------------------------------- case 3: reports
 
 INTERACTIONS_REPORT = """
-query InteractionsReport($from: DateTime!, $to: DateTime!) {
-  interactionsReport(filter: {from: $from, to: $to}, groupBy: [STAFF, MONTH]) {
+query InteractionsReport($from: Date!, $to: Date!) {
+  interactionsReport(filter: {occurredFrom: $from, occurredTo: $to}, groupBy: [STAFF, MONTH]) {
     staff { id name } period count lastInteractionAt
   }
 }"""
@@ -810,8 +810,8 @@ def year_bounds(fx: Fixture) -> tuple[datetime, datetime]:
 
 
 def interactions_report_variables(fx: Fixture) -> dict[str, Any]:
-    start, end = year_bounds(fx)
-    return {"from": start.isoformat(), "to": end.isoformat()}
+    # The year as a day range (both days included, the company's zone: UTC in the bench).
+    return {"from": f"{fx.year}-01-01", "to": f"{fx.year}-12-31"}
 
 
 async def floor_interactions_report(raw: Raw, fx: Fixture, _variables: dict[str, Any]) -> bytes:

@@ -49,7 +49,7 @@ from resolvers.accounts import create_company
 from resolvers.credentials import hash_password
 from resolvers.orders import search_text_for
 from resolvers.sales_rollup import rebuild_sales_rollup
-from resolvers.text import name_key, optional_key
+from resolvers.text import duplicate_keys, name_key, optional_key
 
 STAFF_COUNT = 25
 PRODUCT_COUNT = 200
@@ -147,7 +147,7 @@ COLUMNS: dict[str, list[str]] = {
         "billing_region billing_postal_code billing_country shipping_line1 shipping_line2 "
         "shipping_city shipping_region shipping_postal_code shipping_country order_count "
         "total_sales_cents last_order_at total_paid_cents balance_cents unapplied_credit_cents "
-        "last_interaction_at "
+        "last_interaction_at email_key phone_key match_name "
         "version created_at updated_at"
     ).split(),
     "locations": (
@@ -956,6 +956,7 @@ class _CustomerGenerator:
 
     def _customer_row(self, created_ts: Any, last_interaction_at: datetime | None) -> None:
         rng, ts, slug, money = self.rng, self.w.timestamp, self.slug, self.money
+        email, phone = f"orders@{slug}.example", f"+1 503 555 {rng.randint(0, 9999):04d}"
         self.rows.customers.append(
             keyed(
                 "customers",
@@ -964,8 +965,8 @@ class _CustomerGenerator:
                 kind=(CustomerKind.BUSINESS if self.business else CustomerKind.INDIVIDUAL).value,
                 name=self.name,
                 name_key=name_key(self.name),
-                email=f"orders@{slug}.example",
-                phone=f"+1 503 555 {rng.randint(0, 9999):04d}",
+                email=email,
+                phone=phone,
                 mobile=None,
                 fax=None,
                 website=f"https://{slug}.example" if self.business else None,
@@ -997,6 +998,7 @@ class _CustomerGenerator:
                 balance_cents=self.total_sales - money.paid + money.adjustments,
                 unapplied_credit_cents=money.unapplied,
                 last_interaction_at=ts(last_interaction_at),
+                **duplicate_keys(self.name, email, phone),
                 version=1,
                 created_at=created_ts,
                 updated_at=created_ts,

@@ -105,7 +105,7 @@ async def run_export(
     """Case 6: every order as CSV, streamed; rows per second, and the server's peak RSS
     after exporting about 10,000 rows and then all of them (flat memory: small growth)."""
     result = Result("6", "CSV export of all orders", backend, "http" if server else "in-process")
-    probe = await http.get(EXPORT_PATH, params={"status": "NONE"})
+    probe = await http.get(EXPORT_PATH, params={"statuses": "NONE"})
     if probe.status_code == 404:
         result.note = f"n/a (not built yet: GET {EXPORT_PATH} is 404)"
         return result
@@ -123,7 +123,7 @@ async def run_export(
 
     try:
         since = await recent_orders_since(db, fx.company_id, SMALL_EXPORT_ROWS)
-        small_rows, _ = await export({"from": since})
+        small_rows, _ = await export({"createdFrom": since})
         rss_small = server.peak_rss_mb() if server else None
         before = db.statements
         rows, seconds = await export({})

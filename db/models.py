@@ -160,13 +160,17 @@ class Staff(TenantScoped, Versioned, Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Login is by email alone, so emails are unique across companies.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Unique within the company only: another company's staff are none of its business
+    # (sign-in names the company when an e-mail is in several; docs/errors-and-honesty.md).
+    email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (Index("ix_staff_company_name", "company_id", "name"),)
+    __table_args__ = (
+        Index("ix_staff_company_name", "company_id", "name"),
+        UniqueConstraint("company_id", "email", name="uq_staff_company_id_email"),
+    )
 
 
 class AuthToken(TenantScoped, Base):
@@ -256,8 +260,56 @@ class Customer(TenantScoped, Versioned, Timestamped, Base):
     # None: no credit limit.
     credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger)
     last_interaction_at: Mapped[datetime | None]
+    # The customer's id in the system it was imported from (unique in the company).
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    # Duplicate keys (resolvers/duplicates.py): folded e-mail, phone digits, name without
+    # punctuation or legal suffixes; kept in step by resolvers.text's mapper events.
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    phone_key: Mapped[str | None] = mapped_column(String(40))
+    match_name: Mapped[str | None] = mapped_column(String(200))
+    # Set by customersMerge on the merged (archived) customers.
+    # No foreign keys on these two: SQLite can add a column but not a named constraint
+    # without rebuilding `customers`, which would cascade. A survivor that is purged
+    # later leaves a dangling id, which `mergedInto` reads as null; staff are never deleted.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # The recycle bin: a deleted customer is hidden by the session hook (db/visibility.py)
+    # and purged for good after 30 days (`rolodex purge`).
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
+        # An index, not a constraint: SQLite adds it without rebuilding the table.
+        Index("uq_customers_company_external_id", "company_id", "external_id", unique=True),
+        # The recycle bin's few rows: the hook's NOT IN list and deletedCustomers read these.
+        Index(
+            "ix_customers_deleted",
+            "company_id",
+            "deleted_at",
+            "id",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_customers_email_key",
+            "company_id",
+            "email_key",
+            sqlite_where=text("email_key IS NOT NULL"),
+            postgresql_where=text("email_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_customers_phone_key",
+            "company_id",
+            "phone_key",
+            sqlite_where=text("phone_key IS NOT NULL"),
+            postgresql_where=text("phone_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_customers_match_name",
+            "company_id",
+            "match_name",
+            sqlite_where=text("match_name IS NOT NULL"),
+            postgresql_where=text("match_name IS NOT NULL"),
+        ),
         Index("ix_customers_company_name", "company_id", "name_key", "id"),
         Index("ix_customers_company_created", "company_id", "created_at", "id"),
         Index("ix_customers_company_rep", "company_id", "sales_rep_id", "name_key"),
@@ -355,7 +407,15 @@ class Interaction(TenantScoped, Versioned, Base):
 
     __table_args__ = (
         Index("ix_interactions_company_created", "company_id", "created_at", "id"),
-        Index("ix_interactions_company_author_created", "company_id", "author_id", "created_at"),
+        # customer_id last: the recycle bin's filter (db/visibility.py) reads it, and the
+        # report by staff and period stays an index-only scan (migration 0009_data_in).
+        Index(
+            "ix_interactions_company_author_created",
+            "company_id",
+            "author_id",
+            "created_at",
+            "customer_id",
+        ),
         Index("ix_interactions_customer_created", "customer_id", "created_at", "id"),
     )
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from db.models import SavedView, TenantScoped
-from db.visibility import book_criteria, saved_view_criteria
+from db.visibility import book_criteria, recycle_bin_criteria, saved_view_criteria
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option for the rare statement that must look across companies
@@ -42,6 +42,8 @@ class Scope:
     company_id: int
     # Set for a REP when the company limits reps to their own customers (db/visibility.py).
     book_of_staff_id: int | None = None
+    # The recycle bin's own reads and writes see deleted customers (db/visibility.py).
+    include_deleted: bool = False
     # The staff member reading: others' private saved views are out of sight (issue 18).
     staff_id: int | None = None
 
@@ -189,6 +191,10 @@ def _tenant_filter(state: ORMExecuteState) -> None:
             TenantScoped, lambda cls: cls.company_id == company_id, include_aliases=True
         )
     )
+    if not scope.include_deleted:
+        state.statement = state.statement.options(
+            *recycle_bin_criteria(company_id, selecting=state.is_select)
+        )
     if scope.book_of_staff_id is not None:
         state.statement = state.statement.options(
             *book_criteria(company_id, scope.book_of_staff_id)

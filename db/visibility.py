@@ -97,6 +97,40 @@ def book_criteria(company_id: int, staff_id: int) -> list[Any]:
     return options
 
 
+def deleted_customer_ids(company_id: int) -> Any:
+    """Ids of the company's customers in the recycle bin (a partial index holds just them)."""
+    return select(customers.c.id).where(
+        customers.c.company_id == company_id, customers.c.deleted_at.is_not(None)
+    )
+
+
+def recycle_bin_criteria(company_id: int, *, selecting: bool) -> list[Any]:
+    """Loader criteria hiding deleted customers and every row hanging off them.
+
+    The rows under a customer are hidden from SELECTs: UPDATEs and DELETEs reach them by
+    ids read first (and the ORM can't evaluate a subquery against the rows it holds).
+
+    Orders and transactions (and so their lines and allocations) never belong to a
+    deleted customer: customerDelete refuses customers with any (HAS_ORDERS). Audit
+    events stay visible: the log is history, and shows the deletion itself.
+    """
+    options = [
+        with_loader_criteria(Customer, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+    ]
+    if not selecting:
+        return options
+    hidden: tuple[type[Base], ...] = (*CUSTOMER_CHILD_MODELS, ProductExclusiveCustomer)
+    for model in hidden:
+        options.append(
+            with_loader_criteria(
+                model,
+                lambda cls: cls.customer_id.not_in(deleted_customer_ids(company_id)),
+                include_aliases=True,
+            )
+        )
+    return options
+
+
 def saved_view_criteria(staff_id: int) -> Any:
     """Saved views a staff member may see: the shared ones and their own."""
     return with_loader_criteria(

@@ -13,7 +13,6 @@ from strawberry import UNSET
 
 from db.enums import Role
 from db.models import DEFAULT_PAYMENT_TERMS, AuthToken, Company, PaymentTerms, Staff, utcnow
-from db.session import ALL_COMPANIES
 from resolvers.audit import apply_changes, record
 from resolvers.credentials import (
     hash_password,
@@ -91,13 +90,17 @@ async def _hash_outside_transaction(values: dict[str, Any]) -> None:
         values["password_hash"] = await hash_password_off_loop(password)
 
 
-async def _email_taken(session: AsyncSession, email: str, except_id: int | None = None) -> bool:
-    statement = select(Staff.id).where(func.lower(Staff.email) == email.lower())
+async def _email_taken(
+    session: AsyncSession, company_id: int, email: str, except_id: int | None = None
+) -> bool:
+    """Whether a member of this company has the e-mail. Never another company's: unique per
+    company, so no company learns which e-mails another one's staff have."""
+    statement = select(Staff.id).where(
+        Staff.company_id == company_id, func.lower(Staff.email) == email.lower()
+    )
     if except_id is not None:
         statement = statement.where(Staff.id != except_id)
-    # Emails are unique across companies (login is by email), so look beyond the tenant.
-    result = await session.execute(statement, execution_options={ALL_COMPANIES: True})
-    return result.first() is not None
+    return (await session.execute(statement)).first() is not None
 
 
 async def create_staff(
@@ -119,7 +122,7 @@ async def create_staff(
         values["password_hash"] = hash_password(values.pop("password"))
     elif password_hash is not None:
         values["password_hash"] = password_hash
-    if await _email_taken(session, values["email"]):
+    if await _email_taken(session, company_id, values["email"]):
         raise UserInputError.one(("input", "email"), "That email is taken.", UserErrorCode.TAKEN)
     staff = Staff(company_id=company_id, role=role, active=True, **values)
     session.add(staff)
@@ -159,7 +162,7 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
         staff = await session.get(Staff, pk)
         if staff is None:
             raise UserInputError.one("id", "No such staff member.", UserErrorCode.NOT_FOUND)
-        check_version(staff, input.expected_version)
+        await check_version(session, staff, input.expected_version)
         if input.role not in (UNSET, None):
             values["role"] = Role(input.role.value)
         if input.active not in (UNSET, None):
@@ -173,7 +176,9 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
                 UserErrorCode.FORBIDDEN,
             )
         errors.raise_if_any()
-        if "email" in values and await _email_taken(session, values["email"], staff.id):
+        if "email" in values and await _email_taken(
+            session, viewer.company_id, values["email"], staff.id
+        ):
             raise UserInputError.one(
                 ("input", "email"), "That email is taken.", UserErrorCode.TAKEN
             )
@@ -194,7 +199,44 @@ async def staff_update(context: Context, id: str, input: Any) -> dict[str, Any]:
     return {"staff": staff}
 
 
-async def login(context: Context, email: str, password: str) -> dict[str, Any]:
+# Sign-in compares the password with at most this many members sharing the e-mail.
+MAX_SIGN_IN_CANDIDATES = 10
+
+
+async def _sign_in_candidates(context: Context, email: str, company: str | None) -> list[Staff]:
+    statement = select(Staff).where(func.lower(Staff.email) == email.lower())
+    if company:
+        statement = statement.join(Company, Company.id == Staff.company_id).where(
+            Company.slug == company.strip().lower()
+        )
+    session = context.db.session(None)  # sign-in looks across companies, before any viewer
+    try:
+        result = await session.execute(statement.order_by(Staff.id).limit(MAX_SIGN_IN_CANDIDATES))
+        return list(result.scalars())
+    finally:
+        await session.close()
+
+
+async def _matching(candidates: list[Staff], password: str) -> list[Staff]:
+    """The active members whose password it is. Without candidates one hash is still
+    checked, so an unknown e-mail takes as long as a wrong password."""
+    if not candidates:
+        await verify_password_off_loop(None, password)
+        return []
+    return [
+        staff
+        for staff in candidates
+        # In a thread, outside any transaction: see _hash_outside_transaction.
+        if await verify_password_off_loop(staff.password_hash, password) and staff.active
+    ]
+
+
+async def login(
+    context: Context, email: str, password: str, company: str | None = None
+) -> dict[str, Any]:
+    """Signs in by e-mail and password; `company` (its slug) picks the company when the
+    e-mail signs in to several. Every failure is the same INVALID_CREDENTIALS, whether the
+    e-mail exists in some company or not."""
     attempts, address = context.login_attempts, context.client_address
     if attempts is not None:
         wait = await attempts.attempt(email, address)
@@ -205,19 +247,20 @@ async def login(context: Context, email: str, password: str) -> dict[str, Any]:
                 f"Too many failed sign-ins; try again in {math.ceil(wait)} s.",
                 UserErrorCode.THROTTLED,
             )
-    session = context.db.session(None)
-    try:
-        staff = (
-            await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
-        ).scalar_one_or_none()
-    finally:
-        await session.close()
-    # In a thread, outside any transaction: see _hash_outside_transaction.
-    ok = await verify_password_off_loop(staff.password_hash if staff else None, password)
-    if staff is None or not ok or not staff.active:
+    matching = await _matching(await _sign_in_candidates(context, email, company), password)
+    if not matching:
         raise UserInputError.one(
             ("input",), "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
         )
+    if len(matching) > 1:
+        # Only someone holding the password of several of these accounts gets here.
+        raise UserInputError.one(
+            ("input", "company"),
+            "This e-mail and password sign in to several companies: name the company "
+            "(its slug, e.g. from your administrator).",
+            UserErrorCode.REQUIRED,
+        )
+    (staff,) = matching
     if attempts is not None:
         await attempts.succeeded(email, address)
     async with context.db.transaction(None) as session:

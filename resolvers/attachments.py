@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Attachment, Customer
 from resolvers.audit import record, snapshot
 from resolvers.errors import UserErrorCode, UserInputError
-from resolvers.ids import decode_id, encode_id, parse_id
+from resolvers.ids import encode_id, parse_id, query_id
 from resolvers.storage import (
     CHUNK_BYTES,
     Storage,
@@ -349,11 +349,9 @@ def download_path(attachment: Attachment) -> str:
 
 
 async def attachment_for_download(context: Context, id: str) -> Attachment | None:
-    """The viewer's company's attachment with this global id, else None (also when malformed)."""
-    decoded = decode_id(id)
-    if decoded is None or decoded[0] != "Attachment":
-        return None
-    return await context.session.get(Attachment, decoded[1])
+    """The viewer's company's attachment with this global id, else None; a malformed id
+    is an INVALID_ID error."""
+    return await context.session.get(Attachment, query_id(id, "Attachment", "id"))
 
 
 async def open_attachment(context: Context, attachment: Attachment) -> AsyncIterator[bytes]:

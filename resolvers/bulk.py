@@ -86,6 +86,9 @@ LOCATIONS = BulkTarget(
     Location, "Location", Location.customer_id, "location.bulk_update", "location.bulk_revert"
 )
 TARGETS = {target.entity_type: target for target in (CUSTOMERS, LOCATIONS)}
+# Bulk operations of other kinds (a merge, an import) undo themselves: entity type ->
+# async (session, viewer, operation) -> the revert payload's counts. Filled by their modules.
+REVERTERS: dict[str, Any] = {}
 
 
 @dataclass

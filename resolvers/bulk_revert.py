@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent, BulkOperation, Location, utcnow
 from resolvers.audit import audit_value
-from resolvers.bulk import TARGETS, BulkTarget, stored_value, write_changes
+from resolvers.bulk import REVERTERS, TARGETS, BulkTarget, stored_value, write_changes
 from resolvers.errors import UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id
 from resolvers.permissions import Permission, Viewer
@@ -40,6 +40,13 @@ async def bulk_operation_revert(context: Context, id: str) -> dict[str, Any]:
                 f"This bulk operation was already reverted at {operation.reverted_at.isoformat()}.",
                 UserErrorCode.ALREADY_REVERTED,
             )
+        revert = REVERTERS.get(operation.entity_type)
+        if revert is not None:
+            # A merge or an import undoes itself (resolvers/merge.py, resolvers/imports.py).
+            counts = await revert(session, viewer, operation)
+            operation.reverted_at = utcnow()
+            operation.reverted_by_id = viewer.staff_id
+            return {"bulk_operation": operation, **counts}
         target = TARGETS[operation.entity_type]
         if "tags" in operation.input:
             restored_count, skipped = await revert_with_tags(session, viewer, target, operation)

@@ -62,7 +62,7 @@ async def company_update(context: Context, input: Any) -> dict[str, Any]:
     async with context.transaction() as session:
         company = await session.get(Company, viewer.company_id, with_for_update=True)
         assert company is not None  # the viewer's company: a token outlives no company
-        check_version(company, input.expected_version)
+        await check_version(session, company, input.expected_version, locked=True)
         changes = apply_changes(company, values)
         if changes:
             company.version += 1

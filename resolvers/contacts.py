@@ -123,7 +123,7 @@ async def contact_update(context: Context, id: str, input: Any) -> dict[str, Any
     values = _contact_values(errors, input, creating=False)
     async with context.transaction() as session:
         contact = await get_contact(session, id)
-        check_version(contact, input.expected_version)
+        await check_version(session, contact, input.expected_version)
         errors.raise_if_any()
         changes = apply_changes(contact, values)
         if changes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -84,10 +85,12 @@ class ReadSession:
     in parallel; each call takes its turn (results come back fully buffered).
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, owned: bool = True) -> None:
         self._session = session
         self._lock = asyncio.Lock()
         self._plans_with_values = False
+        # False when this wraps the mutation's open write transaction (Context.finish ends it).
+        self._owned = owned
 
     async def plan_with_values(self) -> None:
         """PostgreSQL: plan the request's further statements for their actual values.
@@ -104,20 +107,46 @@ class ReadSession:
                 await self._session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
                 self._plans_with_values = True
 
-    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _turn(self, operation: Callable[[], Awaitable[Any]]) -> Any:
         async with self._lock:
-            return await self._session.execute(statement, *args, **kwargs)
+            return await operation()
+
+    async def _run(self, operation: Callable[[], Awaitable[Any]]) -> Any:
+        """Runs `operation` in its turn, to its end even if the caller is cancelled.
+
+        graphql-core cancels a field's siblings when it fails; a statement cancelled
+        midway takes its connection down with it (and with it a mutation's transaction,
+        which could then neither commit nor roll back). Shielded, the statement finishes
+        and gives the lock back; `close` waits for it.
+        """
+        return await asyncio.shield(self._turn(operation))
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        return await self._run(lambda: self._session.execute(statement, *args, **kwargs))
 
     async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await self._session.scalar(statement, *args, **kwargs)
+        return await self._run(lambda: self._session.scalar(statement, *args, **kwargs))
 
     async def get(self, model: Any, pk: Any) -> Any:
-        async with self._lock:
-            return await self._session.get(model, pk)
+        return await self._run(lambda: self._session.get(model, pk))
 
     async def close(self) -> None:
-        await self._session.close()
+        # Under the lock: never pull the connection from under a sibling's statement.
+        async with self._lock:
+            if self._owned:
+                await self._session.close()
+
+
+@dataclass
+class _OpenWrite:
+    """A mutation's write transaction, held open until its answer is known."""
+
+    stack: AsyncExitStack
+    session: AsyncSession
+
+
+class _RolledBack(Exception):
+    """Thrown into the write transaction to roll it back (never leaves Context.finish)."""
 
 
 class Context:
@@ -137,12 +166,19 @@ class Context:
         self.request = request
         self.response = response
         self.loaders = Loaders(self)
-        # Set by the server: sign-in throttling and the caller's address it keys on.
+        # Set by the server: why no one is signed in (credentials.TokenProblem), sign-in
+        # throttling and the caller's address it keys on.
+        self.auth_problem: str = "MISSING"
         self.login_attempts: LoginAttempts | None = None
         self.client_address: str | None = None
         # Whole small tables read once per request (see loaders.load_staff).
         self.request_cache: dict[Any, Any] = {}
         self._session = ReadSession(session) if session is not None else None
+        # Set for mutation operations (schema/extensions.py): writes commit only once the
+        # whole answer resolved without an error (`finish`).
+        self._defer_commit = False
+        self._write: _OpenWrite | None = None
+        self._background: list[set[Any]] = []
         if session is not None and viewer is not None:
             # The session that authenticated the request serves its reads too.
             apply_scope(session, self.scope)
@@ -150,7 +186,7 @@ class Context:
     @property
     def viewer(self) -> Viewer:
         if self._viewer is None:
-            raise Unauthenticated("Sign in first: send `Authorization: Bearer <token>`.")
+            raise Unauthenticated.because(self.auth_problem)
         return self._viewer
 
     @property
@@ -177,13 +213,35 @@ class Context:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A scoped write transaction; afterwards reads and loaders see what it wrote."""
+        """A scoped write transaction; afterwards reads and loaders see what it wrote.
+
+        Outside a mutation operation it commits on exit. In a mutation operation
+        (`defer_commits`) the first block opens the operation's one transaction and later
+        blocks are savepoints in it: a block that raises undoes only its own writes, and
+        `finish` commits once the answer resolved without error, or rolls everything back.
+        """
         scope = self.scope
-        # Give the read connection back first: a request holds one connection at a time.
-        await self.refresh()
         try:
-            async with self.db.transaction(scope) as session:
-                yield session
+            if not self._defer_commit:
+                # Give the read connection back first: a request holds one connection at a time.
+                await self.refresh()
+                async with self.db.transaction(scope) as session:
+                    yield session
+            elif self._write is None:
+                await self.refresh()
+                stack = AsyncExitStack()
+                session = await stack.enter_async_context(self.db.transaction(scope))
+                try:
+                    yield session
+                    await session.flush()  # version checks and constraints fail here, not later
+                except BaseException as error:
+                    await stack.__aexit__(type(error), error, error.__traceback__)
+                    raise
+                self._write = _OpenWrite(stack, session)
+            else:
+                session = self._write.session
+                async with session.begin_nested():
+                    yield session
         except StaleDataError as error:
             raise UserInputError.one(
                 ("input", "expectedVersion"),
@@ -191,6 +249,47 @@ class Context:
                 UserErrorCode.STALE,
             ) from error
         await self.refresh()
+        if self._write is not None:
+            # The payload is read inside the transaction: it sees exactly what was written.
+            self._session = ReadSession(self._write.session, owned=False)
+
+    def defer_commits(self) -> None:
+        """This operation is a mutation: its writes commit in `finish`, all or nothing."""
+        self._defer_commit = True
+
+    @property
+    def wrote(self) -> bool:
+        """A write transaction of this operation is open, waiting for `finish`."""
+        return self._write is not None
+
+    async def finish(self, commit: bool) -> None:
+        """Ends the operation's write transaction: commits it, or rolls it back."""
+        write, self._write = self._write, None
+        self._defer_commit = False
+        if write is None:
+            return
+        if self._session is not None:
+            await self._session.close()  # waits for a statement still running on it
+        self._session = None  # it wrapped the write session, which ends here
+        self.loaders.clear()
+        self.request_cache.clear()
+        if commit:
+            await write.stack.aclose()
+        else:
+            error = _RolledBack()
+            await write.stack.__aexit__(_RolledBack, error, None)
+
+    def track_background(self, futures: set[Any]) -> None:
+        """Work that graphql-core left to settle after a field failed (schema/execution.py)."""
+        if not any(known is futures for known in self._background):
+            self._background.append(futures)
+
+    async def settle(self) -> None:
+        """Waits for every resolver of the operation, including abandoned siblings, to end."""
+        for futures in self._background:
+            while futures:
+                await asyncio.wait(list(futures))
+        self._background.clear()
 
     async def refresh(self) -> None:
         """Drops the read snapshot and loader caches (after a write in this request)."""
@@ -201,6 +300,9 @@ class Context:
         self.request_cache.clear()
 
     async def close(self) -> None:
+        await self.settle()
+        if self._write is not None:
+            await self.finish(commit=False)  # an operation that never finished writes nothing
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -94,3 +94,52 @@ async def viewer_for_token(session: AsyncSession, token: str) -> Viewer | None:
         company_timezone=company.timezone,
         rep_visibility=company.rep_visibility,
     )
+
+
+class TokenProblem:
+    """Why a request is not signed in: `extensions.reason` of UNAUTHENTICATED errors.
+
+    MISSING: no bearer token (sign in); INVALID: not a token of ours (a bug, or a
+    garbled header); EXPIRED: its lifetime ended (sign in again); REVOKED: signed out,
+    or the staff member was deactivated.
+    """
+
+    MISSING = "MISSING"
+    INVALID = "INVALID"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+async def token_problem(session: AsyncSession, token: str) -> str:
+    """Why `token` gives no viewer. Read only after a failed sign-in: the valid path
+    stays one statement."""
+    row = (
+        await session.execute(
+            select(AuthToken.revoked_at, AuthToken.expires_at, Staff.active)
+            .join(Staff, Staff.id == AuthToken.staff_id)
+            .where(AuthToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return TokenProblem.INVALID
+    revoked_at, expires_at, active = row
+    if revoked_at is not None or not active:
+        return TokenProblem.REVOKED
+    if expires_at <= utcnow():
+        return TokenProblem.EXPIRED
+    return TokenProblem.INVALID
+
+
+# What a client is told, per TokenProblem.
+UNAUTHENTICATED_MESSAGES = {
+    TokenProblem.MISSING: "Sign in first: send `Authorization: Bearer <token>`.",
+    TokenProblem.INVALID: "This is not a valid bearer token: send `Authorization: Bearer "
+    "<token>` with a token from `login`.",
+    TokenProblem.EXPIRED: "Your sign-in has expired: sign in again.",
+    TokenProblem.REVOKED: "This token was revoked (signed out, or the account deactivated): "
+    "sign in again.",
+}
+
+
+def unauthenticated_extensions(problem: str) -> dict[str, str]:
+    return {"code": "UNAUTHENTICATED", "reason": problem}

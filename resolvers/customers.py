@@ -13,8 +13,8 @@ from sqlalchemy.sql.elements import SQLColumnExpression
 from strawberry import UNSET
 
 from db.enums import CustomerStatus, Engagement
-from db.models import Company, Customer, Order, PaymentTerms, Staff, Transaction, utcnow
-from resolvers.audit import apply_changes, creation_changes, record, snapshot
+from db.models import Company, Customer, PaymentTerms, Staff, utcnow
+from resolvers.audit import apply_changes, creation_changes, record
 from resolvers.credit import credit_limit_audit, credit_limit_values
 
 # Re-exported: schema/customers.py, the export and the reports read them from here.
@@ -22,12 +22,11 @@ from resolvers.customer_stats import AVERAGE_ORDER_CENTS, engagement_cutoff
 from resolvers.customer_stats import average_order_cents as average_order_cents
 from resolvers.customer_stats import engagement_of as engagement_of
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
-from resolvers.ids import decode_id, parse_id, parse_ids
+from resolvers.ids import parse_id, parse_ids, query_id
 from resolvers.ledger import load_overdue_cents, overdue_cents_of
 from resolvers.loaders import load_customer, load_payment_terms, prime_staff, rows_by_id
 from resolvers.money import percent_to_bp
 from resolvers.pagination import Page, PageArgs, SortKey, paginate_for
-from resolvers.permissions import Permission
 from resolvers.sales_rollup import customer_rep_changes
 from resolvers.segments import segment_conditions
 from resolvers.tags import replace_tags, tag_values
@@ -38,6 +37,7 @@ from resolvers.validation import (
     clean_phone,
     clean_text,
     clean_website,
+    search_term,
 )
 
 if TYPE_CHECKING:
@@ -80,10 +80,7 @@ async def customer_by_global_id(
 ) -> Customer | None:
     """One customer, read with its sales rep and payment terms (one statement, priming
     their loaders); `with_overdue` adds the overdue amount for `balance.overdueAmount`."""
-    decoded = decode_id(id)
-    if decoded is None or decoded[0] != "Customer":
-        return None
-    pk = decoded[1]
+    pk = query_id(id, "Customer", "id")
     statement = (
         select(Customer, Staff, PaymentTerms)
         .outerjoin(Staff, Staff.id == Customer.sales_rep_id)
@@ -178,7 +175,7 @@ def filter_statement(
         statement = statement.where(Customer.status.in_([CustomerStatus(s) for s in statuses]))
     else:
         statement = statement.where(Customer.status != CustomerStatus.ARCHIVED)
-    search = _value(filter, "search")
+    search = search_term(_value(filter, "search"))
     if search and search.strip():
         statement = statement.where(
             Customer.name_key.like(like_pattern(fold(search.strip())), escape="\\")
@@ -442,7 +439,7 @@ async def customer_update(context: Context, id: str, input: Any) -> dict[str, An
     tags = tag_values(errors, input)
     async with context.transaction() as session:
         customer = await get_customer(session, id)
-        check_version(customer, input.expected_version)
+        await check_version(session, customer, input.expected_version)
         values.update(await _reference_values(session, errors, input))
         errors.raise_if_any()
         if "sales_rep_id" in values:
@@ -465,36 +462,3 @@ async def customer_archive(context: Context, id: str) -> dict[str, Any]:
         if changes:
             record(session, viewer, "customer.archive", customer, changes, customer_id=customer.id)
     return {"customer": customer}
-
-
-async def customer_delete(context: Context, id: str) -> dict[str, Any]:
-    viewer = context.viewer
-    viewer.require(Permission.DELETE_CUSTOMER)
-    async with context.transaction() as session:
-        customer = await get_customer(session, id)
-        has_history = await session.scalar(
-            select(
-                or_(
-                    select(Order.id).where(Order.customer_id == customer.id).exists(),
-                    select(Transaction.id).where(Transaction.customer_id == customer.id).exists(),
-                )
-            )
-        )
-        if has_history:
-            raise UserInputError.one(
-                ("id",),
-                f"{customer.name} has orders or transactions; archive the customer instead.",
-                UserErrorCode.HAS_ORDERS,
-            )
-        # The event outlives the row (its customer_id is set to NULL by the foreign key).
-        record(
-            session,
-            viewer,
-            "customer.delete",
-            customer,
-            snapshot(customer, ("name", "status")),
-            customer_id=customer.id,
-        )
-        await session.flush()
-        await session.delete(customer)
-    return {"deleted_id": id}

@@ -38,9 +38,35 @@ class UserErrorCode(enum.StrEnum):
     THROTTLED = "THROTTLED"
 
 
-# What the codes of the receivables mean (schema/errors.py gives them to the schema;
-# docs/receivables.md says more).
+# What each code means (schema/errors.py gives them to the schema; the receivables'
+# ones are in docs/receivables.md too).
 CODE_DESCRIPTIONS: dict[UserErrorCode, str] = {
+    UserErrorCode.INVALID: "The value is not acceptable here (the message says why).",
+    UserErrorCode.REQUIRED: "A required value is missing or blank.",
+    UserErrorCode.TOO_LONG: "The text is longer than the field allows.",
+    UserErrorCode.OUT_OF_RANGE: "A number or date outside the allowed range.",
+    UserErrorCode.INVALID_ID: "Not a global id, or the id of another type than the field takes.",
+    UserErrorCode.NOT_FOUND: "No such object in your company (or not one you may see).",
+    UserErrorCode.TAKEN: "Another object already uses this value (e.g. an e-mail address).",
+    UserErrorCode.STALE: "expectedVersion is not the object's version: someone changed it "
+    "since you read it. Read it again and retry.",
+    UserErrorCode.FORBIDDEN: "Your role may not make this change.",
+    UserErrorCode.INVALID_CREDENTIALS: "Unknown e-mail address or wrong password.",
+    UserErrorCode.INACTIVE_STAFF: "The staff member is deactivated: no sign-in, no assignment.",
+    UserErrorCode.HAS_ORDERS: "The customer has orders or transactions and cannot be deleted "
+    "(archive it instead).",
+    UserErrorCode.CREDIT_HOLD: "The customer is on credit hold: no new orders.",
+    UserErrorCode.INVALID_TRANSITION: "The order cannot move from its status to that one.",
+    UserErrorCode.PRODUCT_NOT_VISIBLE: "The product is exclusive to other customers or inactive.",
+    UserErrorCode.UNKNOWN_COLUMN: "Not a column key of this list (see customerColumns, "
+    "locationColumns).",
+    UserErrorCode.FILE_TYPE_NOT_ALLOWED: "Uploads of this content type are refused.",
+    UserErrorCode.FILE_TOO_LARGE: "The file is larger than the upload limit.",
+    UserErrorCode.ALREADY_REVERTED: "The bulk operation was reverted already.",
+    UserErrorCode.PREPAYMENT_REQUIRED: "The customer is PREPAY_ONLY: the order can be confirmed once "
+    "fully paid.",
+    UserErrorCode.THROTTLED: "Too many failed sign-ins for this e-mail address or client: "
+    "wait, then retry.",
     UserErrorCode.OVER_ALLOCATED: "Allocations exceed the credit's amount or what is left "
     "of it, or an order's balance due.",
     UserErrorCode.PARTIAL_PAYMENT_NOT_ALLOWED: "The customer may not pay an order in part.",
@@ -128,6 +154,15 @@ class CodedError(Exception):
 
 class Unauthenticated(CodedError):
     code = "UNAUTHENTICATED"
+
+    @classmethod
+    def because(cls, problem: str) -> Unauthenticated:
+        """The error for a credentials.TokenProblem, with `extensions.reason`."""
+        from resolvers.credentials import UNAUTHENTICATED_MESSAGES
+
+        error = cls(UNAUTHENTICATED_MESSAGES[problem])
+        error.extensions["reason"] = problem
+        return error
 
 
 class Forbidden(CodedError):

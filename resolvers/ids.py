@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Sequence
 
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -56,3 +56,13 @@ def parse_ids(values: Iterable[str], type_name: str, field: Sequence[str]) -> li
             pks.append(decoded[1])
     errors.raise_if_any()
     return list(dict.fromkeys(pks))
+
+
+def query_id(value: str, type_name: str, argument: str) -> int:
+    """The pk of an id of `type_name` given to a query argument (`customer(id:)`), else an
+    INVALID_ID error: the same answer node(id:), nodes(ids:) and mutations give (as a
+    userError there). A well-formed id that names nothing visible is null, not an error."""
+    decoded = decode_id(value)
+    if decoded is None or decoded[0] != type_name:
+        raise BadUserInput(f"`{argument}`: not a valid {type_name} id: {value!r}.", "INVALID_ID")
+    return decoded[1]

@@ -23,6 +23,7 @@ from strawberry import UNSET
 from db.enums import InteractionKind
 from db.models import Customer, Interaction, Staff, utcnow
 from resolvers.audit import apply_changes, record, snapshot
+from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.loaders import prime_staff
@@ -35,12 +36,13 @@ from resolvers.pagination import (
     SortKey,
     check_page_args,
     encode_cursor,
+    list_id,
     paginate_for,
 )
 from resolvers.permissions import Permission
 from resolvers.tasks import create_follow_up, spoken_to_values
 from resolvers.timeline import TimelineEventKind, publish_after_commit
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version, clean_text, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -168,7 +170,7 @@ async def interaction_update(context: Context, id: str, input: Any) -> dict[str,
     values = _clean_interaction(errors, input.kind, input.body, input.occurred_at)
     async with context.transaction() as session:
         interaction = await _editable_interaction(context, session, id)
-        check_version(interaction, input.expected_version)
+        await check_version(session, interaction, input.expected_version)
         errors.raise_if_any()
         values.update(await spoken_to_values(session, interaction.customer_id, input, interaction))
         previous_at = interaction.created_at
@@ -246,7 +248,7 @@ class InteractionFilter:
         return conditions
 
 
-def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
+def parse_filter(raw: Any, argument: str = "filter", timezone: str = "UTC") -> InteractionFilter:
     """The GraphQL filter input as an InteractionFilter; malformed ids are a request error."""
     if raw is None:
         return InteractionFilter()
@@ -266,13 +268,18 @@ def parse_filter(raw: Any, argument: str = "filter") -> InteractionFilter:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     if raw.from_ is not None and raw.to is not None and raw.from_ >= raw.to:
         raise BadUserInput("`from` must be before `to`.")
-    search = raw.search.strip() if raw.search else None
+    low, high = narrowest(
+        *day_bounds(raw.occurred_from, raw.occurred_to, timezone, ("occurredFrom", "occurredTo")),
+        raw.from_,
+        raw.to,
+    )
+    search = (search_term(raw.search) or "").strip() or None
     return InteractionFilter(
         staff_ids=staff_ids,
         customer_ids=customer_ids,
         kinds=tuple(InteractionKind(k.value) for k in raw.kinds) if raw.kinds is not None else None,
-        from_=raw.from_,
-        to=raw.to,
+        from_=low,
+        to=high,
         search=search or None,
     )
 
@@ -386,7 +393,10 @@ async def customer_interactions_page(
 
         return Page(
             items=items,
-            cursors=[encode_cursor([row.created_at, row.id]) for row in items],
+            cursors=[
+                encode_cursor([row.created_at, row.id], list_id(NEWEST_FIRST, Interaction.id))
+                for row in items
+            ],
             has_next_page=has_more,
             has_previous_page=False,
             count=count,

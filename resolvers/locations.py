@@ -18,7 +18,7 @@ from resolvers.customers import (
     get_customer,
     query_filter_ids,
 )
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import parse_id
 from resolvers.loaders import load_customer, prime_staff, rows_by_id
 from resolvers.pagination import (
@@ -33,7 +33,10 @@ from resolvers.pagination import (
 )
 from resolvers.sales_rollup import location_deleting, location_rep_changes
 from resolvers.text import fold, like_pattern, name_key
-from resolvers.validation import check_version, clean_email, clean_phone, clean_text
+from resolvers.validation import check_version, clean_email, clean_phone, clean_text, search_term
+
+# The list a cursor of Customer.locations names (resolvers/pagination.py list_id).
+LOCATIONS_OF_CUSTOMER = "customer-locations"
 
 # Marks a location not read through load_locations_of_customers (no inherited rep at hand).
 MISSING = object()
@@ -63,7 +66,7 @@ def page_of_list(
     has_next_page, has_previous_page = page_flags(args, has_more, backwards)
     return Page(
         items=[item for _, item in chosen],
-        cursors=[encode_cursor(list(k)) for k, _ in chosen],
+        cursors=[encode_cursor(list(k), LOCATIONS_OF_CUSTOMER) for k, _ in chosen],
         has_next_page=has_next_page,
         has_previous_page=has_previous_page,
         count=lambda: total,
@@ -76,12 +79,19 @@ def _between_cursors(
     """The sorted (key, item) pairs strictly after `after` and before `before`."""
     width = len(keyed[0][0]) if keyed else 0
     if args.after and keyed:
-        after = tuple(decode_cursor(args.after, width))
+        after = _comparable(keyed[0][0], decode_cursor(args.after, width, LOCATIONS_OF_CUSTOMER))
         keyed = [pair for pair in keyed if pair[0] > after]
     if args.before and keyed:
-        before = tuple(decode_cursor(args.before, width))
+        before = _comparable(keyed[0][0], decode_cursor(args.before, width, LOCATIONS_OF_CUSTOMER))
         keyed = [pair for pair in keyed if pair[0] < before]
     return keyed
+
+
+def _comparable(sample: tuple[Any, ...], values: list[Any]) -> tuple[Any, ...]:
+    """The cursor's values, refused unless each is of its key's type (compared in Python)."""
+    if any(type(value) is not type(known) for value, known in zip(values, sample, strict=True)):
+        raise BadUserInput("Invalid cursor for this list.")
+    return tuple(values)
 
 
 def location_key(location: Location) -> tuple[str, int]:
@@ -156,7 +166,7 @@ def locations_statement(filter: Any) -> Select[Any]:
         statement = statement.where(
             func.coalesce(Location.sales_rep_id, Customer.sales_rep_id).in_(rep_ids)
         )
-    search = getattr(filter, "search", None) if filter is not None else None
+    search = search_term(getattr(filter, "search", None) if filter is not None else None)
     if search and search.strip():
         pattern = like_pattern(fold(search.strip()))
         statement = statement.where(
@@ -241,7 +251,7 @@ async def location_update(context: Context, id: str, input: Any) -> dict[str, An
     values = _location_values(errors, input, creating=False)
     async with context.transaction() as session:
         location = await get_location(session, id)
-        check_version(location, input.expected_version)
+        await check_version(session, location, input.expected_version)
         values.update(await _rep_value(session, errors, input))
         errors.raise_if_any()
         if "sales_rep_id" in values:

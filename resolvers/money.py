@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from resolvers.errors import UserErrorCode, UserInputError
 
 CENT = decimal.Decimal("0.01")
+# The largest amount any money field takes: under a trillion, so sums of many stay far
+# inside 64-bit cents, and far below where Decimal's 28 digits run out (1e28 raised
+# InvalidOperation from quantize: an internal error instead of a userError).
+MAX_AMOUNT = decimal.Decimal("999999999999.99")
 
 
 def cents_to_decimal(cents: int) -> decimal.Decimal:
@@ -23,10 +27,6 @@ def decimal_to_cents(
     label: str = "Amount",
 ) -> int:
     """Exact cents of `value`, or a userError if it has more than 2 decimals or is out of range."""
-    if value != value.quantize(CENT):
-        raise UserInputError.one(
-            field, f"{label} may have at most 2 decimals.", UserErrorCode.INVALID
-        )
     if minimum is not None and value < minimum:
         raise UserInputError.one(
             field, f"{label} must be at least {minimum}.", UserErrorCode.OUT_OF_RANGE
@@ -34,6 +34,16 @@ def decimal_to_cents(
     if maximum is not None and value > maximum:
         raise UserInputError.one(
             field, f"{label} must be at most {maximum}.", UserErrorCode.OUT_OF_RANGE
+        )
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        raise UserInputError.one(
+            field,
+            f"{label} must be between -{MAX_AMOUNT} and {MAX_AMOUNT}.",
+            UserErrorCode.OUT_OF_RANGE,
+        )
+    if value != value.quantize(CENT):
+        raise UserInputError.one(
+            field, f"{label} may have at most 2 decimals.", UserErrorCode.INVALID
         )
     return int(value * 100)
 

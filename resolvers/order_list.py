@@ -35,6 +35,7 @@ from resolvers.ids import decode_id
 from resolvers.loaders import rows_by_id
 from resolvers.pagination import Children, PageArgs, SortKey, paginate_for
 from resolvers.text import fold, like_pattern
+from resolvers.validation import search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -98,7 +99,7 @@ def search_clause(dialect: str, search: str) -> ColumnElement[bool]:
     SQLite answers substrings from the FTS5 trigram table, PostgreSQL from
     pg_trgm GIN indexes on po_number and search_text (migration 0003).
     """
-    term = search.strip()
+    term = (search_term(search) or "").strip()
     folded = fold(term)
     clauses: list[ColumnElement[bool]] = []
     digits = term.removeprefix("#")

@@ -391,7 +391,7 @@ async def order_update_status(
         order = (
             await session.execute(select(Order).where(Order.id == pk).with_for_update())
         ).scalar_one()
-        check_version(order, expected_version)
+        await check_version(session, order, expected_version, locked=True)
         before = order.status
         changes: dict[str, list[Any]] = {"status": [before.value, status.value]}
         if before == OrderStatus.DRAFT and status == OrderStatus.SUBMITTED:

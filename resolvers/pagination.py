@@ -8,6 +8,7 @@ non-null (wrap nullable columns in coalesce).
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from resolvers.context import Context, ReadSession
 
 T = TypeVar("T")
+
+# Ours are under 200 characters; anything much longer is not one of ours.
+MAX_CURSOR_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -82,27 +86,67 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(value: Any) -> Any:
+def _invalid(cursor: str) -> BadUserInput:
+    return BadUserInput(
+        f"Invalid cursor: {cursor[:100]!r}. Use a cursor this list returned, "
+        "with the same sort; start again without `after`/`before` after changing the sort."
+    )
+
+
+def _from_json(value: Any, cursor: str) -> Any:
+    """A sort value back from JSON: a scalar, or a tagged date-time or date; else refused."""
     if isinstance(value, dict):
-        if "t" in value:
-            return datetime.fromisoformat(value["t"])
-        if "d" in value:
-            return date.fromisoformat(value["d"])
+        if len(value) == 1 and isinstance(value.get("t"), str):
+            parse: Callable[[str], Any] = datetime.fromisoformat
+            text = value["t"]
+        elif len(value) == 1 and isinstance(value.get("d"), str):
+            parse = date.fromisoformat
+            text = value["d"]
+        else:
+            raise _invalid(cursor)
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise _invalid(cursor) from error
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _invalid(cursor)  # null, lists, objects: never a sort value we wrote
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise _invalid(cursor)  # beyond any database integer
     return value
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([_to_json(v) for v in values])).decode()
+def list_id(keys: Sequence[SortKey], id_column: Any) -> str:
+    """What a cursor names its list and sort by: the id's table, the sort columns and their
+    directions, hashed short. A cursor of another list or sort then differs in it."""
+    table = getattr(id_column, "table", None)
+    described = [getattr(table, "name", "?")] + [
+        f"{k.expression}{' desc' if k.descending else ''}" for k in keys
+    ]
+    return hashlib.blake2s("|".join(described).encode(), digest_size=6).hexdigest()
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def encode_cursor(values: Sequence[Any], list_of: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([list_of, [_to_json(v) for v in values]])).decode()
+
+
+def decode_cursor(cursor: str, size: int, list_of: str) -> list[Any]:
+    """The sort values of `cursor`, refused (BAD_USER_INPUT) unless it is one this list and
+    sort gave out: well-formed, of the right width, each value of a kind we write."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _invalid(cursor)
     try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        decoded = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError) as error:
-        raise BadUserInput(f"Invalid cursor: {cursor!r}.") from error
-    if not isinstance(values, list) or len(values) != size:
-        raise BadUserInput(f"Invalid cursor for this sort: {cursor!r}.")
-    return [_from_json(v) for v in values]
+        raise _invalid(cursor) from error
+    if not (isinstance(decoded, list) and len(decoded) == 2):
+        raise _invalid(cursor)
+    owner, values = decoded
+    if owner != list_of or not isinstance(values, list) or len(values) != size:
+        raise _invalid(cursor)
+    parsed = [_from_json(v, cursor) for v in values]
+    if parsed and not isinstance(parsed[-1], int):
+        raise _invalid(cursor)  # the last value is always the row's id
+    return parsed
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -148,10 +192,11 @@ async def paginate(
     """
     size, backwards = check_page_args(args, default_size, max_size)
     all_keys = [*keys, SortKey(id_column, keys[-1].descending if keys else False)]
+    list_of = list_id(keys, id_column)
     # Sort values are selected alongside so cursors come from the database's own values.
     key_labels: list[Any] = [k.expression.label(f"_k{i}") for i, k in enumerate(all_keys)]
     page_statement, order_by = _keyset_page(
-        statement.add_columns(*key_labels), all_keys, args, size, backwards
+        statement.add_columns(*key_labels), all_keys, list_of, args, size, backwards
     )
 
     width = len(all_keys)
@@ -177,7 +222,7 @@ async def paginate(
 
     return Page(
         items=[row[0] if scalars else row[:-width] for row in rows],
-        cursors=[encode_cursor(row[-width:]) for row in rows],
+        cursors=[encode_cursor(row[-width:], list_of) for row in rows],
         has_next_page=has_next_page,
         has_previous_page=has_previous_page,
         count=count,
@@ -194,18 +239,23 @@ def page_flags(args: PageArgs, has_more: bool, backwards: bool) -> tuple[bool, b
 
 
 def _keyset_page(
-    page_statement: Select[Any], all_keys: list[SortKey], args: PageArgs, size: int, backwards: bool
+    page_statement: Select[Any],
+    all_keys: list[SortKey],
+    list_of: str,
+    args: PageArgs,
+    size: int,
+    backwards: bool,
 ) -> tuple[Select[Any], list[Any]]:
     """`page_statement` limited to the rows between the cursors, in reading order (reversed
     when reading backwards), one row past the page; also returns its ORDER BY terms."""
     if args.after:
         page_statement = page_statement.where(
-            _after(all_keys, decode_cursor(args.after, len(all_keys)))
+            _after(all_keys, decode_cursor(args.after, len(all_keys), list_of))
         )
     if args.before:
         reversed_keys = [SortKey(k.expression, not k.descending) for k in all_keys]
         page_statement = page_statement.where(
-            _after(reversed_keys, decode_cursor(args.before, len(all_keys)))
+            _after(reversed_keys, decode_cursor(args.before, len(all_keys), list_of))
         )
     order_keys = (
         [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys

@@ -21,7 +21,7 @@ from resolvers.money import decimal_to_cents
 from resolvers.pagination import PageArgs, SortKey, paginate_for
 from resolvers.permissions import Permission
 from resolvers.text import like_pattern
-from resolvers.validation import check_version, clean_text
+from resolvers.validation import check_version, clean_text, search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -90,7 +90,7 @@ async def products_page(
         statement = statement.where(visible_to(customer))
     elif not include_inactive:
         statement = statement.where(Product.active.is_(True))
-    term = (search or "").strip().lower()
+    term = (search_term(search) or "").strip().lower()
     if term:
         pattern = like_pattern(term)
         statement = statement.where(
@@ -192,7 +192,7 @@ async def product_update(context: Context, id: str, input: Any) -> dict[str, Any
         product = await session.get(Product, pk)
         if product is None:
             raise UserInputError.one("id", "No such product.", UserErrorCode.NOT_FOUND)
-        check_version(product, input.expected_version)
+        await check_version(session, product, input.expected_version)
         if "sku" in values and await _sku_taken(session, values["sku"], product.id):
             raise _taken()
         changes = apply_changes(product, values)

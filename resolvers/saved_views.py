@@ -297,7 +297,7 @@ async def _editable(context: Context, session: AsyncSession, id: str) -> SavedVi
 async def saved_view_update(context: Context, id: str, input: Any) -> dict[str, Any]:
     async with context.transaction() as session:
         view = await _editable(context, session, id)
-        check_version(view, input.expected_version)
+        await check_version(session, view, input.expected_version)
         errors = ErrorCollector()
         values = _values(errors, view.view, input, creating=False)
         errors.raise_if_any()

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from db.models import Base, Contact, Customer, Location, Order
 from resolvers.errors import BadUserInput
 from resolvers.text import fold
+from resolvers.validation import search_term
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -318,7 +319,7 @@ async def search(context: Context, query: str, first: int) -> list[Any]:
     """The best `first` customers, contacts, locations and orders matching `query`."""
     if not 1 <= first <= MAX_RESULTS:
         raise BadUserInput(f"`first` must be between 1 and {MAX_RESULTS}; got {first}.")
-    query = query.strip()
+    query = (search_term(query, "query") or "").strip()
     term = fold(query)
     if not term:
         return []

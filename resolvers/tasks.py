@@ -447,7 +447,7 @@ async def task_update(context: Context, id: str, input: Any) -> dict[str, Any]:
     values = _text_values(errors, input, creating=False)
     async with context.transaction() as session:
         task = await get_task(session, id)
-        check_version(task, input.expected_version)
+        await check_version(session, task, input.expected_version)
         if input.assignee_id is not UNSET:
             if input.assignee_id is None:
                 errors.add("assigneeId", "A task needs an assignee.", UserErrorCode.REQUIRED)

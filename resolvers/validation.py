@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
+from sqlalchemy import select
+
+from db.models import Customer
+from resolvers.errors import BadUserInput, ErrorCollector, UserErrorCode, UserInputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+# The longest search any list or `search` takes (docs/errors-and-honesty.md). SQLite
+# refuses LIKE patterns over 50,000 bytes; no person types a search this long.
+MAX_SEARCH_LENGTH = 500
+
+
+def search_term(value: str | None, argument: str = "search") -> str | None:
+    """`value` as a search, or BAD_USER_INPUT when it is longer than any search can be."""
+    if value is not None and len(value) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(
+            f"`{argument}` may be at most {MAX_SEARCH_LENGTH} characters; got {len(value)}."
+        )
+    return value
+
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?(/\S*)?$", re.IGNORECASE)
@@ -65,8 +85,30 @@ def clean_phone(errors: ErrorCollector, field: str, value: str | None) -> str | 
     return phone
 
 
-def check_version(row: Any, expected: int | None, field: tuple[str, ...] = ("input",)) -> None:
-    """STALE when the client edited an older version than the stored one."""
+async def check_version(
+    session: AsyncSession,
+    row: Any,
+    expected: int | None,
+    field: tuple[str, ...] = ("input",),
+    *,
+    locked: bool = False,
+) -> None:
+    """STALE when the client edited an older version than the stored one.
+
+    First (PostgreSQL) the row is locked and read again unless the caller loaded it
+    `FOR UPDATE` already (`locked`): concurrent edits of one row then apply one after
+    the other, each on the version the previous one wrote. Without the lock both read
+    the same version and the second UPDATE's version check matches no row (STALE for a
+    client that never sent expectedVersion). SQLite's writers are serialised already.
+    """
+    if not locked and session.get_bind().dialect.name == "postgresql":
+        customer_id = getattr(row, "customer_id", None)
+        if customer_id is not None:
+            # Customer before its rows, the order invoicing and merges lock in: no deadlock.
+            await session.execute(
+                select(Customer.id).where(Customer.id == customer_id).with_for_update()
+            )
+        await session.refresh(row, with_for_update=True)
     if expected is not None and expected != row.version:
         raise UserInputError.one(
             (*field, "expectedVersion"),

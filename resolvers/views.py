@@ -62,6 +62,9 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("lastInteractionAt", "Last contacted", False, CustomerSortField.LAST_INTERACTION_AT),
     Column("nextTask", "Next task"),
     Column("nextTaskDueOn", "Next task due"),
+    # What an import matches rows by (docs/data-in.md): export them to update on re-import.
+    Column("id", "Id"),
+    Column("externalId", "External id"),
 )
 
 # The locations list is sorted by customer, then location name; no column re-sorts it.
@@ -94,6 +97,21 @@ DEFAULT_SORT: dict[ListView, list[dict[str, str]]] = {
 
 def columns_by_key(view: ListView) -> dict[str, Column]:
     return {column.key: column for column in COLUMNS[view]}
+
+
+def sort_column(view: ListView, field: str) -> Column | None:
+    """The column a sort item names: by the list's sort enum (`TOTAL_SALES`, the API's
+    form, as in `customers(sort:)`) or by column key (`totalSales`, the older form)."""
+    for column in COLUMNS[view]:
+        if column.key == field or (column.sort_field is not None and column.sort_field == field):
+            return column
+    return None
+
+
+def sort_field_name(view: ListView, key: str) -> str:
+    """How the API spells a stored sort item's field: the sort enum's name."""
+    column = columns_by_key(view).get(key)
+    return column.sort_field.value if column and column.sort_field else key
 
 
 @dataclass(frozen=True)
@@ -149,10 +167,9 @@ def check_columns(
 
 def check_sort(errors: ErrorCollector, view: ListView, sort: list[Any]) -> list[dict[str, str]]:
     """Sort items of sortable columns; UNKNOWN_COLUMN or INVALID for the others."""
-    known = columns_by_key(view)
     cleaned: list[dict[str, str]] = []
     for index, item in enumerate(sort):
-        column = known.get(item.field)
+        column = sort_column(view, item.field)
         if column is None:
             errors.add(
                 ("sort", str(index), "field"),
@@ -166,7 +183,8 @@ def check_sort(errors: ErrorCollector, view: ListView, sort: list[Any]) -> list[
                 UserErrorCode.INVALID,
             )
         else:
-            cleaned.append({"field": item.field, "direction": item.direction.value})
+            # Stored by column key (rows saved before the enum form was accepted are too).
+            cleaned.append({"field": column.key, "direction": item.direction.value})
     return cleaned
 
 

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import attachments as resolvers
 from resolvers.loaders import load_customer, load_staff
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import model_type
 from schema.staff import Staff
 
@@ -32,15 +32,15 @@ class Attachment(relay.Node):
     )
     size: int = strawberry.field(description="In bytes.")
     sha256: str = strawberry.field(description="Hex SHA-256 of the content.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
 
-    @strawberry.field
+    @strawberry.field(description="The customer the file belongs to.")
     async def customer(
         root: strawberry.Parent[models.Attachment], info: Info
     ) -> Annotated[Customer, strawberry.lazy("schema.customers")] | None:
         return await info.context.loaders[load_customer].load(root.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The staff member who uploaded it.")
     async def uploaded_by(root: strawberry.Parent[models.Attachment], info: Info) -> Staff | None:
         if root.uploaded_by_id is None:
             return None
@@ -58,24 +58,38 @@ async def customer_attachments(root: models.Customer, info: Info) -> list[Attach
     return await info.context.loaders[resolvers.load_customer_attachments].load(root.id)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `attachmentUpload`.")
 class AttachmentUploadInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer the file belongs to.")
     file: Upload = strawberry.field(
         description="The file part of a multipart request (GraphQL multipart request spec)."
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `attachmentUpload` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class AttachmentUploadPayload:
-    attachment: Attachment | None = None
-    user_errors: list[UserError]
+    attachment: Attachment | None = strawberry.field(
+        default=None, description="The attachment as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `attachmentDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
+    )
+)
 class AttachmentDeletePayload:
-    deleted_attachment_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    deleted_attachment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted attachment; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -87,7 +101,9 @@ class Mutation:
         "returns the existing attachment."
     )
     async def attachment_upload(
-        self, info: Info, input: AttachmentUploadInput
+        self,
+        info: Info,
+        input: Annotated[AttachmentUploadInput, strawberry.argument(description="What to write.")],
     ) -> AttachmentUploadPayload:
         return await mutate(
             AttachmentUploadPayload, lambda: resolvers.attachment_upload(info.context, input)
@@ -96,7 +112,14 @@ class Mutation:
     @strawberry.mutation(
         description="Deletes an attachment; its bytes go too when no other attachment has them."
     )
-    async def attachment_delete(self, info: Info, id: strawberry.ID) -> AttachmentDeletePayload:
+    async def attachment_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the attachment to change."),
+        ],
+    ) -> AttachmentDeletePayload:
         return await mutate(
             AttachmentDeletePayload, lambda: resolvers.attachment_delete(info.context, id)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -11,12 +11,20 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import audit as resolvers
+from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
 from resolvers.pagination import PageArgs
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.scalars import JSON
 from schema.staff import Staff
+
+CHANGES = (
+    "Field -> [before, after] in the API's terms: field names as the API spells them "
+    "(`paymentTerms`, `discountPercent`, `billingAddress.city`), values as it serialises them "
+    '(decimal strings, enum names, ISO 8601), and a reference as {"id": global id, "label": '
+    "its name} (docs/api.md, Changes)."
+)
 
 
 @model_type(models.AuditEvent, description="One change to one object, field by field.")
@@ -24,17 +32,20 @@ class AuditEvent(relay.Node):
     id: relay.NodeID[int]
     action: str = strawberry.field(description='What happened, e.g. "customer.bulk_update".')
     entity_type: str = strawberry.field(description='GraphQL type of the object, e.g. "Customer".')
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the change was made.")
 
     @strawberry.field(description="Global id of the changed object (it may since be deleted).")
     def entity_id(root: strawberry.Parent[models.AuditEvent]) -> strawberry.ID:
         return strawberry.ID(encode_id(root.entity_type, root.entity_id))
 
-    @strawberry.field(
-        description="Field -> [before, after], with stored values (ids as database keys)."
-    )
-    def changes(root: strawberry.Parent[models.AuditEvent]) -> JSON:
-        return cast(JSON, root.changes)
+    @strawberry.field(description=CHANGES)
+    async def changes(root: strawberry.Parent[models.AuditEvent], info: Info) -> JSON:
+        return cast(
+            JSON,
+            await info.context.loaders[load_api_changes].load(
+                diff_key(root.entity_type, root.changes)
+            ),
+        )
 
     @strawberry.field(description="The bulk operation this change was part of, if any.")
     def bulk_operation_id(root: strawberry.Parent[models.AuditEvent]) -> strawberry.ID | None:
@@ -60,8 +71,13 @@ class AuditEventFilter:
     customer_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Events concerning these customers or their locations."
     )
-    actor_ids: list[strawberry.ID] | None = None
-    bulk_operation_id: strawberry.ID | None = None
+    actor_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only changes by these staff members."
+    )
+    bulk_operation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only the changes of this bulk operation (customersBulkUpdate, imports, merges).",
+    )
     from_: datetime | None = strawberry.field(
         default=None, name="from", description="Created at or after."
     )
@@ -93,10 +109,10 @@ class AuditEventFilter:
 async def customer_audit_events(
     root: Any,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[AuditEvent]:
     """Customer.auditEvents: the customer's trail, newest first."""
     page = await resolvers.customer_audit_events_page(
@@ -111,11 +127,13 @@ class Query:
     async def audit_events(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: AuditEventFilter | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            AuditEventFilter | None, strawberry.argument(description="Which changes.")
+        ] = None,
     ) -> Connection[AuditEvent]:
         where = filter.decoded() if filter is not None else resolvers.AuditFilter()
         page = await resolvers.audit_events_page(

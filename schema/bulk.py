@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -15,11 +15,13 @@ from resolvers import bulk as resolvers
 from resolvers.bulk import RowChange
 from resolvers.bulk_input import MAX_BULK_IDS
 from resolvers.bulk_revert import bulk_operation_revert
+from resolvers.diffs import diff_key, load_api_changes
 from resolvers.ids import encode_id
 from resolvers.loaders import load_staff
+from schema.audit import CHANGES
 from schema.customers import CustomerFilter
 from schema.enums import BasisDate, BillingStatus
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.relay import model_type
 from schema.scalars import JSON
 from schema.staff import Staff
@@ -31,12 +33,14 @@ class BulkOperation(relay.Node):
     entity_type: str = strawberry.field(
         description="Type of the changed rows: Customer or Location."
     )
-    matched_count: int
+    matched_count: int = strawberry.field(description="How many objects the operation matched.")
     updated_count: int = strawberry.field(
         description="Rows that changed (the others already matched)."
     )
-    created_at: datetime
-    reverted_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it ran.")
+    reverted_at: datetime | None = strawberry.field(
+        description="When it was reverted; null while it stands."
+    )
 
     @strawberry.field(description="Who ran it.")
     async def actor(root: strawberry.Parent[models.BulkOperation], info: Info) -> Staff | None:
@@ -62,9 +66,14 @@ class BulkChange:
     def entity_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(self._entity_type, self._row.id))
 
-    @strawberry.field(description="Field -> [before, after], with stored values.")
-    def changes(self) -> JSON:
-        return cast(JSON, self._row.changes)
+    @strawberry.field(description=CHANGES)
+    async def changes(self, info: Info) -> JSON:
+        return cast(
+            JSON,
+            await info.context.loaders[load_api_changes].load(
+                diff_key(self._entity_type, self._row.changes)
+            ),
+        )
 
 
 @strawberry.input(description="The fields to set on every matched customer; omitted ones stay.")
@@ -73,9 +82,13 @@ class CustomersBulkUpdateSetInput:
         default=None, description="An active staff member of your company."
     )
     clear_sales_rep: bool = strawberry.field(default=False, description="Removes the sales rep.")
-    payment_terms_id: strawberry.ID | None = None
-    billing_status: BillingStatus | None = None
-    basis_date: BasisDate | None = None
+    payment_terms_id: strawberry.ID | None = strawberry.field(
+        default=None, description="New payment terms."
+    )
+    billing_status: BillingStatus | None = strawberry.field(
+        default=None, description="New billing status."
+    )
+    basis_date: BasisDate | None = strawberry.field(default=None, description="New basis date.")
     credit_limit: Decimal | None = strawberry.field(
         default=None, description="A credit limit (0 or more, at most 2 decimals) for each."
     )
@@ -92,7 +105,7 @@ class CustomersBulkUpdateSetInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `customersBulkUpdate`.")
 class CustomersBulkUpdateInput:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"Customers to change (at most {MAX_BULK_IDS})."
@@ -101,7 +114,9 @@ class CustomersBulkUpdateInput:
         default=None,
         description="Instead of ids: every customer the list shows with this filter.",
     )
-    set: CustomersBulkUpdateSetInput
+    set: CustomersBulkUpdateSetInput = strawberry.field(
+        description="What to change on every matched customer."
+    )
     dry_run: bool = strawberry.field(
         default=False, description="Only report what would change; write nothing."
     )
@@ -117,12 +132,14 @@ class LocationsBulkUpdateSetInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `locationsBulkUpdate`.")
 class LocationsBulkUpdateInput:
     ids: list[strawberry.ID] = strawberry.field(
         description=f"Locations to change (at most {MAX_BULK_IDS})."
     )
-    set: LocationsBulkUpdateSetInput
+    set: LocationsBulkUpdateSetInput = strawberry.field(
+        description="What to change on every listed location."
+    )
     dry_run: bool = strawberry.field(
         default=False, description="Only report what would change; write nothing."
     )
@@ -148,7 +165,7 @@ class BulkUpdatePayload:
         default_factory=list,
         description=f"The first {resolvers.PREVIEW_ROWS} changed rows, by id.",
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
     @strawberry.field(description="Pass to bulkOperationRevert to undo it.")
     def bulk_operation_id(self) -> strawberry.ID | None:
@@ -157,25 +174,47 @@ class BulkUpdatePayload:
         return strawberry.ID(encode_id("BulkOperation", self.bulk_operation.id))
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customersBulkUpdate` answers: how many rows matched and changed, the first "
+        "changes, and the operation to revert; or userErrors when nothing was written."
+    )
+)
 class CustomersBulkUpdatePayload(BulkUpdatePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `locationsBulkUpdate` answers: how many rows matched and changed, the first "
+        "changes, and the operation to revert; or userErrors when nothing was written."
+    )
+)
 class LocationsBulkUpdatePayload(BulkUpdatePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `bulkOperationRevert` answers: the operation, what was restored and what was "
+        "skipped; or userErrors when nothing was written."
+    )
+)
 class BulkOperationRevertPayload:
-    bulk_operation: BulkOperation | None = None
+    bulk_operation: BulkOperation | None = strawberry.field(
+        default=None, description="The reverted operation."
+    )
     restored_count: int = strawberry.field(default=0, description="Rows given their values back.")
     skipped_count: int = strawberry.field(
         default=0, description="Rows changed since the operation (or deleted): left as they are."
     )
-    skipped_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    user_errors: list[UserError]
+    skipped_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Objects left as they are because they changed again after the operation (or are gone)."
+        ),
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -184,7 +223,11 @@ class Mutation:
         description="Sets fields on many customers at once, all or nothing. ADMIN and MANAGER."
     )
     async def customers_bulk_update(
-        self, info: Info, input: CustomersBulkUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            CustomersBulkUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> CustomersBulkUpdatePayload:
         async def action() -> dict[str, Any]:
             values = await resolvers.customers_bulk_update(info.context, input)
@@ -196,7 +239,11 @@ class Mutation:
         description="Sets or drops the rep override of many locations at once. ADMIN and MANAGER."
     )
     async def locations_bulk_update(
-        self, info: Info, input: LocationsBulkUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            LocationsBulkUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> LocationsBulkUpdatePayload:
         async def action() -> dict[str, Any]:
             values = await resolvers.locations_bulk_update(info.context, input)
@@ -209,7 +256,11 @@ class Mutation:
         "ADMIN and MANAGER."
     )
     async def bulk_operation_revert(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the bulk to change.")
+        ],
     ) -> BulkOperationRevertPayload:
         return await mutate(
             BulkOperationRevertPayload, lambda: bulk_operation_revert(info.context, id)

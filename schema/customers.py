@@ -13,10 +13,12 @@ from strawberry.types import Info
 from db import models
 from db.enums import ListView
 from resolvers import customers as resolvers
+from resolvers import recycle_bin
 from resolvers.contacts import load_contacts_of_customers, load_primary_contacts
 from resolvers.context import loaded, prefetch, then
+from resolvers.duplicates import load_possible_duplicates
 from resolvers.ledger import load_overdue_cents
-from resolvers.loaders import load_payment_terms, load_staff
+from resolvers.loaders import load_customer, load_payment_terms, load_staff
 from resolvers.locations import customer_locations_page, load_locations_of_customers
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import PageArgs
@@ -39,11 +41,11 @@ from schema.enums import (
     SortDirection,
     graphql_enum,
 )
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.interactions import Interaction
 from schema.locations import Location
 from schema.lookahead import node_selects, selects
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.saved_views import applied_view
 from schema.staff import Staff
 from schema.tasks import Task
@@ -55,24 +57,36 @@ if TYPE_CHECKING:
 @model_type(models.Customer, description="A customer: a business or an individual.")
 class Customer(relay.Node):
     id: relay.NodeID[int]
-    kind: CustomerKind
-    name: str
-    email: str | None
-    phone: str | None
-    mobile: str | None
-    fax: str | None
-    website: str | None
-    status: CustomerStatus
-    billing_status: BillingStatus
-    basis_date: BasisDate
-    default_shipping_method: ShippingMethod
-    product_display: ProductDisplay
+    kind: CustomerKind = strawberry.field(description="A business or a person.")
+    name: str = strawberry.field(description="The customer's name.")
+    email: str | None = strawberry.field(description="Main e-mail address.")
+    phone: str | None = strawberry.field(description="Main phone number.")
+    mobile: str | None = strawberry.field(description="Mobile number.")
+    fax: str | None = strawberry.field(description="Fax number.")
+    website: str | None = strawberry.field(description="Web site address.")
+    status: CustomerStatus = strawberry.field(
+        description="Where the customer stands in its life cycle."
+    )
+    billing_status: BillingStatus = strawberry.field(
+        description="Whether the customer may order on account."
+    )
+    basis_date: BasisDate = strawberry.field(
+        description="What due dates of its invoices count from."
+    )
+    default_shipping_method: ShippingMethod = strawberry.field(
+        description="How its orders ship unless an order says otherwise."
+    )
+    product_display: ProductDisplay = strawberry.field(description="Which products it is offered.")
     allow_partial_payments: bool | None = strawberry.field(
         description="The customer's own setting; null means the company default applies."
     )
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    created_at: datetime = strawberry.field(description="When the customer was created.")
+    updated_at: datetime = strawberry.field(description="When the customer was last changed.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
     @strawberry.field(description='Percentage off every new order by default, e.g. "12.50".')
     def discount_percent(root: strawberry.Parent[models.Customer]) -> Decimal:
@@ -81,13 +95,15 @@ class Customer(relay.Node):
     # Fields read through loaders are sync: they return the value when the page was
     # prefetched (see Query.customers), else an awaitable (resolvers.context.loaded).
 
-    @strawberry.field
+    @strawberry.field(
+        description="The staff member assigned to the customer; null when unassigned."
+    )
     def sales_rep(root: strawberry.Parent[models.Customer], info: Info) -> Staff | None:
         if root.sales_rep_id is None:
             return None
         return loaded(info.context, load_staff, root.sales_rep_id)
 
-    @strawberry.field
+    @strawberry.field(description="When its invoices fall due.")
     def payment_terms(root: strawberry.Parent[models.Customer], info: Info) -> PaymentTerms | None:
         if root.payment_terms_id is None:
             return None
@@ -101,11 +117,11 @@ class Customer(relay.Node):
             return root.allow_partial_payments
         return await resolvers.company_allows_partial_payments(info.context)
 
-    @strawberry.field
+    @strawberry.field(description="Where invoices go; null when none is set.")
     def billing_address(root: strawberry.Parent[models.Customer]) -> Address | None:
         return Address.from_row(root, "billing_")
 
-    @strawberry.field
+    @strawberry.field(description="Where orders go by default; null when none is set.")
     def shipping_address(root: strawberry.Parent[models.Customer]) -> Address | None:
         return Address.from_row(root, "shipping_")
 
@@ -142,10 +158,10 @@ class Customer(relay.Node):
     def locations(
         root: strawberry.Parent[models.Customer],
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Location]:
         page = customer_locations_page(info.context, root.id, PageArgs(first, after, last, before))
         return then(page, Connection.from_page)
@@ -154,7 +170,7 @@ class Customer(relay.Node):
     def contacts(root: strawberry.Parent[models.Customer], info: Info) -> list[Contact]:
         return loaded(info.context, load_contacts_of_customers, root.id)
 
-    @strawberry.field
+    @strawberry.field(description="Its primary contact; null when it has no contacts.")
     def primary_contact(root: strawberry.Parent[models.Customer], info: Info) -> Contact | None:
         return loaded(info.context, load_primary_contacts, root.id)
 
@@ -176,7 +192,8 @@ class Customer(relay.Node):
         resolver=relationship.customer_notes, description="The NOTE interactions, newest first."
     )
     last_interaction_at: datetime | None = strawberry.field(
-        resolver=relationship.customer_last_interaction_at
+        resolver=relationship.customer_last_interaction_at,
+        description="When its latest interaction occurred; null when never contacted.",
     )
     days_since_last_interaction: int | None = strawberry.field(
         resolver=relationship.customer_days_since_last_interaction,
@@ -191,13 +208,24 @@ class Customer(relay.Node):
     async def orders(
         root: strawberry.Parent[models.Customer],
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[OrderFilter, strawberry.lazy("schema.orders")] | None = None,
-        search: str | None = None,
-        sort: list[Annotated[OrderSort, strawberry.lazy("schema.orders")]] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            Annotated[OrderFilter, strawberry.lazy("schema.orders")] | None,
+            strawberry.argument(description="Which orders (the same filter as root `orders`)."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Matches order number, PO number and line content."),
+        ] = None,
+        sort: Annotated[
+            list[Annotated[OrderSort, strawberry.lazy("schema.orders")]] | None,
+            strawberry.argument(
+                description="Sort keys, first the most significant (default: newest placedAt first)."
+            ),
+        ] = None,
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders")]]:
         from schema.orders import customer_orders
 
@@ -216,7 +244,7 @@ class Customer(relay.Node):
     )
     available_credit: Decimal | None = strawberry.field(
         resolver=ledger_fields.customer_available_credit,
-        description="creditLimit − balance.currentBalance (negative: over the limit); null "
+        description="The credit limit minus balance.currentBalance (negative: over the limit); null "
         "without a limit.",
     )
     transactions = strawberry.field(
@@ -246,6 +274,31 @@ class Customer(relay.Node):
     def tags(root: strawberry.Parent[models.Customer], info: Info) -> list[str]:
         return loaded(info.context, load_tags, root.id)
 
+    # Data in, duplicates out, nothing lost (issue 19)
+    # ------------------------------------------------------------------
+    external_id: str | None = strawberry.field(
+        description="The customer's id in the system it was imported from; unique in the "
+        "company. Imports update the customer with the same externalId."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When customerDelete put the customer in the recycle bin (null: not "
+        "deleted). Only deletedCustomers shows deleted ones."
+    )
+
+    @strawberry.field(description="The customer customersMerge merged this one into, if any.")
+    def merged_into(root: strawberry.Parent[models.Customer], info: Info) -> Customer | None:
+        if root.merged_into_id is None:
+            return None
+        return loaded(info.context, load_customer, root.merged_into_id)
+
+    @strawberry.field(
+        description="Other customers that look like the same one: the same e-mail "
+        "(case-insensitive), the same phone digits (the last 10) or the same name once "
+        "folded, without punctuation and legal suffixes (Inc, LLC…). Merged ones excluded."
+    )
+    def possible_duplicates(root: strawberry.Parent[models.Customer], info: Info) -> list[Customer]:
+        return loaded(info.context, load_possible_duplicates, root.id)
+
 
 @strawberry.input(description="Narrows the customer list; archived customers only when asked for.")
 class CustomerFilter:
@@ -255,11 +308,21 @@ class CustomerFilter:
     statuses: list[CustomerStatus] | None = strawberry.field(
         default=None, description="Without ARCHIVED here, archived customers are left out."
     )
-    billing_statuses: list[BillingStatus] | None = None
-    sales_rep_ids: list[strawberry.ID] | None = None
-    engagement: list[Engagement] | None = None
-    kinds: list[CustomerKind] | None = None
-    payment_terms_ids: list[strawberry.ID] | None = None
+    billing_statuses: list[BillingStatus] | None = strawberry.field(
+        default=None, description="Only customers with one of these billing statuses."
+    )
+    sales_rep_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only customers assigned to one of these staff members."
+    )
+    engagement: list[Engagement] | None = strawberry.field(
+        default=None, description="Only customers with one of these engagements."
+    )
+    kinds: list[CustomerKind] | None = strawberry.field(
+        default=None, description="Only customers of these kinds."
+    )
+    payment_terms_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only customers with these payment terms."
+    )
     has_balance: bool | None = strawberry.field(
         default=None, description="true: customers who owe money; false: those who don't."
     )
@@ -286,16 +349,31 @@ class CustomerFilter:
 CustomerSortField = resolvers.CustomerSortField
 graphql_enum(
     CustomerSortField,
+    description="What the customers list can be sorted by, over the whole company. CSV "
+    "exports and saved views take the same names.",
     value_descriptions={
-        "LAST_INTERACTION_AT": "The latest interaction; never contacted first when ascending."
+        CustomerSortField.NAME: "The customer's name.",
+        CustomerSortField.CREATED_AT: "When the customer was created.",
+        CustomerSortField.TOTAL_SALES: "Total of invoiced orders.",
+        CustomerSortField.ORDER_COUNT: "Number of invoiced orders.",
+        CustomerSortField.AVERAGE_ORDER_TOTAL: "Average total of invoiced orders.",
+        CustomerSortField.LAST_ORDER_AT: (
+            "placedAt of the latest invoiced order (none last when descending)."
+        ),
+        CustomerSortField.BALANCE: "The current balance.",
+        CustomerSortField.LAST_INTERACTION_AT: (
+            "The latest interaction; never contacted first when ascending."
+        ),
     },
 )
 
 
-@strawberry.input
+@strawberry.input(description="One sort key of the customers list; ties are broken by id.")
 class CustomerSort:
-    field: CustomerSortField
-    direction: SortDirection = SortDirection.ASC
+    field: CustomerSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending or descending."
+    )
 
 
 TAGS_INPUT = (
@@ -308,93 +386,195 @@ CREDIT_LIMIT_INPUT = (
 )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `customerCreate`.")
 class CustomerCreateInput:
-    name: str
-    kind: CustomerKind | None = None
-    email: str | None = None
-    phone: str | None = None
-    mobile: str | None = None
-    fax: str | None = None
-    website: str | None = None
+    name: str = strawberry.field(description="The customer's name (required).")
+    kind: CustomerKind | None = strawberry.field(
+        default=None, description="A business or a person (default BUSINESS)."
+    )
+    email: str | None = strawberry.field(default=None, description="Main e-mail address.")
+    phone: str | None = strawberry.field(default=None, description="Main phone number.")
+    mobile: str | None = strawberry.field(default=None, description="Mobile number.")
+    fax: str | None = strawberry.field(default=None, description="Fax number.")
+    website: str | None = strawberry.field(default=None, description="Web site address.")
     discount_percent: Decimal | None = strawberry.field(
         default=None, description='0 to 100 with at most 2 decimals, e.g. "12.50".'
     )
-    status: CustomerStatus | None = None
-    billing_status: BillingStatus | None = None
-    payment_terms_id: strawberry.ID | None = None
-    basis_date: BasisDate | None = None
+    status: CustomerStatus | None = strawberry.field(
+        default=None, description="Life-cycle status (default ACTIVE)."
+    )
+    billing_status: BillingStatus | None = strawberry.field(
+        default=None, description="Billing status (default GOOD_STANDING)."
+    )
+    payment_terms_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Payment terms (default: the company's first terms)."
+    )
+    basis_date: BasisDate | None = strawberry.field(
+        default=None, description="What due dates count from (default ORDER_DATE)."
+    )
     sales_rep_id: strawberry.ID | None = strawberry.field(
         default=None, description="An active staff member."
     )
-    default_shipping_method: ShippingMethod | None = None
-    product_display: ProductDisplay | None = None
+    default_shipping_method: ShippingMethod | None = strawberry.field(
+        default=None, description="Default shipping method."
+    )
+    product_display: ProductDisplay | None = strawberry.field(
+        default=None, description="Which products it is offered."
+    )
     allow_partial_payments: bool | None = strawberry.field(
         default=None, description="null: the company default applies."
     )
-    billing_address: AddressInput | None = None
-    shipping_address: AddressInput | None = None
+    billing_address: AddressInput | None = strawberry.field(
+        default=None, description="Where invoices go."
+    )
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Where orders go by default."
+    )
     credit_limit: Decimal | None = strawberry.field(default=None, description=CREDIT_LIMIT_INPUT)
     tags: list[str] | None = strawberry.field(default=None, description=TAGS_INPUT)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
 class CustomerUpdateInput:
-    name: str | None = strawberry.UNSET
-    kind: CustomerKind | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    mobile: str | None = strawberry.UNSET
-    fax: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    discount_percent: Decimal | None = strawberry.UNSET
-    status: CustomerStatus | None = strawberry.UNSET
-    billing_status: BillingStatus | None = strawberry.UNSET
-    payment_terms_id: strawberry.ID | None = strawberry.UNSET
-    basis_date: BasisDate | None = strawberry.UNSET
-    sales_rep_id: strawberry.ID | None = strawberry.UNSET
-    default_shipping_method: ShippingMethod | None = strawberry.UNSET
-    product_display: ProductDisplay | None = strawberry.UNSET
-    allow_partial_payments: bool | None = strawberry.UNSET
-    billing_address: AddressInput | None = strawberry.UNSET
-    shipping_address: AddressInput | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The customer's name."
+    )
+    kind: CustomerKind | None = strawberry.field(
+        default=strawberry.UNSET, description="A business or a person."
+    )
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Main e-mail address; null clears it."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Main phone number; null clears it."
+    )
+    mobile: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Mobile number; null clears it."
+    )
+    fax: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Fax number; null clears it."
+    )
+    website: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Web site address; null clears it."
+    )
+    discount_percent: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description='Default discount of new orders, e.g. "12.50".'
+    )
+    status: CustomerStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Life-cycle status."
+    )
+    billing_status: BillingStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Billing status."
+    )
+    payment_terms_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Payment terms."
+    )
+    basis_date: BasisDate | None = strawberry.field(
+        default=strawberry.UNSET, description="What due dates count from."
+    )
+    sales_rep_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The assigned staff member (active staff only); null unassigns.",
+    )
+    default_shipping_method: ShippingMethod | None = strawberry.field(
+        default=strawberry.UNSET, description="Default shipping method."
+    )
+    product_display: ProductDisplay | None = strawberry.field(
+        default=strawberry.UNSET, description="Which products it is offered."
+    )
+    allow_partial_payments: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether it may pay orders in part; null: the company default.",
+    )
+    billing_address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where invoices go; null clears it."
+    )
+    shipping_address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where orders go by default; null clears it."
+    )
     credit_limit: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description=CREDIT_LIMIT_INPUT
     )
     tags: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description=TAGS_INPUT + " Replaces the tags; [] removes all."
     )
-    expected_version: int | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerCreate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerCreatePayload:
-    customer: Customer | None = None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(
+        default=None, description="The customer as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerUpdate` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerUpdatePayload:
-    customer: Customer | None = None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(
+        default=None, description="The customer as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerArchive` answers: the affected object, or userErrors when nothing "
+        "was written."
+    )
+)
 class CustomerArchivePayload:
-    customer: Customer | None = None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(
+        default=None, description="The customer as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerDelete` answers: the deleted object's id, or userErrors when nothing "
+        "was deleted."
+    )
+)
 class CustomerDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted customer; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="One customer of your company, or null.")
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description=(
+                    "The customer's global id; a malformed id or one of another type is an "
+                    "INVALID_ID error."
+                )
+            ),
+        ],
+    ) -> Customer | None:
         # The row stands for the type (schema/relay.py model_type).
         return await resolvers.customer_by_global_id(  # type: ignore[return-value]
             info.context, id, with_overdue=selects(info, "balance", "overdueAmount")
@@ -407,12 +587,21 @@ class Query:
     async def customers(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: CustomerFilter | None = None,
-        sort: list[CustomerSort] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            CustomerFilter | None,
+            strawberry.argument(description="Which customers; the conditions combine with AND."),
+        ] = None,
+        sort: Annotated[
+            list[CustomerSort] | None,
+            strawberry.argument(
+                description="Sort keys, first the most significant (default NAME ASC); ties are "
+                "broken by id."
+            ),
+        ] = None,
         saved_view_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -457,9 +646,11 @@ async def prefetch_customers(info: Info, customers: list[models.Customer]) -> No
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Creates a customer.")
     async def customer_create(
-        self, info: Info, input: CustomerCreateInput
+        self,
+        info: Info,
+        input: Annotated[CustomerCreateInput, strawberry.argument(description="What to write.")],
     ) -> CustomerCreatePayload:
         return await mutate(
             CustomerCreatePayload, lambda: resolvers.customer_create(info.context, input)
@@ -467,7 +658,13 @@ class Mutation:
 
     @strawberry.mutation(description="`expectedVersion` guards against lost updates (STALE).")
     async def customer_update(
-        self, info: Info, id: strawberry.ID, input: CustomerUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the customer to change."),
+        ],
+        input: Annotated[CustomerUpdateInput, strawberry.argument(description="What to write.")],
     ) -> CustomerUpdatePayload:
         return await mutate(
             CustomerUpdatePayload, lambda: resolvers.customer_update(info.context, id, input)
@@ -476,15 +673,32 @@ class Mutation:
     @strawberry.mutation(
         description="Sets status ARCHIVED: everything is kept, the customer leaves default lists."
     )
-    async def customer_archive(self, info: Info, id: strawberry.ID) -> CustomerArchivePayload:
+    async def customer_archive(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the customer to change."),
+        ],
+    ) -> CustomerArchivePayload:
         return await mutate(
             CustomerArchivePayload, lambda: resolvers.customer_archive(info.context, id)
         )
 
     @strawberry.mutation(
-        description="ADMIN or MANAGER. Refused (HAS_ORDERS) while orders or transactions exist."
+        description="ADMIN or MANAGER. Moves the customer to the recycle bin with its "
+        "contacts, locations, interactions and attachments: hidden everywhere, restorable "
+        "with customerRestore for 30 days. Refused (HAS_ORDERS) while orders or "
+        "transactions exist."
     )
-    async def customer_delete(self, info: Info, id: strawberry.ID) -> CustomerDeletePayload:
+    async def customer_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the customer to change."),
+        ],
+    ) -> CustomerDeletePayload:
         return await mutate(
-            CustomerDeletePayload, lambda: resolvers.customer_delete(info.context, id)
+            CustomerDeletePayload, lambda: recycle_bin.customer_delete(info.context, id)
         )

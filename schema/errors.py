@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import strawberry
+import structlog
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -26,11 +27,18 @@ class UserError:
         description="Path from the mutation's arguments to the field at fault, "
         "e.g. ['input', 'email']; null when the input as a whole is at fault."
     )
-    message: str
-    code: UserErrorCode
+    message: str = strawberry.field(description="What is wrong, in English, for people.")
+    code: UserErrorCode = strawberry.field(description="What is wrong, for programs.")
+
+
+USER_ERRORS = (
+    "Why the input was refused; empty when the mutation succeeded. When not empty, nothing "
+    "was written."
+)
 
 
 P = TypeVar("P")
+log = structlog.get_logger("rolodex")
 
 
 async def mutate(payload: Callable[..., P], action: Callable[[], Awaitable[dict[str, Any]]]) -> P:
@@ -65,6 +73,25 @@ class MaskUnexpectedErrors(MaskErrors):
             return masked
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked
+
+
+def log_errors(errors: Sequence[GraphQLError]) -> None:
+    """One log record per error: the client's mistakes at `info`, one line with the code;
+    anything unexpected at `error`, its traceback inside the structured record."""
+    for error in errors:
+        path = list(error.path) if error.path is not None else None
+        if should_mask_error(error):
+            original = error.original_error
+            assert original is not None  # masked errors are the unexpected exceptions
+            log.error(
+                "graphql.internal_error",
+                path=path,
+                error=repr(original),
+                exc_info=(type(original), original, original.__traceback__),
+            )
+            continue
+        code = (error.extensions or {}).get("code") or "BAD_REQUEST"
+        log.info("graphql.client_error", code=code, path=path, message=error.message[:300])
 
 
 def should_mask_error(error: GraphQLError) -> bool:

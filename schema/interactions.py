@@ -19,8 +19,8 @@ from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
 from resolvers.tasks import load_contacts, load_locations
 from schema.enums import InteractionKind, graphql_enum
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -42,16 +42,20 @@ FollowUpRef = Annotated["InteractionFollowUpInput", strawberry.lazy("schema.task
 )
 class Interaction(relay.Node):
     id: relay.NodeID[int]
-    kind: InteractionKind
-    body: str
+    kind: InteractionKind = strawberry.field(description="How the contact happened.")
+    body: str = strawberry.field(description="What was said or done.")
     created_at: datetime = strawberry.field(
-        description="When it happened (occurredAt on create; defaults to when it was logged)."
+        description="The same instant as occurredAt (kept for clients of the first release)."
     )
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When it was last edited.")
     edited: bool = strawberry.field(description="Whether it was changed after being logged.")
-    version: int
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The customer it was with.")
     async def customer(root: strawberry.Parent[models.Interaction], info: Info) -> CustomerRef:
         return await info.context.loaders[load_customer].load(root.customer_id)
 
@@ -82,11 +86,14 @@ def spoken_to(info: Info, pk: int | None, batch: Any) -> Any:
 async def customer_interactions(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    kinds: list[InteractionKind] | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    kinds: Annotated[
+        list[InteractionKind] | None,
+        strawberry.argument(description="Only interactions of these kinds."),
+    ] = None,
 ) -> Connection[Interaction]:
     page = await resolvers.customer_interactions_page(
         info.context, root.id, PageArgs(first, after, last, before), kinds
@@ -97,10 +104,10 @@ async def customer_interactions(
 async def customer_notes(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[Interaction]:
     page = await resolvers.customer_interactions_page(
         info.context,
@@ -124,21 +131,40 @@ class InteractionFilter:
     staff_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Written by any of these staff members."
     )
-    customer_ids: list[strawberry.ID] | None = None
-    kinds: list[InteractionKind] | None = None
-    from_: datetime | None = strawberry.field(
-        default=None, name="from", description="Happened at or after this moment."
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only interactions with these customers."
     )
-    to: datetime | None = strawberry.field(default=None, description="Happened before this moment.")
+    kinds: list[InteractionKind] | None = strawberry.field(
+        default=None, description="Only interactions of these kinds."
+    )
+    occurred_from: date | None = strawberry.field(
+        default=None,
+        description="First day of occurredAt (inclusive, in the company's time zone).",
+    )
+    occurred_to: date | None = strawberry.field(
+        default=None,
+        description="Last day of occurredAt (inclusive, in the company's time zone).",
+    )
+    from_: datetime | None = strawberry.field(
+        default=None,
+        name="from",
+        description="Happened at or after this moment.",
+        deprecation_reason="Day ranges are Dates: use occurredFrom (a day, inclusive).",
+    )
+    to: datetime | None = strawberry.field(
+        default=None,
+        description="Happened before this moment.",
+        deprecation_reason="Day ranges are Dates: use occurredTo (a day, inclusive).",
+    )
     search: str | None = strawberry.field(
         default=None, description="Words in the body, case-insensitive."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `interactionCreate`.")
 class InteractionCreateInput:
-    customer_id: strawberry.ID
-    kind: InteractionKind
+    customer_id: strawberry.ID = strawberry.field(description="The customer it was with.")
+    kind: InteractionKind = strawberry.field(description="How the contact happened.")
     body: str = strawberry.field(description="Required; at most 10,000 characters.")
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When it happened, if not now; never in the future."
@@ -156,45 +182,85 @@ class InteractionCreateInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `interactionUpdate`.")
 class InteractionUpdateInput:
-    kind: InteractionKind | None = strawberry.UNSET
-    body: str | None = strawberry.UNSET
-    occurred_at: datetime | None = strawberry.UNSET
+    kind: InteractionKind | None = strawberry.field(
+        default=strawberry.UNSET, description="How the contact happened."
+    )
+    body: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What was said or done."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it happened (an instant with offset)."
+    )
     contact_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's contacts; null clears it."
     )
     location_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's locations; null clears it."
     )
-    expected_version: int | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `customerSetSalesRep` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class CustomerSetSalesRepPayload:
-    customer: CustomerRef | None = None
-    user_errors: list[UserError]
+    customer: CustomerRef | None = strawberry.field(
+        default=None, description="The customer as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionCreate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class InteractionCreatePayload:
-    interaction: Interaction | None = None
+    interaction: Interaction | None = strawberry.field(
+        default=None, description="The interaction as it is now; null when userErrors."
+    )
     task: TaskRef | None = strawberry.field(
         default=None, description="The follow-up created with it, when `followUp` was given."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class InteractionUpdatePayload:
-    interaction: Interaction | None = None
-    user_errors: list[UserError]
+    interaction: Interaction | None = strawberry.field(
+        default=None, description="The interaction as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `interactionDelete` answers: the deleted object's id, or userErrors when "
+        "nothing was deleted."
+    )
+)
 class InteractionDeletePayload:
-    deleted_interaction_id: strawberry.ID | None = None
-    user_errors: list[UserError]
+    deleted_interaction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of the deleted interaction; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 InteractionReportGroup = interactions_report.ReportGroup
@@ -202,17 +268,27 @@ graphql_enum(
     InteractionReportGroup,
     name="InteractionReportGroup",
     description="What to count interactions by; periods are in the company's time zone.",
+    value_descriptions={
+        InteractionReportGroup.STAFF: "One row per author.",
+        InteractionReportGroup.CUSTOMER: "One row per customer.",
+        InteractionReportGroup.KIND: "One row per interaction kind.",
+        InteractionReportGroup.DAY: "One row per day (company time zone).",
+        InteractionReportGroup.WEEK: "One row per ISO week, starting Monday (company time zone).",
+        InteractionReportGroup.MONTH: "One row per month (company time zone).",
+    },
 )
 
 
 @strawberry.type(description="One group of interactions; fields not grouped by are null.")
 class InteractionReportRow:
-    kind: InteractionKind | None
+    kind: InteractionKind | None = strawberry.field(description="The kind (when grouped by KIND).")
     period: date | None = strawberry.field(
         description="The first day of the DAY, WEEK (Monday) or MONTH, in the company's time zone."
     )
-    count: int
-    last_interaction_at: datetime | None
+    count: int = strawberry.field(description="How many interactions the row holds.")
+    last_interaction_at: datetime | None = strawberry.field(
+        description="When the row's latest interaction occurred."
+    )
     staff_id: strawberry.Private[int | None]
     customer_id: strawberry.Private[int | None]
 
@@ -222,7 +298,7 @@ class InteractionReportRow:
             return None
         return await info.context.loaders[load_staff].load(self.staff_id)
 
-    @strawberry.field
+    @strawberry.field(description="The customer (when grouped by CUSTOMER).")
     async def customer(self, info: Info) -> CustomerRef | None:
         if self.customer_id is None:
             return None
@@ -235,14 +311,18 @@ class Query:
     async def interactions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: InteractionFilter | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            InteractionFilter | None, strawberry.argument(description="Which interactions.")
+        ] = None,
     ) -> Connection[Interaction]:
         page = await resolvers.interactions_page(
-            info.context, resolvers.parse_filter(filter), PageArgs(first, after, last, before)
+            info.context,
+            resolvers.parse_filter(filter, timezone=info.context.viewer.company_timezone),
+            PageArgs(first, after, last, before),
         )
         return Connection.from_page(page)
 
@@ -253,8 +333,14 @@ class Query:
     async def interactions_report(
         self,
         info: Info,
-        group_by: list[InteractionReportGroup],
-        filter: InteractionFilter | None = None,
+        group_by: Annotated[
+            list[InteractionReportGroup],
+            strawberry.argument(description="How to group the rows (several combine)."),
+        ],
+        filter: Annotated[
+            InteractionFilter | None,
+            strawberry.argument(description="Which interactions to count."),
+        ] = None,
         include_silent_staff: Annotated[
             bool,
             strawberry.argument(
@@ -264,7 +350,10 @@ class Query:
         ] = False,
     ) -> list[InteractionReportRow]:
         rows = await interactions_report.interactions_report(
-            info.context, resolvers.parse_filter(filter), group_by, include_silent_staff
+            info.context,
+            resolvers.parse_filter(filter, timezone=info.context.viewer.company_timezone),
+            group_by,
+            include_silent_staff,
         )
         return [
             InteractionReportRow(
@@ -286,7 +375,13 @@ class Mutation:
         "`staffId: null` leaves the customer unassigned."
     )
     async def customer_set_sales_rep(
-        self, info: Info, customer_id: strawberry.ID, staff_id: strawberry.ID | None
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        staff_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The new rep (active staff); null unassigns."),
+        ],
     ) -> CustomerSetSalesRepPayload:
         return await mutate(
             CustomerSetSalesRepPayload,
@@ -295,7 +390,9 @@ class Mutation:
 
     @strawberry.mutation(description="Logs an interaction with a customer; you are its author.")
     async def interaction_create(
-        self, info: Info, input: InteractionCreateInput
+        self,
+        info: Info,
+        input: Annotated[InteractionCreateInput, strawberry.argument(description="What to write.")],
     ) -> InteractionCreatePayload:
         return await mutate(
             InteractionCreatePayload, lambda: resolvers.interaction_create(info.context, input)
@@ -303,7 +400,13 @@ class Mutation:
 
     @strawberry.mutation(description="REPs change only their own entries; managers any.")
     async def interaction_update(
-        self, info: Info, id: strawberry.ID, input: InteractionUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the interaction to change."),
+        ],
+        input: Annotated[InteractionUpdateInput, strawberry.argument(description="What to write.")],
     ) -> InteractionUpdatePayload:
         return await mutate(
             InteractionUpdatePayload,
@@ -313,7 +416,14 @@ class Mutation:
     @strawberry.mutation(
         description="REPs delete only their own entries; the text stays in the audit trail."
     )
-    async def interaction_delete(self, info: Info, id: strawberry.ID) -> InteractionDeletePayload:
+    async def interaction_delete(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global id of the interaction to change."),
+        ],
+    ) -> InteractionDeletePayload:
         return await mutate(
             InteractionDeletePayload, lambda: resolvers.interaction_delete(info.context, id)
         )
@@ -323,7 +433,13 @@ CustomerTimelineEventKind = timeline.TimelineEventKind
 graphql_enum(
     CustomerTimelineEventKind,
     name="CustomerTimelineEventKind",
-    value_descriptions={"TASK_COMPLETED": "A task of the customer was marked DONE (`task`)."},
+    description="What happened on a customer's timeline.",
+    value_descriptions={
+        CustomerTimelineEventKind.CREATED: "An interaction was logged.",
+        CustomerTimelineEventKind.UPDATED: "An interaction was edited.",
+        CustomerTimelineEventKind.DELETED: "An interaction was deleted.",
+        CustomerTimelineEventKind.TASK_COMPLETED: "A task of the customer was marked DONE (`task`).",
+    },
 )
 
 
@@ -331,7 +447,7 @@ graphql_enum(
     description="A change to a customer's interaction log, or a task completed, as committed."
 )
 class CustomerTimelineEvent:
-    event: CustomerTimelineEventKind
+    event: CustomerTimelineEventKind = strawberry.field(description="What happened.")
     interaction: Interaction | None = strawberry.field(
         description="The interaction as committed; null once DELETED and for task events."
     )
@@ -354,7 +470,11 @@ class Subscription:
         'payload as {"Authorization": "Bearer <token>"}.'
     )
     async def customer_timeline(
-        self, info: Info, customer_id: strawberry.ID
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer to follow.")
+        ],
     ) -> AsyncGenerator[CustomerTimelineEvent, None]:
         async for event, row in timeline.customer_timeline(info.context, customer_id):
             yield timeline_event(event, row)

@@ -63,9 +63,9 @@ from graphql.error import located_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from graphql.pyutils import inspect as inspect_value
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.field_plans import PLAN, FieldPlan, install_field_plans, refusal
+from schema.settling import SettlingExecutionContext
 
 PLANNER = "rolodex-planner"  # GraphQLSchema.extensions key: the schema's Planner
 PLANS_PER_SCHEMA = 256
@@ -425,7 +425,7 @@ def install(schema: strawberry.Schema) -> int:
     return direct
 
 
-class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlannedExecutionContext(SettlingExecutionContext):
     """graphql-core's executor, running a query by its plan when it has one."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -14,8 +14,30 @@ from schema.planner import INFO_FREE
 
 NodeType = TypeVar("NodeType")
 
+# The pagination arguments of every connection, described once.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page forward: at most this many items after `after` (default 50, at most 250)."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Start after this cursor (from `edges.cursor` or `pageInfo`)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page backward: at most this many items before `before`."),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="End before this cursor (from `edges.cursor` or `pageInfo`)."),
+]
+
 # GraphQL type name -> model, for node(id:) and nodes(ids:).
 NODE_MODELS: dict[str, type[Base]] = {}
+# Node types that are not the row itself (CustomerBalance of a Customer): row -> object.
+NODE_BUILDERS: dict[str, Callable[[Any], Any]] = {}
 
 
 def model_type(model: type[Base], *, name: str | None = None, description: str | None = None):
@@ -41,17 +63,26 @@ def model_type(model: type[Base], *, name: str | None = None, description: str |
     return wrap
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with the cursor that points at it.")
 class Edge(Generic[NodeType]):
-    cursor: str
-    node: NodeType
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` or `before` to page from this item. Valid only "
+        "for the list and sort it came from."
+    )
+    node: NodeType = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list: Relay cursor connection with a total count.")
 class Connection(Generic[NodeType]):
-    edges: list[Edge[NodeType]]
-    nodes: list[NodeType]
-    page_info: relay.PageInfo
+    edges: list[Edge[NodeType]] = strawberry.field(
+        description="The page's items with their cursors, in the list's order."
+    )
+    nodes: list[NodeType] = strawberry.field(
+        description="The page's items without cursors (the same as `edges { node }`)."
+    )
+    page_info: relay.PageInfo = strawberry.field(
+        description="Whether there are pages before or after this one, and where they start."
+    )
     _count: strawberry.Private[Callable[[], Awaitable[int] | int]]
 
     @strawberry.field(description="How many items the whole list holds (all pages).")

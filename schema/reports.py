@@ -36,8 +36,27 @@ LocationRef = Annotated["Location", strawberry.lazy("schema.locations")]
 
 SalesReportGroup = reports.SalesReportGroup
 TransactionsReportGroup = reports.TransactionsReportGroup
-graphql_enum(SalesReportGroup)
-graphql_enum(TransactionsReportGroup)
+graphql_enum(
+    SalesReportGroup,
+    description="How salesReport groups its rows (several combine).",
+    value_descriptions={
+        SalesReportGroup.CUSTOMER: "One row per customer.",
+        SalesReportGroup.SALES_REP: (
+            "One row per sales rep (the customer's rep; unassigned together)."
+        ),
+        SalesReportGroup.LOCATION: "One row per location (orders without one together).",
+        SalesReportGroup.MONTH: "One row per month of placedAt (company time zone).",
+    },
+)
+graphql_enum(
+    TransactionsReportGroup,
+    description="How transactionsReport groups its rows (several combine).",
+    value_descriptions={
+        TransactionsReportGroup.KIND: "One row per transaction kind.",
+        TransactionsReportGroup.METHOD: "One row per payment method.",
+        TransactionsReportGroup.MONTH: "One row per month of occurredAt (company time zone).",
+    },
+)
 
 
 async def _customer(info: Info, customer_id: int | None) -> Customer | None:
@@ -50,7 +69,7 @@ async def _customer(info: Info, customer_id: int | None) -> Customer | None:
 class SalesReportRow:
     _row: strawberry.Private[reports.SalesRow]
 
-    @strawberry.field
+    @strawberry.field(description="The customer (when grouped by CUSTOMER).")
     async def customer(self, info: Info) -> CustomerRef | None:
         return await _customer(info, self._row.customer_id)
 
@@ -73,34 +92,36 @@ class SalesReportRow:
     def period(self) -> date | None:
         return self._row.period
 
-    @strawberry.field
+    @strawberry.field(description="How many invoiced orders the row holds.")
     def order_count(self) -> int:
         return self._row.order_count
 
-    @strawberry.field
+    @strawberry.field(description='Their total, e.g. "1234.50".')
     def total(self) -> Decimal:
         return cents_to_decimal(self._row.total_cents)
 
-    @strawberry.field(description="total / orderCount, rounded half up to the cent.")
+    @strawberry.field(description="The total divided by orderCount, rounded half up to the cent.")
     def average_order_total(self) -> Decimal | None:
         average = self._row.average_cents
         return None if average is None else cents_to_decimal(average)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Invoiced orders totalled by the chosen groups, placedAt within the day range."
+)
 class SalesReport:
-    rows: list[SalesReportRow]
+    rows: list[SalesReportRow] = strawberry.field(description="One row per group.")
     totals: SalesReportRow = strawberry.field(description="All the rows together.")
 
 
 @strawberry.type(description="One group of transactions; fields not grouped by are null.")
 class TransactionsReportRow:
-    kind: TransactionKind | None
+    kind: TransactionKind | None = strawberry.field(description="The kind (when grouped by KIND).")
     method: PaymentMethod | None = strawberry.field(
         description="Null when grouped by METHOD: transactions without a method."
     )
     period: date | None = strawberry.field(description="First day of the month, by MONTH.")
-    count: int
+    count: int = strawberry.field(description="How many transactions the row holds.")
     money_in: Decimal = strawberry.field(
         description="Payments, credits and write-offs (negative adjustments): what lowers "
         "customers' balances."
@@ -109,7 +130,7 @@ class TransactionsReportRow:
         description="Refunds and charges (positive adjustments): what raises them."
     )
     total: Decimal = strawberry.field(
-        description="moneyIn − moneyOut: money in minus money out (a REFUND row is negative)."
+        description="Money in minus money out (moneyIn − moneyOut; a REFUND row is negative)."
     )
 
     @classmethod
@@ -125,9 +146,11 @@ class TransactionsReportRow:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Transactions totalled by the chosen groups, occurredAt within the day range."
+)
 class TransactionsReport:
-    rows: list[TransactionsReportRow]
+    rows: list[TransactionsReportRow] = strawberry.field(description="One row per group.")
     totals: TransactionsReportRow = strawberry.field(description="All the rows together.")
 
 
@@ -168,7 +191,7 @@ class AgingReportRow:
         )
 
 
-@strawberry.type
+@strawberry.type(description="What customers owe, by how long it has been due, as of one day.")
 class AgingReport:
     as_of: date = strawberry.field(description="The day the buckets are counted from.")
     rows: list[AgingReportRow] = strawberry.field(
@@ -179,38 +202,42 @@ class AgingReport:
     )
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one engagement.")
 class EngagementCount:
-    engagement: Engagement
-    count: int
+    engagement: Engagement = strawberry.field(description="The engagement.")
+    count: int = strawberry.field(description="How many customers have it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one status.")
 class StatusCount:
-    status: CustomerStatus
-    count: int
+    status: CustomerStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="How many customers have it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many customers have one billing status.")
 class BillingStatusCount:
-    billing_status: BillingStatus
-    count: int
+    billing_status: BillingStatus = strawberry.field(description="The billing status.")
+    count: int = strawberry.field(description="How many customers have it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many customers were created in one month.")
 class PeriodCount:
     period: date = strawberry.field(description="First day of the month.")
-    count: int
+    count: int = strawberry.field(description="How many customers were created in the month.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Counts of the company's customers, by engagement, status and billing status."
+)
 class CustomerSummary:
-    total: int
+    total: int = strawberry.field(description="How many customers the company has.")
     by_engagement: list[EngagementCount] = strawberry.field(
         description="ENGAGED: an order in the last 365 days; LAPSED: older; NEVER_ORDERED."
     )
-    by_status: list[StatusCount]
-    by_billing_status: list[BillingStatusCount]
+    by_status: list[StatusCount] = strawberry.field(description="Customers per status.")
+    by_billing_status: list[BillingStatusCount] = strawberry.field(
+        description="Customers per billing status."
+    )
     new_customers_by_month: list[PeriodCount] = strawberry.field(
         description="Customers created per month, the last 12 months, oldest first."
     )
@@ -222,9 +249,20 @@ class Query:
     async def sales_report(
         self,
         info: Info,
-        group_by: list[SalesReportGroup],
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
+        group_by: Annotated[
+            list[SalesReportGroup],
+            strawberry.argument(description="How to group the rows (several combine)."),
+        ],
+        from_: Annotated[
+            date | None,
+            strawberry.argument(
+                name="from", description="First day (inclusive, company time zone) of placedAt."
+            ),
+        ] = None,
+        to: Annotated[
+            date | None,
+            strawberry.argument(description="Last day (inclusive, company time zone) of placedAt."),
+        ] = None,
     ) -> SalesReport:
         report = await reports.sales_report(info.context, from_, to, group_by)
         return SalesReport(
@@ -236,9 +274,22 @@ class Query:
     async def transactions_report(
         self,
         info: Info,
-        group_by: list[TransactionsReportGroup],
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
+        group_by: Annotated[
+            list[TransactionsReportGroup],
+            strawberry.argument(description="How to group the rows (several combine)."),
+        ],
+        from_: Annotated[
+            date | None,
+            strawberry.argument(
+                name="from", description="First day (inclusive, company time zone) of occurredAt."
+            ),
+        ] = None,
+        to: Annotated[
+            date | None,
+            strawberry.argument(
+                description="Last day (inclusive, company time zone) of occurredAt."
+            ),
+        ] = None,
     ) -> TransactionsReport:
         rows = await reports.transactions_report(info.context, from_, to, group_by)
         totals = reports.TransactionsRow(
@@ -262,8 +313,16 @@ class Query:
     async def aging_report(
         self,
         info: Info,
-        as_of: date | None = None,
-        sales_rep_ids: list[strawberry.ID] | None = None,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day to age to (default today in the company time zone)."
+            ),
+        ] = None,
+        sales_rep_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only customers of these reps."),
+        ] = None,
     ) -> AgingReport:
         report = await aging.aging_report(
             info.context,

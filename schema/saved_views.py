@@ -40,7 +40,7 @@ class SavedView(relay.Node):
     filter: JSON = strawberry.field(description=FILTER_DESCRIPTION)
     columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
     shared: bool = strawberry.field(
-        description="true: the whole company sees it; false: only its owner."
+        description="True: the whole company sees it; false: only its owner."
     )
     created_at: datetime = strawberry.field(description="When it was saved first.")
     updated_at: datetime = strawberry.field(description="When it last changed.")

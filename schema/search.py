@@ -28,5 +28,10 @@ class Query:
         "names and exact order numbers). Best first: exact, then starting with, then "
         f"containing the query; then by name. `first` at most {resolvers.MAX_RESULTS}."
     )
-    async def search(self, info: Info, query: str, first: int = 10) -> list[SearchResult]:
+    async def search(
+        self,
+        info: Info,
+        query: Annotated[str, strawberry.argument(description="Text to look for.")],
+        first: Annotated[int, strawberry.argument(description="At most this many results.")] = 10,
+    ) -> list[SearchResult]:
         return await resolvers.search(info.context, query, first)

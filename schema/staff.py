@@ -13,8 +13,8 @@ from db import models
 from resolvers import accounts
 from resolvers.pagination import PageArgs
 from schema.enums import Role
-from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.errors import USER_ERRORS, UserError, mutate
+from schema.relay import After, Before, Connection, First, Last, model_type
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -23,21 +23,27 @@ if TYPE_CHECKING:
 @model_type(models.Staff, description="A staff member (sales rep, manager or admin).")
 class Staff(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    email: str
-    role: Role
-    active: bool
-    created_at: datetime
-    version: int
+    name: str = strawberry.field(description="The staff member's name.")
+    email: str = strawberry.field(description="E-mail address; also their sign-in name.")
+    role: Role = strawberry.field(description="What they may do.")
+    active: bool = strawberry.field(
+        description="False once deactivated: no sign-in, no new assignments."
+    )
+    created_at: datetime = strawberry.field(description="When they were added.")
+    version: int = strawberry.field(
+        description=(
+            "Grows by one with every change; pass it as `expectedVersion` to refuse lost updates."
+        )
+    )
 
     @strawberry.field(description="Customers whose sales rep this staff member is.")
     async def assigned_customers(
         root: strawberry.Parent[models.Staff],
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Customer, strawberry.lazy("schema.customers")]]:
         from resolvers.customers import assigned_customers_page
 
@@ -47,58 +53,95 @@ class Staff(relay.Node):
         return Connection.from_page(page)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `login`.")
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The staff member's e-mail address.")
+    password: str = strawberry.field(description="Their password.")
+    company: str | None = strawberry.field(
+        default=None,
+        description="The company's slug: needed only when this e-mail and password sign in "
+        "to more than one company (an e-mail is unique within a company, not across them).",
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What `login` answers: a bearer token and the staff member, or userErrors."
+)
 class LoginPayload:
-    token: str | None = None
-    staff: Staff | None = None
-    user_errors: list[UserError]
+    token: str | None = strawberry.field(
+        default=None,
+        description="Bearer token for `Authorization: Bearer …`; null when userErrors.",
+    )
+    staff: Staff | None = strawberry.field(default=None, description="The signed-in staff member.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `logout` answers: whether the token was revoked.")
 class LogoutPayload:
-    revoked: bool = False
-    user_errors: list[UserError]
+    revoked: bool = strawberry.field(
+        default=False,
+        description="Whether the token was revoked (it is refused from now on with reason REVOKED).",
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The input of `staffCreate`.")
 class StaffCreateInput:
-    name: str
-    email: str
-    role: Role
+    name: str = strawberry.field(description="Their name.")
+    email: str = strawberry.field(
+        description="E-mail address, unique within the company; their sign-in name."
+    )
+    role: Role = strawberry.field(description="What they may do.")
     password: str | None = strawberry.field(
         default=None, description="At least 10 characters; without one the member cannot sign in."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `staffUpdate`.")
 class StaffUpdateInput:
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Their name.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="E-mail address, unique within the company."
+    )
+    role: Role | None = strawberry.field(default=strawberry.UNSET, description="What they may do.")
     active: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="false deactivates: the member's tokens stop working at once.",
     )
-    password: str | None = strawberry.UNSET
-    expected_version: int | None = None
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new password (at least 8 characters)."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The version you read; when it is not the current one the change is refused with "
+            "STALE and nothing is written."
+        ),
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `staffCreate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class StaffCreatePayload:
-    staff: Staff | None = None
-    user_errors: list[UserError]
+    staff: Staff | None = strawberry.field(
+        default=None, description="The staff as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `staffUpdate` answers: the affected object, or userErrors when nothing was written."
+    )
+)
 class StaffUpdatePayload:
-    staff: Staff | None = None
-    user_errors: list[UserError]
+    staff: Staff | None = strawberry.field(
+        default=None, description="The staff as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -111,11 +154,16 @@ class Query:
     async def staff_members(
         self,
         info: Info,
-        active: bool | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        active: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only active (true) or deactivated (false) staff; null: all."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Staff]:
         page = await accounts.staff_page(info.context, PageArgs(first, after, last, before), active)
         return Connection.from_page(page)
@@ -124,9 +172,14 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Signs in; the token goes in `Authorization: Bearer`.")
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+    async def login(
+        self,
+        info: Info,
+        input: Annotated[LoginInput, strawberry.argument(description="What to write.")],
+    ) -> LoginPayload:
         return await mutate(
-            LoginPayload, lambda: accounts.login(info.context, input.email, input.password)
+            LoginPayload,
+            lambda: accounts.login(info.context, input.email, input.password, input.company),
         )
 
     @strawberry.mutation(description="Revokes the token this request was made with.")
@@ -134,12 +187,21 @@ class Mutation:
         return await mutate(LogoutPayload, lambda: accounts.logout(info.context))
 
     @strawberry.mutation(description="ADMIN only.")
-    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffCreatePayload:
+    async def staff_create(
+        self,
+        info: Info,
+        input: Annotated[StaffCreateInput, strawberry.argument(description="What to write.")],
+    ) -> StaffCreatePayload:
         return await mutate(StaffCreatePayload, lambda: accounts.staff_create(info.context, input))
 
     @strawberry.mutation(description="ADMIN only. Deactivating signs the member out.")
     async def staff_update(
-        self, info: Info, id: strawberry.ID, input: StaffUpdateInput
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The global id of the staff to change.")
+        ],
+        input: Annotated[StaffUpdateInput, strawberry.argument(description="What to write.")],
     ) -> StaffUpdatePayload:
         return await mutate(
             StaffUpdatePayload, lambda: accounts.staff_update(info.context, id, input)

@@ -17,7 +17,7 @@ from resolvers.loaders import load_customer, load_staff
 from resolvers.pagination import PageArgs
 from schema.enums import SortDirection, graphql_enum
 from schema.errors import UserError, mutate
-from schema.relay import Connection, model_type
+from schema.relay import After, Before, Connection, First, Last, model_type
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -218,10 +218,10 @@ class TaskDeletePayload:
 def customer_tasks(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     statuses: Annotated[
         list[TaskStatus] | None,
         strawberry.argument(description="Any of these statuses; omitted: all."),
@@ -250,10 +250,10 @@ class Query:
     async def tasks(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             TaskFilter | None,
             strawberry.argument(description="Only tasks matching all of it; OPEN by default."),

@@ -24,7 +24,16 @@ from resolvers.pagination import PageArgs
 from schema.enums import PaymentMethod, TransactionKind
 from schema.errors import UserError, mutate
 from schema.lookahead import node_selects
-from schema.relay import Connection, model_type
+from schema.relay import (
+    NODE_BUILDERS,
+    NODE_MODELS,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    model_type,
+)
 from schema.staff import Staff
 
 if TYPE_CHECKING:
@@ -82,10 +91,12 @@ class RefundDraw:
 )
 class Transaction(relay.Node):
     id: relay.NodeID[int]
-    kind: TransactionKind
-    method: PaymentMethod | None
-    reference: str | None
-    note: str | None
+    kind: TransactionKind = strawberry.field(description="What it does to the balance.")
+    method: PaymentMethod | None = strawberry.field(
+        description="How the money moved; null for credits and adjustments."
+    )
+    reference: str | None = strawberry.field(description="E.g. a cheque number.")
+    note: str | None = strawberry.field(description="Free text.")
     occurred_at: datetime = strawberry.field(description="When the money moved.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
 
@@ -96,7 +107,7 @@ class Transaction(relay.Node):
     def amount(root: strawberry.Parent[models.Transaction]) -> Decimal:
         return cents_to_decimal(root.amount_cents)
 
-    @strawberry.field
+    @strawberry.field(description="The customer whose ledger it is in.")
     async def customer(root: strawberry.Parent[models.Transaction], info: Info) -> CustomerRef:
         return await info.context.loaders[load_customer].load(root.customer_id)
 
@@ -135,9 +146,12 @@ class Transaction(relay.Node):
     description="What the customer owes. currentBalance = totalInvoiced − totalPaid ± "
     "adjustments (invoiced − payments − credits + refunds ± adjustments); negative means "
     "the customer has credit. Always currentBalance = Σ balanceDue of invoiced orders + "
-    "Σ positive ADJUSTMENTs − unappliedCredit."
+    "Σ positive ADJUSTMENTs − unappliedCredit. Its id is derived from the customer's, so "
+    "caches (Apollo, Relay) keep one balance per customer."
 )
-class CustomerBalance:
+class CustomerBalance(relay.Node):
+    # The customer's pk: the global id is "CustomerBalance:<pk>" (node(id:) resolves it).
+    customer_id: relay.NodeID[int]
     total_invoiced: Decimal = strawberry.field(
         description="Sum of the customer's invoiced (submitted to delivered) orders."
     )
@@ -150,7 +164,6 @@ class CustomerBalance:
         "(PAYMENT, CREDIT, negative ADJUSTMENT) after refunds. Never negative; "
         "transactionAllocate applies it to orders, a REFUND pays it back."
     )
-    _customer_id: strawberry.Private[int]
 
     @strawberry.field(
         description="Balance due on invoiced orders whose due date has passed "
@@ -158,7 +171,7 @@ class CustomerBalance:
     )
     def overdue_amount(self, info: Info) -> Decimal:
         return then(
-            loaded(info.context, ledger.load_overdue_cents, self._customer_id), cents_to_decimal
+            loaded(info.context, ledger.load_overdue_cents, self.customer_id), cents_to_decimal
         )
 
 
@@ -171,8 +184,13 @@ def customer_balance(root: models.Customer) -> CustomerBalance:
         total_paid=cents_to_decimal(root.total_paid_cents),
         current_balance=cents_to_decimal(root.balance_cents),
         unapplied_credit=cents_to_decimal(root.unapplied_credit_cents),
-        _customer_id=root.id,
+        customer_id=root.id,
     )
+
+
+# node(id: "CustomerBalance:…") reads the customer and answers its balance.
+NODE_MODELS["CustomerBalance"] = models.Customer
+NODE_BUILDERS["CustomerBalance"] = customer_balance
 
 
 def customer_credit_limit(root: models.Customer) -> Decimal | None:
@@ -188,11 +206,14 @@ def customer_available_credit(root: models.Customer) -> Decimal | None:
 async def customer_transactions(
     root: models.Customer,
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    kinds: list[TransactionKind] | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    kinds: Annotated[
+        list[TransactionKind] | None,
+        strawberry.argument(description="Only transactions of these kinds."),
+    ] = None,
 ) -> Connection[Transaction]:
     page = await ledger.customer_transactions_page(
         info.context,
@@ -206,10 +227,31 @@ async def customer_transactions(
 
 @strawberry.input(description="Company-wide transactions; from/to are days in the company's zone.")
 class TransactionFilter:
-    customer_ids: list[strawberry.ID] | None = None
-    kinds: list[TransactionKind] | None = None
-    from_: date | None = strawberry.field(name="from", default=None)
-    to: date | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only transactions of these customers."
+    )
+    kinds: list[TransactionKind] | None = strawberry.field(
+        default=None, description="Only transactions of these kinds."
+    )
+    occurred_from: date | None = strawberry.field(
+        default=None,
+        description="First day of occurredAt (inclusive, in the company's time zone).",
+    )
+    occurred_to: date | None = strawberry.field(
+        default=None,
+        description="Last day of occurredAt (inclusive, in the company's time zone).",
+    )
+    from_: date | None = strawberry.field(
+        name="from",
+        default=None,
+        description="First day (inclusive, company time zone) of occurredAt.",
+        deprecation_reason="Filters name a day range after its field: use occurredFrom.",
+    )
+    to: date | None = strawberry.field(
+        default=None,
+        description="Last day (inclusive, company time zone) of occurredAt.",
+        deprecation_reason="Filters name a day range after its field: use occurredTo.",
+    )
 
 
 @strawberry.input(description="A part of a credit applied to one order.")
@@ -296,11 +338,13 @@ class Query:
     async def transactions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: TransactionFilter | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            TransactionFilter | None, strawberry.argument(description="Which transactions.")
+        ] = None,
     ) -> Connection[Transaction]:
         filter = filter or TransactionFilter()
         page = await ledger.transactions_page(
@@ -308,8 +352,9 @@ class Query:
             PageArgs(first, after, last, before),
             customer_ids=filter.customer_ids,
             kinds=[enums.TransactionKind(k.value) for k in filter.kinds or []],
-            from_date=filter.from_,
-            to_date=filter.to,
+            # The newer names win where both are given.
+            from_date=filter.occurred_from or filter.from_,
+            to_date=filter.occurred_to or filter.to,
             with_allocations=node_selects(info, "allocations"),
         )
         return Connection.from_page(page)
@@ -322,7 +367,9 @@ class Mutation:
         "allocations to orders. All or nothing; audited."
     )
     async def transaction_record(
-        self, info: Info, input: TransactionRecordInput
+        self,
+        info: Info,
+        input: Annotated[TransactionRecordInput, strawberry.argument(description="What to write.")],
     ) -> TransactionRecordPayload:
         return await mutate(
             TransactionRecordPayload, lambda: ledger.record_transaction(info.context, input)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from resolvers import views as resolvers
 from schema.enums import ListView, SortDirection
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 
 
 @strawberry.type(description="A column a list can show.")
 class ColumnInfo:
-    key: str
-    label: str
-    sortable: bool
-    default_visible: bool
+    key: str = strawberry.field(
+        description=(
+            "The column's key: in `viewSettings.columns`, CSV `columns=` and as the CSV header."
+        )
+    )
+    label: str = strawberry.field(description="A heading for people.")
+    sortable: bool = strawberry.field(description="Whether the list can be sorted by this column.")
+    default_visible: bool = strawberry.field(
+        description="Whether the column shows until the staff member chooses their own."
+    )
 
     @classmethod
     def of(cls, column: resolvers.Column) -> ColumnInfo:
@@ -29,15 +37,18 @@ class ColumnInfo:
 
 @strawberry.type(description="One sort key of a list view: a sortable column's key.")
 class ViewSort:
-    field: str
-    direction: SortDirection
+    field: str = strawberry.field(
+        description="A value of the list's sort enum (CustomerSortField, e.g. TOTAL_SALES): "
+        "pass the item as is to `customers(sort:)`."
+    )
+    direction: SortDirection = strawberry.field(description="Ascending or descending.")
 
 
 @strawberry.type(description="A staff member's choice for a list: visible columns in order, sort.")
 class ViewSettings:
-    view: ListView
-    columns: list[str]
-    sort: list[ViewSort]
+    view: ListView = strawberry.field(description="Which list.")
+    columns: list[str] = strawberry.field(description="Column keys, in display order.")
+    sort: list[ViewSort] = strawberry.field(description="Sort keys, first the most significant.")
 
     @classmethod
     def of(cls, settings: resolvers.ViewSettings) -> ViewSettings:
@@ -45,31 +56,50 @@ class ViewSettings:
             view=settings.view,
             columns=settings.columns,
             sort=[
-                ViewSort(field=item["field"], direction=SortDirection(item["direction"]))
+                ViewSort(
+                    field=resolvers.sort_field_name(settings.view, item["field"]),
+                    direction=SortDirection(item["direction"]),
+                )
                 for item in settings.sort
             ],
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "One sort key of a saved list view (the same field names as the list's sort enum)."
+    )
+)
 class ViewSortInput:
-    field: str = strawberry.field(description="The key of a sortable column.")
-    direction: SortDirection = SortDirection.ASC
+    field: str = strawberry.field(
+        description="A value of the list's sort enum (CustomerSortField, e.g. TOTAL_SALES); "
+        "the key of a sortable column (totalSales) is accepted too."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending or descending."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The input of `viewSettingsUpdate`.")
 class ViewSettingsUpdateInput:
-    view: ListView
+    view: ListView = strawberry.field(description="Which list.")
     columns: list[str] = strawberry.field(description="Keys of the visible columns, in order.")
     sort: list[ViewSortInput] | None = strawberry.field(
         default=None, description="Omitted: the list's default sort."
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What `viewSettingsUpdate` answers: the affected object, or userErrors when "
+        "nothing was written."
+    )
+)
 class ViewSettingsUpdatePayload:
-    view_settings: ViewSettings | None = None
-    user_errors: list[UserError]
+    view_settings: ViewSettings | None = strawberry.field(
+        default=None, description="The view settings as it is now; null when userErrors."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -83,7 +113,9 @@ class Query:
         return [ColumnInfo.of(column) for column in resolvers.LOCATION_COLUMNS]
 
     @strawberry.field(description="Your columns and sort for a list; the defaults if never saved.")
-    async def view_settings(self, info: Info, view: ListView) -> ViewSettings:
+    async def view_settings(
+        self, info: Info, view: Annotated[ListView, strawberry.argument(description="Which list.")]
+    ) -> ViewSettings:
         return ViewSettings.of(await resolvers.view_settings(info.context, view))
 
 
@@ -91,7 +123,11 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Saves your columns and sort for a list.")
     async def view_settings_update(
-        self, info: Info, input: ViewSettingsUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ViewSettingsUpdateInput, strawberry.argument(description="What to write.")
+        ],
     ) -> ViewSettingsUpdatePayload:
         async def action() -> dict:
             result = await resolvers.view_settings_update(info.context, input)

@@ -25,7 +25,6 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from db.session import Database
@@ -33,7 +32,7 @@ from resolvers.context import Context
 from resolvers.permissions import Viewer
 from schema import build_schema
 from schema.cost import CostLimits
-from server.auth import authenticate, authenticate_in
+from server.auth import authenticate, authenticate_in, sign_in_problem
 from server.graphiql import GraphiQLPage
 from server.graphql_http import GraphQLOverHTTP
 from server.http_errors import json_http_exception
@@ -122,9 +121,13 @@ class GraphQLApp(GraphQLOverHTTP):
         except BaseException:
             await opened.close()
             raise
+        authorization = request.headers.get("authorization")
+        problem = "MISSING"
         if viewer is None:
             # Never hand an unscoped session to a request without a viewer.
             await opened.close()
+            if authorization:
+                problem = await sign_in_problem(self.db, authorization)
         context = Context(
             self.db,
             self.settings,
@@ -133,6 +136,7 @@ class GraphQLApp(GraphQLOverHTTP):
             response=response,
             session=opened if viewer is not None else None,
         )
+        context.auth_problem = problem
         context.login_attempts = self.limits.logins
         context.client_address = request.client.host if request.client else None
         # Closed by RequestLog after the response, even when no operation ran (a 400 or 405).
@@ -164,20 +168,6 @@ class GraphQLApp(GraphQLOverHTTP):
                     )
                 ],
             )
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        if result.errors:
-            for error in result.errors:
-                if error.original_error is not None and error.path is not None:
-                    log.error(
-                        "graphql.error",
-                        path=list(error.path),
-                        error=repr(error.original_error),
-                        exc_info=error.original_error,
-                    )
-        return await super().process_result(request, result)
 
 
 class RequestLog:

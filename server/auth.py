@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.session import Database
-from resolvers.credentials import viewer_for_token
+from resolvers.credentials import TokenProblem, token_problem, viewer_for_token
 from resolvers.permissions import Viewer
 
 
@@ -33,3 +33,16 @@ async def authenticate_in(session: AsyncSession, authorization: str | None) -> V
     """Like `authenticate`, on a session the caller goes on using for the request."""
     token = bearer_token(authorization)
     return await viewer_for_token(session, token) if token else None
+
+
+async def sign_in_problem(db: Database, authorization: str | None) -> str:
+    """Why `authorization` signs no one in (TokenProblem): after a failed authenticate."""
+    token = bearer_token(authorization)
+    if token is None:
+        # A header that is there but not `Bearer <token>` is the client's bug.
+        return TokenProblem.INVALID if authorization else TokenProblem.MISSING
+    session = db.session(None)
+    try:
+        return await token_problem(session, token)
+    finally:
+        await session.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy import func, select
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 from db.enums import Role
 from db.migrate import upgrade
 from db.models import Company, Staff
-from db.session import Database
+from db.session import Database, Scope
 from resolvers.errors import UserInputError
+from resolvers.ids import encode_id
+from resolvers.permissions import Viewer
 from server.settings import get_settings
 
 T = TypeVar("T")
@@ -75,6 +78,12 @@ def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> 
 
     import uvicorn
 
+    # Before any work (migrating, seeding, printing a sign-in): a taken port would only
+    # fail once all that was done, with uvicorn's bare "address already in use".
+    problem = port_problem(host, port)
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(2)
     asyncio.run(upgrade(database_url))
     if demo:
         login = run_with_db(database_url, _demo_if_empty)
@@ -93,6 +102,28 @@ def serve(database_url: str, host: str, port: int, workers: int, demo: bool) -> 
         http="server.limits.slow_clients:HeaderTimeoutProtocol",
         timeout_keep_alive=5,
     )
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `serve` cannot listen on host:port, in words that say what to do; else None."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on {host} is already in use (another Rolodex or another "
+                    f"program). Pick a free one: `rolodex serve --port {port + 1}`, or "
+                    f"`make run PORT={port + 1}`."
+                )
+            return f"Cannot listen on {host}:{port}: {error.strerror}."
+    return None
 
 
 async def _demo_if_empty(db: Database) -> str | None:
@@ -169,18 +200,30 @@ def token() -> None:
 @token.command("create")
 @database_option
 @click.argument("email")
-def token_create(database_url: str, email: str) -> None:
+@click.option(
+    "--company", "company_slug", help="The company's slug, when EMAIL is in several companies."
+)
+def token_create(database_url: str, email: str, company_slug: str | None) -> None:
     """Issue a bearer token for EMAIL; prints only the token."""
     from resolvers.credentials import issue_token
 
     async def work(db: Database) -> str:
         async with db.transaction(None) as session:
-            member = (
-                await session.execute(select(Staff).where(func.lower(Staff.email) == email.lower()))
-            ).scalar_one_or_none()
-            if member is None or not member.active:
+            statement = select(Staff).where(
+                func.lower(Staff.email) == email.lower(), Staff.active.is_(True)
+            )
+            if company_slug:
+                statement = statement.join(Company, Company.id == Staff.company_id).where(
+                    Company.slug == company_slug
+                )
+            members = list((await session.execute(statement.limit(2))).scalars())
+            if not members:
                 raise click.ClickException(f"no active staff member with email {email!r}")
-            return await issue_token(session, member, get_settings().token_ttl_hours)
+            if len(members) > 1:
+                raise click.ClickException(
+                    f"{email!r} is in several companies: name one with --company SLUG"
+                )
+            return await issue_token(session, members[0], get_settings().token_ttl_hours)
 
     click.echo(run_with_db(database_url, work))
 
@@ -200,6 +243,101 @@ def seed(database_url: str, demo: bool) -> None:
             return await demo_login_text(session, fresh=True)
 
     click.echo(run_with_db(database_url, work))
+
+
+@main.command()
+@database_option
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Purge customers deleted more than this many days ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
+def purge(database_url: str, days: int, dry_run: bool) -> None:
+    """Empty the recycle bin of customers deleted more than --days ago, for good."""
+    from resolvers.recycle_bin import purge as purge_customers
+
+    count = run_with_db(
+        database_url,
+        lambda db: purge_customers(db, get_settings(), days=days, dry_run=dry_run),
+    )
+    verb = "would purge" if dry_run else "purged"
+    click.echo(f"{verb} {count} customer{'s' if count != 1 else ''} deleted over {days} days ago")
+
+
+@main.group("import")
+def import_() -> None:
+    """Load data from CSV files (docs/data-in.md)."""
+
+
+@import_.command("customers")
+@database_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--company", "company_slug", required=True, help="The company's slug.")
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+def import_customers(database_url: str, path: Path, company_slug: str, dry_run: bool) -> None:
+    """Create and update customers from PATH, as customersImport does (all or nothing)."""
+    from tqdm import tqdm
+
+    from resolvers.imports import import_customers as run_import
+
+    with path.open("rb") as handle:
+        rows = max(sum(1 for _ in handle) - 1, 0)
+
+    async def work(db: Database) -> Any:
+        viewer = await _company_admin(db, company_slug)
+        passes = 1 if dry_run else 2
+        with tqdm(total=rows * passes, unit="rows", desc="importing", smoothing=0.1) as bar:
+            async with db.transaction(Scope(viewer.company_id)) as session:
+                return await run_import(session, viewer, path, dry_run=dry_run, progress=bar.update)
+
+    try:
+        outcome, operation = run_with_db(database_url, work)
+    except UserInputError as error:
+        fail_on_user_error(error)
+        return
+    for row_error in outcome.row_errors:
+        click.echo(
+            f"line {row_error.row}: {row_error.field or 'row'}: {row_error.message}", err=True
+        )
+    summary = (
+        f"{outcome.row_count} rows: {outcome.created_count} to create, "
+        f"{outcome.updated_count} to update"
+    )
+    if outcome.error_count:
+        click.echo(f"{summary}; {outcome.error_count} row errors: nothing was written.", err=True)
+        sys.exit(1)
+    if operation is None:
+        click.echo(f"{summary} (dry run: nothing was written).")
+    else:
+        click.echo(f"{summary}: done. Bulk operation {encode_id('BulkOperation', operation.id)}.")
+
+
+async def _company_admin(db: Database, slug: str) -> Viewer:
+    """The company's first active ADMIN: the actor the audit log names for a CLI import."""
+    async with db.transaction(None) as session:
+        found = (
+            await session.execute(
+                select(Company, Staff)
+                .join(Staff, Staff.company_id == Company.id)
+                .where(Company.slug == slug, Staff.role == Role.ADMIN, Staff.active)
+                .order_by(Staff.id)
+                .limit(1)
+            )
+        ).first()
+    if found is None:
+        raise click.UsageError(f"No company {slug!r} with an active ADMIN.")
+    company, staff = found
+    return Viewer(
+        staff_id=staff.id,
+        company_id=company.id,
+        role=staff.role,
+        name=staff.name,
+        token_id=0,
+        company_timezone=company.timezone,
+    )
 
 
 @main.command("export-schema")

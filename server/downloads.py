@@ -7,12 +7,14 @@ import unicodedata
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from resolvers.attachments import attachment_for_download, open_attachment
+from resolvers.errors import BadUserInput
 from resolvers.storage import MissingObject
 from server.exports import request_context, unauthorized
+from server.http_errors import json_error
 from server.logging import log
 
 # Anything but these in the quoted ASCII fallback name becomes "_" (no quotes, backslashes,
@@ -28,15 +30,18 @@ def content_disposition(filename: str) -> str:
 
 
 def not_found() -> Response:
-    return PlainTextResponse("No such attachment.", status_code=404)
+    return json_error(404, "NOT_FOUND", "No such attachment.")
 
 
 async def download(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
-        return unauthorized()
+        return await unauthorized(request)
     try:
-        attachment = await attachment_for_download(context, request.path_params["id"])
+        try:
+            attachment = await attachment_for_download(context, request.path_params["id"])
+        except BadUserInput as error:
+            return json_error(400, error.code, str(error))
         if attachment is None:
             return not_found()
         try:

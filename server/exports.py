@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import Select
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from db.session import Database
 from resolvers.context import Context
-from server.auth import authenticate
+from resolvers.credentials import UNAUTHENTICATED_MESSAGES
+from server.auth import authenticate, sign_in_problem
+from server.http_errors import json_error
 
 BATCH_ROWS = 1000
 
@@ -30,11 +32,15 @@ async def request_context(request: Request) -> Context | None:
     return Context(db, request.app.state.settings, viewer, request=request)
 
 
-def unauthorized() -> Response:
-    return PlainTextResponse(
-        "Sign in first: send `Authorization: Bearer <token>`.",
-        status_code=401,
-        headers={"WWW-Authenticate": "Bearer"},
+async def unauthorized(request: Request) -> Response:
+    """401 in the JSON error shape, saying why (MISSING, INVALID, EXPIRED, REVOKED)."""
+    problem = await sign_in_problem(request.app.state.db, request.headers.get("authorization"))
+    return json_error(
+        401,
+        "UNAUTHENTICATED",
+        UNAUTHENTICATED_MESSAGES[problem],
+        {"WWW-Authenticate": "Bearer"},
+        {"reason": problem},
     )
 
 

@@ -1,13 +1,14 @@
 """GET /export/customers.csv: the filtered, sorted customer list with the chosen columns.
 
-Query parameters mirror CustomerFilter (`search`, `status`, `billingStatus`, `salesRep`,
-`engagement`, `kind`, `paymentTerms`, `tag` (repeatable), `hasBalance`, `hasSalesRep`,
-`hasOverdueTasks` (true|false), `lastInteractionBefore=YYYY-MM-DD`, `notContactedForDays`),
-plus
-`columns=key,key` and `sort=-totalSales,name` (column keys, `-` for descending); both
-default to the viewer's view settings for the customer list. `savedViewId=ID` (or
-`view=ID`) applies a saved view's filter, columns and sort; explicit parameters win.
-Unknown parameters are a JSON 400 listing the valid ones.
+Query parameters are CustomerFilter's fields (`search`, `statuses`, `billingStatuses`,
+`salesRepIds`, `engagement`, `kinds`, `paymentTermsIds` (lists repeat or take commas),
+`hasBalance`, `hasSalesRep`, `hasOverdueTasks` (true|false), `lastInteractionBefore=
+YYYY-MM-DD`, `notContactedForDays`, `tags` (repeatable)), plus `columns=key,key`,
+`sort=TOTAL_SALES,NAME` with `direction=ASC|DESC` (CustomerSortField names; `FIELD:DESC`
+per item and the first release's `-totalSales` work too) and `savedViewId=ID` (a saved
+view's filter, columns and sort; explicit parameters win). The first release's names
+(`status`, `salesRep`, `tag`, `view`...) are still accepted; anything else is a JSON 400
+listing the valid ones. The header row is the column keys.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -40,10 +43,12 @@ from resolvers.customers import (
     engagement_of,
 )
 from resolvers.errors import BadUserInput, UserInputError
+from resolvers.ids import encode_id
 from resolvers.money import bp_to_percent, cents_to_decimal
 from resolvers.pagination import SortKey
 from resolvers.saved_views import merged_filter, view_for_list
-from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, view_settings_of
+from resolvers.views import CUSTOMER_COLUMNS, columns_by_key, sort_column, view_settings_of
+from server.export_params import ExportParameters, UnknownParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 from server.exports_book import EXTRA_CELLS, tags_cell
 from server.http_errors import json_error
@@ -55,25 +60,60 @@ class BadExportRequest(Exception):
         self.code = code
 
 
-PARAMETERS = (
-    "search",
-    "status",
-    "billingStatus",
-    "salesRep",
-    "engagement",
-    "kind",
-    "paymentTerms",
-    "hasBalance",
-    "hasSalesRep",
-    "lastInteractionBefore",
-    "notContactedForDays",
-    "hasOverdueTasks",
-    "tag",
-    "columns",
-    "sort",
-    "savedViewId",
-    "view",
+PARAMETERS = register(
+    "/export/customers.csv",
+    ExportParameters(
+        mirrors="CustomerFilter",
+        graphql=(
+            "search",
+            "statuses",
+            "billingStatuses",
+            "salesRepIds",
+            "engagement",
+            "kinds",
+            "paymentTermsIds",
+            "hasBalance",
+            "hasSalesRep",
+            "lastInteractionBefore",
+            "notContactedForDays",
+            "hasOverdueTasks",
+            "tags",
+        ),
+        options=("columns", "sort", "direction", "savedViewId"),
+        lists=frozenset(
+            {"statuses", "billingStatuses", "salesRepIds", "engagement", "kinds", "paymentTermsIds"}
+        ),
+        # The first release's names, kept one more release (docs/api.md, Deprecated names).
+        aliases={
+            "status": "statuses",
+            "billingStatus": "billingStatuses",
+            "salesRep": "salesRepIds",
+            "kind": "kinds",
+            "paymentTerms": "paymentTermsIds",
+            "tag": "tags",
+            "view": "savedViewId",
+        },
+    ),
 )
+# GraphQL's names -> the names the readers below take.
+_READ_AS = {
+    "statuses": "status",
+    "billingStatuses": "billingStatus",
+    "salesRepIds": "salesRep",
+    "kinds": "kind",
+    "paymentTermsIds": "paymentTerms",
+    "tags": "tag",
+}
+
+
+def _canonical(request: Request) -> tuple[dict[str, list[str]], Any]:
+    """The checked parameters, and a request whose query reads them under the readers'
+    names (aliases and comma lists folded in)."""
+    params = PARAMETERS.read(request)
+    pairs = [
+        (_READ_AS.get(name, name), value) for name, values in params.items() for value in values
+    ]
+    return params, SimpleNamespace(query_params=QueryParams(pairs))
 
 
 @dataclass(frozen=True)
@@ -222,6 +262,8 @@ CELLS: dict[str, Callable[[ExportRow], Any]] = {
     "lastInteractionAt": lambda r: r.customer.last_interaction_at,
     "nextTask": lambda r: r.extra["nextTask"],
     "nextTaskDueOn": lambda r: r.extra["nextTaskDueOn"],
+    "id": lambda r: encode_id("Customer", r.customer.id),
+    "externalId": lambda r: r.customer.external_id,
 }
 if set(CELLS) != {column.key for column in CUSTOMER_COLUMNS}:
     raise RuntimeError("Every customer list column needs exactly one CSV cell.")
@@ -241,23 +283,40 @@ def chosen_columns(request: Request, saved: list[str]) -> list[str]:
     return keys
 
 
-def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
-    raw = request.query_params.get("sort")
-    items = (
-        [
-            {"field": key.lstrip("-"), "direction": "DESC" if key.startswith("-") else "ASC"}
-            for key in (part.strip() for part in raw.split(","))
-            if key
-        ]
-        if raw is not None
-        else saved
-    )
-    known = columns_by_key(ListView.CUSTOMERS)
+def _direction(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in ("ASC", "DESC"):
+        raise BadExportRequest(f"`{name}` must be ASC or DESC, not {value!r}.")
+    return value.upper()
+
+
+def chosen_sort(params: dict[str, list[str]], saved: list[dict[str, str]]) -> list[SortKey]:
+    """`sort` items as CustomerSortField names (`TOTAL_SALES`, `TOTAL_SALES:DESC`) or column
+    keys (`-totalSales`, the first release's form); `direction` applies to items that name
+    none."""
+    default = _direction(one(params, "direction"), "direction") or "ASC"
+    items = []
+    for raw in (part.strip() for value in params.get("sort", []) for part in value.split(",")):
+        if not raw:
+            continue
+        field, _, direction = raw.partition(":")
+        if field.startswith("-"):
+            field, direction = field[1:], "DESC"
+        items.append(
+            {"field": field, "direction": _direction(direction or None, "sort") or default}
+        )
+    if "sort" not in params:
+        items = saved
     keys: list[SortKey] = []
     for item in items:
-        column = known.get(item["field"])
+        column = sort_column(ListView.CUSTOMERS, item["field"])
         if column is None or column.sort_field is None:
-            raise BadExportRequest(f"Cannot sort customers by {item['field']!r}.")
+            valid = [c.sort_field.value for c in CUSTOMER_COLUMNS if c.sort_field is not None]
+            raise BadExportRequest(
+                f"Cannot sort customers by {item['field']!r}; sort by one of {', '.join(valid)} "
+                "(with direction=ASC|DESC or FIELD:DESC)."
+            )
         keys.append(SortKey(SORT_EXPRESSIONS[column.sort_field], item["direction"] == "DESC"))
     return keys or [SortKey(Customer.name_key)]
 
@@ -265,15 +324,11 @@ def chosen_sort(request: Request, saved: list[dict[str, str]]) -> list[SortKey]:
 async def _choices(request: Request, context: Any) -> tuple[Any, list[str], list[SortKey]]:
     """(filter, columns, sort keys): the parameters over the saved view (if any) over the
     viewer's view settings."""
-    unknown = sorted(set(request.query_params) - set(PARAMETERS))
-    if unknown:
-        raise BadExportRequest(
-            f"Unknown parameter(s) {', '.join(unknown)}; valid: {', '.join(PARAMETERS)}."
-        )
+    params, request = _canonical(request)
     filter: Any = export_filter(request)
     settings = await view_settings_of(context, context.session, ListView.CUSTOMERS)
     columns, sort = settings.columns, settings.sort
-    view_id = request.query_params.get("savedViewId") or request.query_params.get("view")
+    view_id = request.query_params.get("savedViewId")
     if view_id:
         try:
             view = await view_for_list(context, view_id, ListView.CUSTOMERS)
@@ -282,19 +337,21 @@ async def _choices(request: Request, context: Any) -> tuple[Any, list[str], list
         filter = merged_filter(view, filter)
         columns = list(view.columns) or columns
         sort = list(view.sort) or sort
-    return filter, chosen_columns(request, columns), chosen_sort(request, sort)
+    return filter, chosen_columns(request, columns), chosen_sort(params, sort)
 
 
 async def export_customers(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
-        return unauthorized()
+        return await unauthorized(request)
     try:
         filter, columns, keys = await _choices(request, context)
         extras = [key for key in EXTRA_CELLS if key in columns]
         statement = customer_export_statement(context, filter, keys).add_columns(
             *(EXTRA_CELLS[key](context) for key in extras)
         )
+    except UnknownParameters as error:
+        return bad_request(error)
     except BadExportRequest as error:
         status = 404 if error.code == "NOT_FOUND" else 400
         return json_error(status, error.code, str(error))
@@ -305,7 +362,6 @@ async def export_customers(request: Request) -> Response:
 
     cutoff = engagement_cutoff(context.viewer.company_timezone)
     cells = [CELLS[key] for key in columns]
-    labels = columns_by_key(ListView.CUSTOMERS)
 
     def to_cells(row: Any) -> Iterable[Any]:
         export_row = ExportRow(
@@ -315,7 +371,8 @@ async def export_customers(request: Request) -> Response:
 
     return csv_response(
         "customers.csv",
-        [labels[key].label for key in columns],
+        # The column keys, as the API names the fields: what customersImport reads back.
+        columns,
         stream_rows(context, statement),
         to_cells,
     )

@@ -1,10 +1,11 @@
 """GET /export/interactions.csv: the interaction log with the `interactions` list's filters.
 
-Query parameters (all optional; repeat the list ones): `staff=ID` (author), `customer=ID`,
-`kind=CALL`, `from=` / `to=` (a day YYYY-MM-DD in the company's time zone, both
-inclusive, or an ISO date-time with offset: from inclusive, to exclusive), `search=`.
-Newest first, like the list. Headers are the API's field names; unknown parameters are a
-JSON 400 listing the valid ones.
+Query parameters (all optional) are InteractionFilter's fields: `staffIds` (authors),
+`customerIds`, `kinds` (repeat or separate with commas), `occurredFrom` / `occurredTo`
+(days, both included, in the company's time zone), `search`; the deprecated `from` / `to`
+(a day as above, or an ISO date-time with offset: from inclusive, to exclusive) and the
+first names `staff`, `customer`, `kind` still work. Newest first, like the list. Headers
+are the API's field names; unknown parameters are a JSON 400 listing the valid ones.
 """
 
 from __future__ import annotations
@@ -21,15 +22,33 @@ from starlette.routing import BaseRoute, Route
 from db.enums import InteractionKind
 from db.models import Contact, Customer, Interaction, Location, Staff
 from resolvers.context import Context
+from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput, UserInputError
 from resolvers.ids import encode_id, parse_ids
 from resolvers.interactions import InteractionFilter
 from resolvers.segments import start_of_day
-from server.exports import csv_response, request_context, stream_rows
+from server.export_params import ExportParameters, bad_request, one, register
+from server.exports import csv_response, request_context, stream_rows, unauthorized
 from server.exports_customers import _text
-from server.http_errors import json_error
 
-PARAMETERS = ("staff", "customer", "kind", "from", "to", "search")
+PARAMETERS = register(
+    "/export/interactions.csv",
+    ExportParameters(
+        mirrors="InteractionFilter",
+        graphql=(
+            "staffIds",
+            "customerIds",
+            "kinds",
+            "occurredFrom",
+            "occurredTo",
+            "from",
+            "to",
+            "search",
+        ),
+        lists=frozenset({"staffIds", "customerIds", "kinds"}),
+        aliases={"staff": "staffIds", "customer": "customerIds", "kind": "kinds"},
+    ),
+)
 HEADER = (
     "id",
     "occurredAt",
@@ -62,30 +81,40 @@ def _moment(value: str | None, name: str, timezone: str, *, end: bool) -> dateti
     return moment
 
 
-def export_filter(request: Request, timezone: str) -> InteractionFilter:
-    params = request.query_params
-    unknown = sorted(set(params) - set(PARAMETERS))
-    if unknown:
-        raise BadUserInput(
-            f"Unknown parameter(s) {', '.join(unknown)}; valid: {', '.join(PARAMETERS)}."
-        )
+def _day(value: str | None, name: str) -> date | None:
     try:
-        staff = parse_ids(params.getlist("staff"), "Staff", ("staff",))
-        customers = parse_ids(params.getlist("customer"), "Customer", ("customer",))
-        kinds = tuple(InteractionKind(kind) for kind in params.getlist("kind"))
+        return date.fromisoformat(value) if value else None
+    except ValueError as error:
+        raise BadUserInput(f"`{name}`: not an ISO date (YYYY-MM-DD): {value!r}.") from error
+
+
+def export_filter(request: Request, timezone: str) -> InteractionFilter:
+    params = PARAMETERS.read(request)
+    try:
+        staff = parse_ids(params.get("staffIds", []), "Staff", ("staffIds",))
+        customers = parse_ids(params.get("customerIds", []), "Customer", ("customerIds",))
+        kinds = tuple(InteractionKind(kind.upper()) for kind in params.get("kinds", []))
     except UserInputError as error:
         raise BadUserInput(str(error), code="INVALID_ID") from error
     except ValueError as error:
         allowed = ", ".join(kind.value for kind in InteractionKind)
-        raise BadUserInput(f"`kind`: expected one of {allowed}.") from error
-    start = _moment(params.get("from"), "from", timezone, end=False)
-    end = _moment(params.get("to"), "to", timezone, end=True)
+        raise BadUserInput(f"`kinds`: expected some of {allowed}.") from error
+    start, end = narrowest(
+        *day_bounds(
+            _day(one(params, "occurredFrom"), "occurredFrom"),
+            _day(one(params, "occurredTo"), "occurredTo"),
+            timezone,
+            ("occurredFrom", "occurredTo"),
+        ),
+        _moment(one(params, "from"), "from", timezone, end=False),
+        _moment(one(params, "to"), "to", timezone, end=True),
+    )
     if start is not None and end is not None and start >= end:
         raise BadUserInput("`from` must be before `to`.")
-    search = (params.get("search") or "").strip()
+    search = (one(params, "search") or "").strip()
     return InteractionFilter(
-        staff_ids=tuple(staff) if params.getlist("staff") else None,
-        customer_ids=tuple(customers) if params.getlist("customer") else None,
+        staff_ids=tuple(staff) if "staffIds" in params else None,
+        customer_ids=tuple(customers) if "customerIds" in params else None,
         kinds=kinds or None,
         from_=start,
         to=end,
@@ -116,17 +145,11 @@ def _cells(row: Any) -> Iterable[Any]:
 async def export_interactions(request: Request) -> Response:
     context: Context | None = await request_context(request)
     if context is None:
-        return json_error(
-            401,
-            "UNAUTHENTICATED",
-            "Sign in first: send `Authorization: Bearer <token>`.",
-            {"WWW-Authenticate": "Bearer"},
-        )
+        return await unauthorized(request)
     try:
         filter = export_filter(request, context.viewer.company_timezone)
     except BadUserInput as error:
-        code = "BAD_REQUEST" if error.code == BadUserInput.code else error.code
-        return json_error(400, code, str(error))
+        return bad_request(error)
     finally:
         await context.close()
     statement = (

@@ -1,9 +1,12 @@
 """GET /export/orders.csv: the order history as CSV, with the `orders` list's filters.
 
-Query parameters (all optional; repeat the list ones): `customer=ID`, `location=ID`,
-`status=SUBMITTED`, `from=` / `to=` (placedAt, ISO date or date-time; from inclusive,
-to exclusive; a date means midnight UTC), `search=`, `hasBalance=true|false`,
-`sort=FIELD` or `sort=FIELD:DESC` (fields as OrderSort; default newest first).
+Query parameters (all optional) are OrderFilter's fields and the list's arguments:
+`customerIds`, `locationIds`, `statuses` (repeat or separate with commas),
+`placedFrom` / `placedTo` (days, both included, company time zone), `hasBalance`,
+`search`, `sort=FIELD[:DESC]` (OrderSortField names) with `direction=ASC|DESC`.
+The deprecated `createdFrom` / `createdTo` (instants, to exclusive) and API.md's short
+names `customer`, `location`, `status`, `from`, `to` (those instants) still work.
+The header row is the API's field names.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import Row
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from db.enums import OrderStatus
 from db.models import Customer, Location, Order
+from resolvers.days import day_bounds, narrowest
 from resolvers.errors import BadUserInput
 from resolvers.money import cents_to_decimal
 from resolvers.order_list import (
@@ -28,21 +32,49 @@ from resolvers.order_list import (
     orders_statement,
     sort_keys,
 )
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, stream_rows, unauthorized
 
+# Order's field names; customer and location by name.
 HEADER = (
     "number",
-    "po_number",
+    "poNumber",
     "status",
-    "placed_at",
-    "due_date",
+    "placedAt",
+    "dueDate",
     "subtotal",
-    "discount",
+    "discountAmount",
     "total",
-    "paid",
-    "balance_due",
+    "amountPaid",
+    "balanceDue",
     "customer",
     "location",
+)
+
+PARAMETERS = register(
+    "/export/orders.csv",
+    ExportParameters(
+        mirrors="OrderFilter",
+        graphql=(
+            "customerIds",
+            "locationIds",
+            "statuses",
+            "placedFrom",
+            "placedTo",
+            "createdFrom",
+            "createdTo",
+            "hasBalance",
+        ),
+        options=("search", "sort", "direction"),
+        lists=frozenset({"customerIds", "locationIds", "statuses", "sort"}),
+        aliases={
+            "customer": "customerIds",
+            "location": "locationIds",
+            "status": "statuses",
+            "from": "createdFrom",
+            "to": "createdTo",
+        },
+    ),
 )
 
 
@@ -59,11 +91,23 @@ def _moment(value: str | None, name: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _sort(values: list[str]) -> tuple[tuple[str, bool], ...]:
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise BadUserInput(f"`{name}`: not an ISO date (YYYY-MM-DD): {value!r}.") from error
+
+
+def _sort(values: list[str], default: str) -> tuple[tuple[str, bool], ...]:
+    if default not in ("ASC", "DESC"):
+        raise BadUserInput(f"`direction`: ASC or DESC, not {default!r}.")
     sort = []
     for value in values:
         field, _, direction = value.upper().partition(":")
-        if field not in SORT_COLUMNS or direction not in ("", "ASC", "DESC"):
+        direction = direction or default
+        if field not in SORT_COLUMNS or direction not in ("ASC", "DESC"):
             raise BadUserInput(
                 f"`sort`: expected FIELD or FIELD:ASC|DESC with FIELD one of "
                 f"{', '.join(SORT_COLUMNS)}; got {value!r}."
@@ -72,27 +116,40 @@ def _sort(values: list[str]) -> tuple[tuple[str, bool], ...]:
     return tuple(sort)
 
 
-def order_query(request: Request) -> OrderQuery:
-    params = request.query_params
+def order_query(request: Request, timezone: str) -> OrderQuery:
+    params = PARAMETERS.read(request)
     statuses = []
-    for value in params.getlist("status"):
+    for value in params.get("statuses", []):
         try:
             statuses.append(OrderStatus(value.upper()))
         except ValueError as error:
-            raise BadUserInput(f"`status`: unknown order status {value!r}.") from error
-    has_balance = params.get("hasBalance")
+            raise BadUserInput(
+                f"`statuses`: unknown order status {value!r}; one of "
+                f"{', '.join(s.value for s in OrderStatus)}."
+            ) from error
+    has_balance = one(params, "hasBalance")
     if has_balance not in (None, "", "true", "false"):
         raise BadUserInput("`hasBalance`: true or false.")
-    sort = _sort(params.getlist("sort"))
+    sort = _sort(params.get("sort", []), (one(params, "direction") or "ASC").upper())
+    placed_from, placed_to = narrowest(
+        *day_bounds(
+            _day(one(params, "placedFrom"), "placedFrom"),
+            _day(one(params, "placedTo"), "placedTo"),
+            timezone,
+            ("placedFrom", "placedTo"),
+        ),
+        _moment(one(params, "createdFrom"), "createdFrom"),
+        _moment(one(params, "createdTo"), "createdTo"),
+    )
     return OrderQuery(
         sort=sort or DEFAULT_SORT,
-        customer_ids=filter_ids(params.getlist("customer"), "Customer", "customer"),
-        location_ids=filter_ids(params.getlist("location"), "Location", "location"),
+        customer_ids=filter_ids(params.get("customerIds"), "Customer", "customerIds"),
+        location_ids=filter_ids(params.get("locationIds"), "Location", "locationIds"),
         statuses=tuple(statuses),
-        placed_from=_moment(params.get("from"), "from"),
-        placed_to=_moment(params.get("to"), "to"),
+        placed_from=placed_from,
+        placed_to=placed_to,
         has_balance=None if not has_balance else has_balance == "true",
-        search=params.get("search"),
+        search=one(params, "search"),
     )
 
 
@@ -112,11 +169,12 @@ def _cells(row: Row[Any]) -> list[Any]:
 async def export_orders(request: Request) -> Response:
     context = await request_context(request)
     if context is None:
-        return unauthorized()
+        return await unauthorized(request)
     try:
-        query = order_query(request)
+        query = order_query(request, context.viewer.company_timezone)
     except BadUserInput as error:
-        return PlainTextResponse(str(error), status_code=400)
+        await context.close()
+        return bad_request(error)
     keys = sort_keys(query)
     statement = (
         orders_statement(

@@ -1,8 +1,10 @@
 """GET /export/{sales,transactions,aging,customer-summary}.csv: the reports as CSV.
 
-Query parameters mirror the GraphQL arguments: `from=` and `to=` (ISO dates, days in the
-company's time zone, both included) and `groupBy=` (repeat it or separate with commas)
-for sales and transactions; `asOf=` and `salesRepIds=` (repeatable) for aging. The
+Query parameters are the GraphQL arguments' names: `from=` and `to=` (ISO dates, days in
+the company's time zone, both included) and `groupBy=` (repeat it or separate with
+commas) for sales and transactions; `asOf=` and `salesRepIds=` (repeatable) for aging;
+none for the customer summary. Others are refused (server/export_params.py). Headers
+are the report rows' field names. The
 reports are the same functions as GraphQL's (grouped in SQL); names of customers, reps
 and locations are looked up once per report, a chunk of ids at a time.
 """
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from db.models import Customer, Location, Staff
@@ -25,14 +27,38 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.ids import encode_id
 from resolvers.money import cents_to_decimal
+from server.export_params import ExportParameters, bad_request, one, register
 from server.exports import csv_response, request_context, unauthorized
+from server.http_errors import json_error
 
 NAME_CHUNK = 1000
 E = TypeVar("E", bound=enum.Enum)
 
 
+PARAMETERS = {
+    "/export/sales.csv": ExportParameters(
+        "Query.salesReport", ("from", "to", "groupBy"), lists=frozenset({"groupBy"})
+    ),
+    "/export/transactions.csv": ExportParameters(
+        "Query.transactionsReport", ("from", "to", "groupBy"), lists=frozenset({"groupBy"})
+    ),
+    "/export/aging.csv": ExportParameters(
+        "Query.agingReport", ("asOf", "salesRepIds"), lists=frozenset({"salesRepIds"})
+    ),
+    "/export/customer-summary.csv": ExportParameters("Query.customerSummary", ()),
+}
+
+
+for _path, _parameters in PARAMETERS.items():
+    register(_path, _parameters)
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    return PARAMETERS[request.url.path].read(request)
+
+
 def _date(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
+    value = one(_params(request), name)
     if not value:
         return None
     try:
@@ -42,12 +68,7 @@ def _date(request: Request, name: str) -> date | None:
 
 
 def _groups(request: Request, enum_type: type[E]) -> list[E]:
-    values = [
-        part.strip().upper()
-        for value in request.query_params.getlist("groupBy")
-        for part in value.split(",")
-        if part.strip()
-    ]
+    values = [value.upper() for value in _params(request).get("groupBy", [])]
     try:
         return [enum_type(value) for value in values]
     except ValueError as error:
@@ -95,12 +116,12 @@ async def sales_csv(request: Request, context: Context) -> Response:
         for group, name, cell in (
             (G.MONTH, "period", lambda r: _period(r.period)),
             (G.CUSTOMER, "customer", lambda r: customers.get(r.customer_id, "")),
-            (G.SALES_REP, "sales_rep", lambda r: reps.get(r.sales_rep_id, "")),
+            (G.SALES_REP, "salesRep", lambda r: reps.get(r.sales_rep_id, "")),
             (G.LOCATION, "location", lambda r: locations.get(r.location_id, "")),
         )
         if group in groups
     ]
-    header = [name for name, _ in dimensions] + ["order_count", "total", "average_order_total"]
+    header = [name for name, _ in dimensions] + ["orderCount", "total", "averageOrderTotal"]
 
     def cells(row: reports.SalesRow) -> list[Any]:
         return [cell(row) for _, cell in dimensions] + [
@@ -141,7 +162,7 @@ async def transactions_csv(request: Request, context: Context) -> Response:
 
 
 async def aging_csv(request: Request, context: Context) -> Response:
-    rep_ids = request.query_params.getlist("salesRepIds")
+    rep_ids = _params(request).get("salesRepIds", [])
     report = await aging.aging_report(context, _date(request, "asOf"), rep_ids or None)
     customers = await _names(context, Customer, (r.customer_id for r in report.rows))
     # The columns as AgingReportRow spells them; the customer by id and name.
@@ -179,12 +200,13 @@ async def aging_csv(request: Request, context: Context) -> Response:
 
 
 async def customer_summary_csv(request: Request, context: Context) -> Response:
+    _params(request)
     summary = await reports.customer_summary(context)
     rows: list[tuple[str, str, int]] = [
         *(("engagement", k.value, v) for k, v in summary.by_engagement.items()),
         *(("status", k.value, v) for k, v in summary.by_status.items()),
-        *(("billing_status", k.value, v) for k, v in summary.by_billing_status.items()),
-        *(("new_customers", month.isoformat(), count) for month, count in summary.new_by_month),
+        *(("billingStatus", k.value, v) for k, v in summary.by_billing_status.items()),
+        *(("newCustomers", month.isoformat(), count) for month, count in summary.new_by_month),
     ]
     return csv_response("customer-summary.csv", ["dimension", "value", "count"], _rows(rows), list)
 
@@ -193,13 +215,13 @@ def _route(path: str, build: Callable[[Request, Context], Awaitable[Response]]) 
     async def endpoint(request: Request) -> Response:
         context = await request_context(request)
         if context is None:
-            return unauthorized()
+            return await unauthorized(request)
         try:
             return await build(request, context)
         except BadUserInput as error:
-            return PlainTextResponse(str(error), status_code=400)
+            return bad_request(error)
         except Forbidden as error:
-            return PlainTextResponse(str(error), status_code=403)
+            return json_error(403, "FORBIDDEN", str(error))
         finally:
             # The report is computed before the response streams: release the session.
             await context.close()

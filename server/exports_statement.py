@@ -1,8 +1,8 @@
 """GET /export/statement.pdf and /export/statement.csv: a customer's statement.
 
-Query parameters: `customer=ID` (required), `from=` and `to=` (ISO dates, days in the
-company's time zone, both included; as customerStatement's arguments, with its
-defaults). Anything else is refused with a JSON 400 listing these. The PDF is built
+Query parameters are customerStatement's arguments: `customerId=ID` (required; API.md's
+`customer=ID` too), `from=` and `to=` (ISO dates, days in the company's time zone, both
+included, with its defaults). Anything else is refused with a JSON 400 listing these. The PDF is built
 in a worker thread (the event loop keeps serving) and streamed in chunks; it holds at
 most ROLODEX_STATEMENT_MAX_LINES lines. The CSV streams every line from a server-side
 cursor with its running balance, memory flat.
@@ -36,27 +36,28 @@ from resolvers.statements import (
     running_lines,
     statement_period,
 )
-from server.exports import csv_response, request_context, stream_rows
+from server.export_params import ExportParameters, bad_request, one, register
+from server.exports import csv_response, request_context, stream_rows, unauthorized
 from server.http_errors import json_error
 from server.statement_pdf import StatementDocument, address_lines, render_statement
 
-PARAMETERS = ("customer", "from", "to")
+PARAMETERS = ExportParameters(
+    "Query.customerStatement", ("customerId", "from", "to"), aliases={"customer": "customerId"}
+)
+register("/export/statement.pdf", PARAMETERS)
+register("/export/statement.csv", PARAMETERS)
 CSV_HEADER = ("date", "kind", "reference", "description", "amount", "balance")
 PDF_CHUNK = 64 * 1024
 
 
 def _arguments(request: Request) -> tuple[str, date | None, date | None]:
-    unknown = sorted(set(request.query_params) - set(PARAMETERS))
-    if unknown:
-        raise BadUserInput(
-            f"Unknown parameter(s) {', '.join(unknown)}; valid: {', '.join(PARAMETERS)}."
-        )
-    customer = request.query_params.get("customer")
+    params = PARAMETERS.read(request)
+    customer = one(params, "customerId")
     if not customer:
-        raise BadUserInput("`customer` (a Customer id) is required.")
+        raise BadUserInput("`customerId` (a Customer id) is required.")
     dates: list[date | None] = []
     for name in ("from", "to"):
-        value = request.query_params.get(name)
+        value = one(params, name)
         try:
             dates.append(date.fromisoformat(value) if value else None)
         except ValueError as error:
@@ -134,17 +135,11 @@ def _route(path: str, build: Callable[[Request, Context], Awaitable[Response]]) 
     async def endpoint(request: Request) -> Response:
         context = await request_context(request)
         if context is None:
-            return json_error(
-                401,
-                "UNAUTHENTICATED",
-                "Sign in first: send `Authorization: Bearer <token>`.",
-                {"WWW-Authenticate": "Bearer"},
-            )
+            return await unauthorized(request)
         try:
             return await build(request, context)
         except BadUserInput as error:
-            code = "BAD_REQUEST" if error.code == BadUserInput.code else error.code
-            return json_error(400, code, str(error))
+            return bad_request(error)
         finally:
             # What the response needs was read; the CSV streams on its own session.
             await context.close()

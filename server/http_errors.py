@@ -51,10 +51,11 @@ def json_error(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, object] | None = None,
     media_type: str = APPLICATION_JSON,
 ) -> JSONResponse:
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]},
         status_code=status,
         headers=headers,
         media_type=CONTENT_TYPE[media_type],

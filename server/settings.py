@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
 
+    # Imports (customersImport, docs/data-in.md): the largest CSV file accepted.
+    import_max_bytes: int = 100 * 1024 * 1024
+
     # Statements (customerStatement, /export/statement.pdf): more lines in one period is
     # a request to narrow it; the CSV export streams any number.
     statement_max_lines: int = 5000

@@ -111,6 +111,12 @@ class Member:
     global_id: str
     email: str
     token: str
+    name: str = ""
+
+    @property
+    def ref(self) -> dict[str, str]:
+        """How audit and dry-run diffs show this staff member (resolvers/diffs.py)."""
+        return {"id": self.global_id, "label": self.name}
 
 
 @dataclass
@@ -195,7 +201,7 @@ async def make_tenant(db: Database, name: str) -> Tenant:
                 password=PASSWORD,
             )
             token = await issue_token(session, staff, ttl_hours=1)
-            members[key] = Member(staff.id, encode_id("Staff", staff.id), email, token)
+            members[key] = Member(staff.id, encode_id("Staff", staff.id), email, token, staff.name)
     return Tenant(company_id=company.id, slug=company.slug, **members)
 
 

@@ -149,8 +149,12 @@ async def test_interactions_export_with_the_lists_filters(api, tenant, other_ten
     assert [r[8] for r in theirs[1:]] == ["No"]
 
     bad = [
-        ({"colour": "red"}, "BAD_REQUEST", "valid: staff, customer, kind, from, to, search"),
-        ({"kind": "SHOUT"}, "BAD_REQUEST", "`kind`"),
+        (
+            {"colour": "red"},
+            "BAD_REQUEST",
+            "valid: staffIds, customerIds, kinds, occurredFrom, occurredTo, from, to, search",
+        ),
+        ({"kind": "SHOUT"}, "BAD_REQUEST", "`kinds`"),
         ({"customer": "nope"}, "INVALID_ID", "Not a valid Customer id"),
         ({"from": "2026-12-02", "to": "2026-12-01"}, "BAD_REQUEST", "`from` must be before"),
         ({"from": "2026-12-01T10:00:00"}, "BAD_REQUEST", "UTC offset"),
@@ -202,7 +206,7 @@ async def test_customers_export_new_columns_and_segments(api, tenant):
         )
     )
     assert exported == [
-        ["Name", "Tags", "Last contacted", "Next task", "Next task due"],
+        ["name", "tags", "lastInteractionAt", "nextTask", "nextTaskDueOn"],
         [
             "Harbor",
             "roofing; VIP",

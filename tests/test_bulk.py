@@ -105,8 +105,8 @@ async def test_dry_run_reports_and_writes_nothing(api, database, tenant):
     assert result["bulkOperationId"] is None
     assert result["bulkOperation"] is None
     assert result["changes"] == [
-        {"entityId": ids[0], "changes": {"sales_rep_id": [None, rep.id]}},
-        {"entityId": ids[1], "changes": {"sales_rep_id": [None, rep.id]}},
+        {"entityId": ids[0], "changes": {"salesRep": [None, rep.ref]}},
+        {"entityId": ids[1], "changes": {"salesRep": [None, rep.ref]}},
     ]
     assert await state(api, ids, tenant.admin.token) == before
     assert [row["version"] for row in before] == [1, 1, 1]
@@ -160,8 +160,8 @@ async def test_bulk_update_by_ids_writes_one_audit_event_per_changed_row(api, da
         token=tenant.admin.token,
     )
     expected_changes = {
-        "billing_status": ["GOOD_STANDING", "CREDIT_HOLD"],
-        "payment_terms_id": [None, net30],
+        "billingStatus": ["GOOD_STANDING", "CREDIT_HOLD"],
+        "paymentTerms": [None, {"id": encode_id("PaymentTerms", net30), "label": "Net 30"}],
     }
     assert events["auditEvents"]["nodes"] == [
         {
@@ -321,8 +321,8 @@ async def test_revert_restores_untouched_rows_and_skips_changed_ones(api, databa
                 "action": "customer.bulk_revert",
                 "entityId": entity,
                 "changes": {
-                    "sales_rep_id": [tenant.rep.id, None],
-                    "basis_date": ["ORDER_DATE", "INVOICE_DATE"],
+                    "salesRep": [tenant.rep.ref, None],
+                    "basisDate": ["ORDER_DATE", "INVOICE_DATE"],
                 },
                 "actor": {"id": tenant.manager.global_id},
             }

@@ -44,7 +44,7 @@ async def test_override_then_inherit_with_audit_on_the_customer(api, database, t
     assert (done["matchedCount"], done["updatedCount"]) == (2, 2)
     assert done["bulkOperation"] == {"entityType": "Location"}
     assert done["changes"] == [
-        {"entityId": i, "changes": {"sales_rep_id": [None, tenant.rep.id]}} for i in ids[:2]
+        {"entityId": i, "changes": {"salesRep": [None, tenant.rep.ref]}} for i in ids[:2]
     ]
     assert await location_reps(database, ids) == [(tenant.rep.id, 2), (tenant.rep.id, 2), (None, 1)]
 
@@ -66,11 +66,11 @@ async def test_override_then_inherit_with_audit_on_the_customer(api, database, t
     assert [(n["action"], n["entityType"]) for n in nodes] == [
         ("location.bulk_update", "Location")
     ] * 4
-    assert [n["changes"]["sales_rep_id"] for n in nodes] == [
-        [tenant.rep.id, None],
-        [tenant.rep.id, None],
-        [None, tenant.rep.id],
-        [None, tenant.rep.id],
+    assert [n["changes"]["salesRep"] for n in nodes] == [
+        [tenant.rep.ref, None],
+        [tenant.rep.ref, None],
+        [None, tenant.rep.ref],
+        [None, tenant.rep.ref],
     ]
 
 

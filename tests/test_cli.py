@@ -132,3 +132,32 @@ def test_export_schema_matches_file():
 
     saved = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()
     assert _run("export-schema") == saved
+
+
+def test_serve_with_its_port_taken_says_so_before_any_work(tmp_path):
+    import socket
+
+    database = tmp_path / "never.db"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            [
+                "serve",
+                "--demo",
+                "--port",
+                str(port),
+                "--database",
+                f"sqlite+aiosqlite:///{database}",
+            ],
+        )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Port {port} on 127.0.0.1 is already in use (another Rolodex or another program). "
+        f"Pick a free one: `rolodex serve --port {port + 1}`, or `make run PORT={port + 1}`.\n"
+    )
+    # Nothing was migrated, seeded or announced.
+    assert not database.exists()
+    assert "GraphiQL" not in result.output

@@ -194,7 +194,7 @@ async def test_examples_answer_the_common_questions(api, tenant):
 
     month_start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = await run_example(
-        api, token, "InteractionsThisMonth", **{"from": month_start.isoformat()}
+        api, token, "InteractionsThisMonth", **{"from": month_start.date().isoformat()}
     )
     assert this_month["interactions"]["totalCount"] == 1
     assert this_month["interactions"]["nodes"][0]["customer"] == {"name": "Harbor Street Grocers"}

@@ -90,7 +90,7 @@ async def test_sign_in_required_is_401_for_graphql_response_json(api):
         "errors": [
             {
                 "message": "Sign in first: send `Authorization: Bearer <token>`.",
-                "extensions": {"code": "UNAUTHENTICATED"},
+                "extensions": {"code": "UNAUTHENTICATED", "reason": "MISSING"},
             }
         ]
     }

@@ -299,7 +299,7 @@ async def test_csv_export_holds_one_row_per_order(api, history):
     today = datetime.now(UTC).date()
     due_1003 = (today + timedelta(days=15)).isoformat()
     assert (await export(api, history)).splitlines() == [
-        "number,po_number,status,placed_at,due_date,subtotal,discount,total,paid,balance_due,"
+        "number,poNumber,status,placedAt,dueDate,subtotal,discountAmount,total,amountPaid,balanceDue,"
         "customer,location",
         "1005,PO-2024-BETA,SUBMITTED,2026-03-15T10:00:00+00:00,2026-04-14,72.00,0.00,72.00,"
         "0.00,72.00,Acme,Depot",

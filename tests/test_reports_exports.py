@@ -33,7 +33,7 @@ async def test_sales_csv_matches_the_report(api, tenant, other_tenant, database)
     )
     rep, rep2 = f"Rep {tenant.rep.email[4:12]}", f"Rep2 {tenant.rep2.email[5:13]}"
     assert rows(response) == [
-        ["period", "sales_rep", "order_count", "total", "average_order_total"],
+        ["period", "salesRep", "orderCount", "total", "averageOrderTotal"],
         ["2026-01-01", rep2, "1", "100.00", "100.00"],
         ["2026-01-01", rep, "1", "50.00", "50.00"],
         ["2026-02-01", rep2, "1", "200.00", "200.00"],
@@ -49,12 +49,12 @@ async def test_sales_csv_matches_the_report(api, tenant, other_tenant, database)
         **{"from": "2026-01-01", "to": "2026-03-31", "groupBy": ["CUSTOMER", "LOCATION"]},
     )
     assert rows(by_customer)[:3] == [
-        ["customer", "location", "order_count", "total", "average_order_total"],
+        ["customer", "location", "orderCount", "total", "averageOrderTotal"],
         ["Bolt", "", "1", "200.00", "200.00"],
         ["Acme", "Uptown", "1", "100.00", "100.00"],
     ]
     theirs = await get_csv(api, "/export/sales.csv", other_tenant.admin.token, groupBy="CUSTOMER")
-    assert rows(theirs) == [["customer", "order_count", "total", "average_order_total"]]
+    assert rows(theirs) == [["customer", "orderCount", "total", "averageOrderTotal"]]
 
 
 async def test_report_csvs_refuse_bad_requests(api, tenant):
@@ -139,5 +139,5 @@ async def test_transactions_aging_and_summary_csvs(api, tenant, database):
         ["engagement", "NEVER_ORDERED", "0"],
     ]
     assert ["status", "ACTIVE", "1"] in summary
-    assert len([r for r in summary if r[0] == "new_customers"]) == 12
+    assert len([r for r in summary if r[0] == "newCustomers"]) == 12
     assert summary[-1][2] == "1"

@@ -277,7 +277,7 @@ async def test_the_csv_export_applies_a_view(api, tenant):
         assert response.status_code == 200, response.text
         rows = list(csv.reader(io.StringIO(response.text)))
         assert rows == [
-            ["Name", "Tags", "Last contacted", "Next task due"],
+            ["name", "tags", "lastInteractionAt", "nextTaskDueOn"],
             ["Delta", "VIP", "", ""],
             ["Bravo", "vip", "", ""],
             ["Alpha", "vip", "", ""],

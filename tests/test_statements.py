@@ -283,8 +283,11 @@ async def test_statement_exports_refuse_bad_requests(api, tenant, other_tenant):
         assert unknown.json() == {
             "errors": [
                 {
-                    "message": "Unknown parameter(s) since; valid: customer, from, to.",
-                    "extensions": {"code": "BAD_REQUEST"},
+                    "message": "Unknown parameter(s) since; valid: customerId, from, to.",
+                    "extensions": {
+                        "code": "BAD_REQUEST",
+                        "validParameters": ["customerId", "from", "to"],
+                    },
                 }
             ]
         }

@@ -19,7 +19,7 @@ async def test_column_catalogues(api, tenant):
         token=tenant.rep.token,
     )
     customer = {c["key"]: c for c in data["customerColumns"]}
-    assert len(data["customerColumns"]) == 31
+    assert len(data["customerColumns"]) == 33
     assert customer["name"] == {
         "key": "name",
         "label": "Name",
@@ -74,7 +74,7 @@ async def test_defaults_then_saved_per_staff_member(api, tenant, database):
             "engagement",
             "balance",
         ],
-        "sort": [{"field": "name", "direction": "ASC"}],
+        "sort": [{"field": "NAME", "direction": "ASC"}],
     }
     chosen = {
         "view": "CUSTOMERS",
@@ -85,9 +85,10 @@ async def test_defaults_then_saved_per_staff_member(api, tenant, database):
     expected = {
         "view": "CUSTOMERS",
         "columns": ["totalSales", "name", "salesRep"],
+        # Read back in the sort enum's names, as customers(sort:) takes them.
         "sort": [
-            {"field": "totalSales", "direction": "DESC"},
-            {"field": "name", "direction": "ASC"},
+            {"field": "TOTAL_SALES", "direction": "DESC"},
+            {"field": "NAME", "direction": "ASC"},
         ],
     }
     assert saved["viewSettings"] == expected
@@ -108,7 +109,7 @@ async def test_defaults_then_saved_per_staff_member(api, tenant, database):
     assert read["viewSettings"] == {
         "view": "CUSTOMERS",
         "columns": ["name"],
-        "sort": [{"field": "name", "direction": "ASC"}],
+        "sort": [{"field": "NAME", "direction": "ASC"}],
     }
     async with database.transaction(None) as session:
         rows = await session.scalar(

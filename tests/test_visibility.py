@@ -272,3 +272,25 @@ async def test_orders_interactions_and_their_exports_respect_the_book(api, tenan
     )
     assert sales_csv.status_code == 200, sales_csv.text
     assert "Theirs" not in sales_csv.text and "Mine & Co" in sales_csv.text
+
+
+async def test_a_deleted_customer_leaves_the_book_and_comes_back_with_it(api, tenant, database):
+    own = encode_id("Customer", await _customer(database, tenant, "Own Customer", tenant.rep.id))
+    other = encode_id("Customer", await _customer(database, tenant, "Also Own", tenant.rep.id))
+    await api.mutate(SET_VISIBILITY, {"v": "ASSIGNED_ONLY"}, token=tenant.admin.token)
+    delete = "mutation($id: ID!) { customerDelete(id: $id) { deletedId userErrors { code } } }"
+    restore = (
+        "mutation($id: ID!) { customerRestore(id: $id) { customer { id } userErrors { code } } }"
+    )
+    listed = "query($ids: [ID!]!) { nodes(ids: $ids) { id } customers { totalCount } }"
+    await api.mutate(delete, {"id": own}, token=tenant.manager.token)
+    # Both hooks at once: the book and the recycle bin.
+    assert await api.ok(listed, {"ids": [own, other]}, token=tenant.rep.token) == {
+        "nodes": [None, {"id": other}],
+        "customers": {"totalCount": 1},
+    }
+    await api.mutate(restore, {"id": own}, token=tenant.manager.token)
+    assert await api.ok(listed, {"ids": [own, other]}, token=tenant.rep.token) == {
+        "nodes": [{"id": own}, {"id": other}],
+        "customers": {"totalCount": 2},
+    }

@@ -125,14 +125,10 @@
   }
 
   // This month's first midnight in the browser's time zone, as a DateTime with offset.
+  // A Date (YYYY-MM-DD): day ranges are days, counted in the company's time zone.
   function startOfMonth() {
     const now = new Date();
-    const first = new Date(now.getFullYear(), now.getMonth(), 1);
-    const offset = -first.getTimezoneOffset();
-    const sign = offset >= 0 ? '+' : '-';
-    const hours = pad(Math.floor(Math.abs(offset) / 60));
-    const minutes = pad(Math.abs(offset) % 60);
-    return `${first.getFullYear()}-${pad(first.getMonth() + 1)}-01T00:00:00${sign}${hours}:${minutes}`;
+    return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-01`;
   }
 
   function exampleVariables(example) {
