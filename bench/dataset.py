@@ -1,4 +1,4 @@
-"""The benchmark data set: `rolodex seed --scale N`.
+"""The benchmark data set: `python -m bench.seed --scale N` (bench/seed.py).
 
 A new company with 25 staff, 200 products and N customers, each with about 3
 locations, 2 contacts (one primary), 20 orders of 1-5 lines, up to 20 transactions
@@ -501,62 +501,154 @@ def _generate_customer(
     next_id: Callable[[str], int],
     rows: Rows,
 ) -> None:
-    company_id = world.company_id
-    anchor = world.anchor
-    ts, day, flag = w.timestamp, w.day, w.flag
-    start = anchor - timedelta(days=HISTORY_DAYS)
-    customer_id = next_id("customers")
-    business = rng.random() < 0.85
-    if business:
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(TRADES)}"
-    else:
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    slug = f"c{index + 1}"
-    city, region, zip_prefix = rng.choice(CITIES)
-    rep_id = rng.choice(world.rep_ids) if rng.random() < 0.9 else None
-    terms_id, due_days = rng.choice(world.terms)
-    customer_discount_bp = rng.choice((0, 0, 0, 0, 500, 1000, 1250, 333))
-    basis = rng.choice(tuple(BasisDate))
-    billing_status = rng.choice(
-        (BillingStatus.GOOD_STANDING,) * 8 + (BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY)
-    )
-    created = start - timedelta(days=rng.randint(1, 120), seconds=rng.randint(0, 86_399))
-    line1 = f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} St"
-    postal = f"{zip_prefix}{rng.randint(100, 999)}"
+    _CustomerGenerator(w, world, rng, index, next_id, rows).generate()
 
-    location_ids: list[int] = []
-    location_reps: dict[int, int | None] = {}
-    for _ in range(rng.randint(*LOCATIONS_PER_CUSTOMER)):
-        location_id = next_id("locations")
-        location_ids.append(location_id)
-        location_reps[location_id] = rng.choice(world.rep_ids) if rng.random() < 0.15 else None
-    location_orders = dict.fromkeys(location_ids, 0)
-    location_sales = dict.fromkeys(location_ids, 0)
 
-    # Orders: placed at random over the history, numbered in the order generated.
-    order_rows: list[list[Any]] = []
-    invoiced_orders: list[list[Any]] = []  # [id, placed_at, total, paid_so_far, row]
-    order_count = total_sales = 0
-    last_order_at: datetime | None = None
-    span = HISTORY_DAYS * 86_400
-    for _ in range(ORDERS_PER_CUSTOMER):
-        order_id = next_id("orders")
-        placed = start + timedelta(seconds=rng.randrange(span))
-        age_days = (anchor - placed).total_seconds() / 86_400
-        status = _status_for(age_days, rng.random())
-        location_id = rng.choice(location_ids)
+class _Payable:
+    """The invoiced orders a customer still owes on, oldest first; `pending` is the next
+    one money goes to (None once all are paid). Entries are
+    [id, placed_at, total, paid_so_far, row]."""
+
+    def __init__(self, invoiced_orders: list[list[Any]]) -> None:
+        invoiced_orders.sort(key=lambda o: o[1])
+        self._orders = iter(invoiced_orders)
+        self.pending: list[Any] | None = next(self._orders, None)
+
+    def advance(self) -> None:
+        self.pending = next(self._orders, None)
+
+    def pay(self, part: int) -> None:
+        """Puts `part` on the pending order, moving on once it is paid in full."""
+        assert self.pending is not None
+        self.pending[3] += part
+        if self.pending[3] >= self.pending[2]:
+            self.advance()
+
+
+@dataclass
+class _Transaction:
+    """One drawn transaction before it is written: its money and what it pays."""
+
+    kind: TransactionKind
+    amount: int
+    occurred: datetime
+    allocations: list[tuple[int, int]]
+    extra: int = 0  # an overpayment: credit on account
+
+
+class _CustomerGenerator:
+    """One customer's rows. The methods draw from `rng` in a fixed order (the order of
+    `generate`), which is what keeps a seed's data set the same."""
+
+    def __init__(
+        self,
+        w: BulkWriter,
+        world: World,
+        rng: random.Random,
+        index: int,
+        next_id: Callable[[str], int],
+        rows: Rows,
+    ) -> None:
+        self.w, self.world, self.rng, self.next_id, self.rows = w, world, rng, next_id, rows
+        self.company_id = world.company_id
+        self.anchor = world.anchor
+        self.start = self.anchor - timedelta(days=HISTORY_DAYS)
+        self.span = HISTORY_DAYS * 86_400
+        self.slug = f"c{index + 1}"
+        self.location_ids: list[int] = []
+        self.location_reps: dict[int, int | None] = {}
+        self.location_orders: dict[int, int] = {}
+        self.location_sales: dict[int, int] = {}
+        self.order_count = self.total_sales = 0
+        self.last_order_at: datetime | None = None
+        self.money = Money()
+
+    def generate(self) -> None:
+        self.customer_id = self.next_id("customers")
+        self._draw_profile()
+        self._draw_locations()
+        order_rows, invoiced_orders = self._orders()
+        self._transactions(_Payable(invoiced_orders))
+        for _order_id, _placed, total, paid, row in invoiced_orders:
+            row[12] = paid
+            row[13] = total - paid
+        self.rows.orders.extend(tuple(row) for row in order_rows)
+        last_interaction_at = self._interactions()
+        created_ts = self.w.timestamp(self.created)
+        self._location_rows(created_ts)
+        self._contact_rows(created_ts)
+        self._customer_row(created_ts, last_interaction_at)
+
+    def _draw_profile(self) -> None:
+        rng, world = self.rng, self.world
+        self.business = rng.random() < 0.85
+        if self.business:
+            self.name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(TRADES)}"
+        else:
+            self.name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        self.city, self.region, self.zip_prefix = rng.choice(CITIES)
+        self.rep_id = rng.choice(world.rep_ids) if rng.random() < 0.9 else None
+        self.terms_id, self.due_days = rng.choice(world.terms)
+        self.discount_bp = rng.choice((0, 0, 0, 0, 500, 1000, 1250, 333))
+        self.basis = rng.choice(tuple(BasisDate))
+        self.billing_status = rng.choice(
+            (BillingStatus.GOOD_STANDING,) * 8 + (BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY)
+        )
+        self.created = self.start - timedelta(
+            days=rng.randint(1, 120), seconds=rng.randint(0, 86_399)
+        )
+        self.line1 = f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} St"
+        self.postal = f"{self.zip_prefix}{rng.randint(100, 999)}"
+
+    def _draw_locations(self) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(*LOCATIONS_PER_CUSTOMER)):
+            location_id = self.next_id("locations")
+            self.location_ids.append(location_id)
+            self.location_reps[location_id] = (
+                rng.choice(self.world.rep_ids) if rng.random() < 0.15 else None
+            )
+        self.location_orders = dict.fromkeys(self.location_ids, 0)
+        self.location_sales = dict.fromkeys(self.location_ids, 0)
+
+    def _orders(self) -> tuple[list[list[Any]], list[list[Any]]]:
+        """Orders placed at random over the history, numbered in the order generated;
+        returns their rows and the invoiced ones as [id, placed_at, total, 0, row]."""
+        order_rows: list[list[Any]] = []
+        invoiced_orders: list[list[Any]] = []
+        for _ in range(ORDERS_PER_CUSTOMER):
+            order_id = self.next_id("orders")
+            placed = self.start + timedelta(seconds=self.rng.randrange(self.span))
+            age_days = (self.anchor - placed).total_seconds() / 86_400
+            status = _status_for(age_days, self.rng.random())
+            location_id = self.rng.choice(self.location_ids)
+            subtotal, search_parts = self._order_lines(order_id)
+            discount = discount_cents(subtotal, self.discount_bp)
+            total = subtotal - discount
+            row = self._order_row(
+                order_id, placed, status, location_id, subtotal, discount, search_parts
+            )
+            order_rows.append(row)
+            if status.value in INVOICED:
+                self._count_invoiced(location_id, placed, total)
+                invoiced_orders.append([order_id, placed, total, 0, row])
+        return order_rows, invoiced_orders
+
+    def _order_lines(self, order_id: int) -> tuple[int, list[tuple[str, str, str]]]:
+        """Writes an order's 1-5 lines; returns its subtotal and search parts."""
+        rng = self.rng
         subtotal = 0
         search_parts: list[tuple[str, str, str]] = []
         for position in range(1, rng.randint(*LINES_PER_ORDER) + 1):
-            product_id, sku, product_name, price = rng.choice(world.products)
+            product_id, sku, product_name, price = rng.choice(self.world.products)
             quantity = rng.randint(1, 24)
             line_total = quantity * price
             subtotal += line_total
             search_parts.append((sku, product_name, product_name))
-            rows.order_lines.append(
+            self.rows.order_lines.append(
                 (
-                    next_id("order_lines"),
-                    company_id,
+                    self.next_id("order_lines"),
+                    self.company_id,
                     order_id,
                     position,
                     product_id,
@@ -567,136 +659,170 @@ def _generate_customer(
                     line_total,
                 )
             )
-        discount = discount_cents(subtotal, customer_discount_bp)
+        return subtotal, search_parts
+
+    def _order_row(
+        self,
+        order_id: int,
+        placed: datetime,
+        status: OrderStatus,
+        location_id: int,
+        subtotal: int,
+        discount: int,
+        search_parts: list[tuple[str, str, str]],
+    ) -> list[Any]:
+        ts, rng, world = self.w.timestamp, self.rng, self.world
         total = subtotal - discount
         number = world.next_order_number
         world.next_order_number += 1
         placed_ts = ts(placed)
         invoiced = status.value in INVOICED
-        row: list[Any] = [
+        return [
             order_id,
-            company_id,
+            self.company_id,
             number,
             f"PO-{rng.randint(10_000, 99_999)}" if rng.random() < 0.4 else None,
             status.value,
-            customer_id,
+            self.customer_id,
             location_id,
             rng.choice(world.staff_ids),
             subtotal,
-            customer_discount_bp,
+            self.discount_bp,
             discount,
             total,
-            0,  # paid_cents, filled by the allocations below
+            0,  # paid_cents, filled by the allocations
             total if invoiced else 0,  # balance_due_cents, likewise
-            flag(billing_status == BillingStatus.PREPAY_ONLY),
-            day(due_date_for(basis, placed, status, due_days)),
+            self.w.flag(self.billing_status == BillingStatus.PREPAY_ONLY),
+            self.w.day(due_date_for(self.basis, placed, status, self.due_days)),
             placed_ts,
             placed_ts if status != OrderStatus.DRAFT else None,
-            ts(placed + timedelta(hours=2))
-            if status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-            else None,
-            ts(placed + timedelta(days=1))
-            if status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-            else None,
-            ts(placed + timedelta(days=3)) if status == OrderStatus.DELIVERED else None,
-            ts(placed + timedelta(hours=5)) if status == OrderStatus.CANCELLED else None,
+            *self._status_stamps(placed, status),
             search_text_for(search_parts),
             1,
             placed_ts,
             placed_ts,
         ]
-        order_rows.append(row)
-        if invoiced:
-            order_count += 1
-            total_sales += total
-            location_orders[location_id] += 1
-            location_sales[location_id] += total
-            if last_order_at is None or placed > last_order_at:
-                last_order_at = placed
-            invoiced_orders.append([order_id, placed, total, 0, row])
 
-    # Transactions: payments settle the oldest invoiced orders first, 30-60 days later, as
-    # bookkeepers apply them: credits and write-offs pay the next open order too, so credit
-    # on account is rare (an overpayment now and then, mostly refunded), and so are charges
-    # on account. Once every invoiced order is paid, the customer's money stops moving.
-    invoiced_orders.sort(key=lambda o: o[1])
-    payable = iter(invoiced_orders)
-    pending = next(payable, None)
-    money = Money()
-    for _ in range(TRANSACTIONS_PER_CUSTOMER):
-        if pending is None:
-            break
-        roll = rng.random()
-        transaction_id = next_id("transactions")
+    def _status_stamps(self, placed: datetime, status: OrderStatus) -> list[Any]:
+        """confirmed_at, shipped_at, delivered_at, cancelled_at for an order's status."""
+        reached = {
+            OrderStatus.CONFIRMED: (True, False, False, False),
+            OrderStatus.SHIPPED: (True, True, False, False),
+            OrderStatus.DELIVERED: (True, True, True, False),
+            OrderStatus.CANCELLED: (False, False, False, True),
+        }.get(status, (False, False, False, False))
+        offsets = (
+            timedelta(hours=2),
+            timedelta(days=1),
+            timedelta(days=3),
+            timedelta(hours=5),
+        )
+        return [
+            self.w.timestamp(placed + offset) if on else None
+            for on, offset in zip(reached, offsets, strict=True)
+        ]
+
+    def _count_invoiced(self, location_id: int, placed: datetime, total: int) -> None:
+        self.order_count += 1
+        self.total_sales += total
+        self.location_orders[location_id] += 1
+        self.location_sales[location_id] += total
+        if self.last_order_at is None or placed > self.last_order_at:
+            self.last_order_at = placed
+
+    def _transactions(self, payable: _Payable) -> None:
+        """Payments settle the oldest invoiced orders first, 30-60 days later, as
+        bookkeepers apply them: credits and write-offs pay the next open order too, so
+        credit on account is rare (an overpayment now and then, mostly refunded), and so
+        are charges on account. Once every invoiced order is paid, the money stops moving."""
+        for _ in range(TRANSACTIONS_PER_CUSTOMER):
+            if payable.pending is None:
+                break
+            roll = self.rng.random()
+            transaction_id = self.next_id("transactions")
+            occurred = self.start + timedelta(seconds=self.rng.randrange(self.span))
+            if roll < 0.85:
+                drawn = self._payment(payable, occurred)
+            elif roll < 0.9995:
+                drawn = self._credit_or_write_off(payable, roll)
+            else:
+                # A charge on account.
+                drawn = _Transaction(
+                    TransactionKind.ADJUSTMENT, self.rng.randrange(500, 20_000), occurred, []
+                )
+            if drawn is not None:
+                self._write_transaction(transaction_id, drawn)
+
+    def _not_after_anchor(self, moment: datetime) -> datetime:
+        if moment > self.anchor:
+            return self.anchor - timedelta(seconds=self.rng.randint(1, 86_400))
+        return moment
+
+    def _payment(self, payable: _Payable, occurred: datetime) -> _Transaction | None:
+        """One to three orders per payment, the last one sometimes only in part."""
+        rng = self.rng
         allocations: list[tuple[int, int]] = []
-        extra = 0
-        occurred = start + timedelta(seconds=rng.randrange(span))
-        if roll < 0.85:
-            kind = TransactionKind.PAYMENT
-            # One to three orders per payment, the last one sometimes only in part.
-            for _ in range(rng.randint(1, 3)):
-                if pending is None:
-                    break
-                remaining = pending[2] - pending[3]
-                part = remaining if rng.random() < 0.85 else remaining // 2
-                if part <= 0:
-                    pending = next(payable, None)
-                    continue
-                allocations.append((pending[0], part))
-                pending[3] += part
-                occurred = pending[1] + timedelta(days=rng.randint(30, 60))
-                if pending[3] >= pending[2]:
-                    pending = next(payable, None)
-            if not allocations:
-                continue
-            if occurred > anchor:
-                occurred = anchor - timedelta(seconds=rng.randint(1, 86_400))
-            # Now and then a check for more than was due: credit on account.
-            if rng.random() < 0.003:
-                extra = rng.randrange(500, 5_000)
-            amount = sum(part for _, part in allocations) + extra
-        elif roll < 0.9995:
-            # A credit note or a write-off of (part of) the next open order.
+        for _ in range(rng.randint(1, 3)):
+            pending = payable.pending
+            if pending is None:
+                break
             remaining = pending[2] - pending[3]
-            part = min(remaining, rng.randrange(100, 5_000))
+            part = remaining if rng.random() < 0.85 else remaining // 2
             if part <= 0:
+                payable.advance()
                 continue
-            kind = TransactionKind.CREDIT if roll < 0.93 else TransactionKind.ADJUSTMENT
             allocations.append((pending[0], part))
-            pending[3] += part
-            occurred = pending[1] + timedelta(days=rng.randint(1, 30))
-            if occurred > anchor:
-                occurred = anchor - timedelta(seconds=rng.randint(1, 86_400))
-            if pending[3] >= pending[2]:
-                pending = next(payable, None)
-            amount = part if kind == TransactionKind.CREDIT else -part
-        else:
-            kind = TransactionKind.ADJUSTMENT  # a charge on account
-            amount = rng.randrange(500, 20_000)
-        occurred_ts = ts(occurred)
-        unallocated = None if kind == TransactionKind.ADJUSTMENT and amount > 0 else extra
-        money.add(kind, amount, unallocated)
-        rows.transactions.append(
+            occurred = pending[1] + timedelta(days=rng.randint(30, 60))
+            payable.pay(part)
+        if not allocations:
+            return None
+        occurred = self._not_after_anchor(occurred)
+        # Now and then a check for more than was due: credit on account.
+        extra = rng.randrange(500, 5_000) if rng.random() < 0.003 else 0
+        amount = sum(part for _, part in allocations) + extra
+        return _Transaction(TransactionKind.PAYMENT, amount, occurred, allocations, extra)
+
+    def _credit_or_write_off(self, payable: _Payable, roll: float) -> _Transaction | None:
+        """A credit note or a write-off of (part of) the next open order."""
+        pending = payable.pending
+        assert pending is not None
+        remaining = pending[2] - pending[3]
+        part = min(remaining, self.rng.randrange(100, 5_000))
+        if part <= 0:
+            return None
+        kind = TransactionKind.CREDIT if roll < 0.93 else TransactionKind.ADJUSTMENT
+        occurred = pending[1] + timedelta(days=self.rng.randint(1, 30))
+        occurred = self._not_after_anchor(occurred)
+        payable.pay(part)
+        amount = part if kind == TransactionKind.CREDIT else -part
+        return _Transaction(kind, amount, occurred, [(pending[0], part)])
+
+    def _write_transaction(self, transaction_id: int, drawn: _Transaction) -> None:
+        rng, kind, amount = self.rng, drawn.kind, drawn.amount
+        occurred_ts = self.w.timestamp(drawn.occurred)
+        unallocated = None if kind == TransactionKind.ADJUSTMENT and amount > 0 else drawn.extra
+        self.money.add(kind, amount, unallocated)
+        self.rows.transactions.append(
             (
                 transaction_id,
-                company_id,
-                customer_id,
+                self.company_id,
+                self.customer_id,
                 kind.value,
                 amount,
                 rng.choice(METHODS) if kind == TransactionKind.PAYMENT else None,
                 f"REF-{rng.randint(100_000, 999_999)}" if rng.random() < 0.5 else None,
                 None,
-                rng.choice(world.staff_ids),
+                rng.choice(self.world.staff_ids),
                 occurred_ts,
                 occurred_ts,
                 unallocated,
             )
         )
-        for order_id, part in allocations:
-            rows.transaction_allocations.append(
+        for order_id, part in drawn.allocations:
+            self.rows.transaction_allocations.append(
                 (
-                    next_id("transaction_allocations"),
-                    company_id,
+                    self.next_id("transaction_allocations"),
+                    self.company_id,
                     transaction_id,
                     order_id,
                     part,
@@ -704,154 +830,177 @@ def _generate_customer(
                     None,
                 )
             )
-        if extra and rng.random() < 0.7:
-            # Most overpayments are refunded a few days later (the refund draws from it).
-            refund_id = next_id("transactions")
-            refunded_ts = ts(min(anchor, occurred + timedelta(days=rng.randint(1, 10))))
-            money.add(TransactionKind.REFUND, extra, None)
-            money.unapplied -= extra
-            rows.transactions.append(
+        if drawn.extra and rng.random() < 0.7:
+            self._refund_overpayment(transaction_id, drawn)
+
+    def _refund_overpayment(self, transaction_id: int, payment: _Transaction) -> None:
+        """Most overpayments are refunded a few days later (the refund draws from it)."""
+        rng, extra = self.rng, payment.extra
+        refund_id = self.next_id("transactions")
+        refunded_ts = self.w.timestamp(
+            min(self.anchor, payment.occurred + timedelta(days=rng.randint(1, 10)))
+        )
+        self.money.add(TransactionKind.REFUND, extra, None)
+        self.money.unapplied -= extra
+        self.rows.transactions.append(
+            (
+                refund_id,
+                self.company_id,
+                self.customer_id,
+                TransactionKind.REFUND.value,
+                extra,
+                rng.choice(METHODS),
+                None,
+                "Overpayment returned",
+                rng.choice(self.world.staff_ids),
+                refunded_ts,
+                refunded_ts,
+                None,
+            )
+        )
+        self.rows.refund_draws.append(
+            (
+                self.next_id("refund_draws"),
+                self.company_id,
+                refund_id,
+                transaction_id,
+                extra,
+                refunded_ts,
+            )
+        )
+        # The payment's row: nothing of it is left on account.
+        last = self.rows.transactions[-2]
+        self.rows.transactions[-2] = (*last[:-1], 0)
+
+    def _interactions(self) -> datetime | None:
+        """Writes the customer's interactions; returns the latest one's time."""
+        rng, ts = self.rng, self.w.timestamp
+        last_interaction_at: datetime | None = None
+        for _ in range(INTERACTIONS_PER_CUSTOMER):
+            at = self.start + timedelta(seconds=rng.randrange(self.span))
+            if last_interaction_at is None or at > last_interaction_at:
+                last_interaction_at = at
+            at_ts = ts(at)
+            self.rows.interactions.append(
                 (
-                    refund_id,
-                    company_id,
-                    customer_id,
-                    TransactionKind.REFUND.value,
-                    extra,
-                    rng.choice(METHODS),
-                    None,
-                    "Overpayment returned",
-                    rng.choice(world.staff_ids),
-                    refunded_ts,
-                    refunded_ts,
-                    None,
+                    self.next_id("interactions"),
+                    self.company_id,
+                    self.customer_id,
+                    rng.choice(self.world.staff_ids),
+                    rng.choice(INTERACTION_KINDS),
+                    rng.choice(INTERACTION_BODIES),
+                    at_ts,
+                    at_ts,
+                    self.w.flag(False),
+                    1,
                 )
             )
-            rows.refund_draws.append(
-                (next_id("refund_draws"), company_id, refund_id, transaction_id, extra, refunded_ts)
-            )
-            # The payment's row: nothing of it is left on account.
-            last = rows.transactions[-2]
-            rows.transactions[-2] = (*last[:-1], 0)
-    for _order_id, _placed, total, paid, row in invoiced_orders:
-        row[12] = paid
-        row[13] = total - paid
-    rows.orders.extend(tuple(row) for row in order_rows)
+        return last_interaction_at
 
-    last_interaction_at: datetime | None = None
-    for _ in range(INTERACTIONS_PER_CUSTOMER):
-        at = start + timedelta(seconds=rng.randrange(span))
-        if last_interaction_at is None or at > last_interaction_at:
-            last_interaction_at = at
-        at_ts = ts(at)
-        rows.interactions.append(
-            (
-                next_id("interactions"),
-                company_id,
-                customer_id,
-                rng.choice(world.staff_ids),
-                rng.choice(INTERACTION_KINDS),
-                rng.choice(INTERACTION_BODIES),
-                at_ts,
-                at_ts,
-                flag(False),
-                1,
+    def _location_rows(self, created_ts: Any) -> None:
+        rng = self.rng
+        for n, location_id in enumerate(self.location_ids):
+            if n == 0:
+                l_city, l_region, l_zip = self.city, self.region, self.zip_prefix
+            else:
+                l_city, l_region, l_zip = rng.choice(CITIES)
+            location_name = "Main store" if n == 0 else f"{l_city} branch {n}"
+            self.rows.locations.append(
+                (
+                    location_id,
+                    self.company_id,
+                    self.customer_id,
+                    location_name,
+                    name_key(location_name),
+                    f"+1 503 555 {rng.randint(0, 9999):04d}",
+                    None,
+                    f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} Ave",
+                    None,
+                    l_city,
+                    optional_key(l_city),
+                    l_region,
+                    f"{l_zip}{rng.randint(100, 999)}",
+                    "US",
+                    self.location_reps[location_id],
+                    self.location_orders[location_id],
+                    self.location_sales[location_id],
+                    1,
+                    created_ts,
+                    created_ts,
+                )
             )
-        )
 
-    created_ts = ts(created)
-    for n, location_id in enumerate(location_ids):
-        l_city, l_region, l_zip = (city, region, zip_prefix) if n == 0 else rng.choice(CITIES)
-        location_name = "Main store" if n == 0 else f"{l_city} branch {n}"
-        rows.locations.append(
-            (
-                location_id,
-                company_id,
-                customer_id,
-                location_name,
-                name_key(location_name),
-                f"+1 503 555 {rng.randint(0, 9999):04d}",
-                None,
-                f"{rng.randint(1, 9999)} {rng.choice(NOUNS)} Ave",
-                None,
-                l_city,
-                optional_key(l_city),
-                l_region,
-                f"{l_zip}{rng.randint(100, 999)}",
-                "US",
-                location_reps[location_id],
-                location_orders[location_id],
-                location_sales[location_id],
-                1,
-                created_ts,
-                created_ts,
+    def _contact_rows(self, created_ts: Any) -> None:
+        rng = self.rng
+        for n in range(CONTACTS_PER_CUSTOMER):
+            contact_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            self.rows.contacts.append(
+                (
+                    self.next_id("contacts"),
+                    self.company_id,
+                    self.customer_id,
+                    contact_name,
+                    optional_key(contact_name),
+                    "Owner" if n == 0 else rng.choice(("Buyer", "Accounts payable", "Manager")),
+                    f"contact{n + 1}@{self.slug}.example",
+                    f"+1 503 555 {rng.randint(0, 9999):04d}",
+                    None,
+                    None,
+                    None,
+                    self.w.flag(n == 0),
+                    1,
+                    created_ts,
+                    created_ts,
+                )
+            )
+
+    def _customer_row(self, created_ts: Any, last_interaction_at: datetime | None) -> None:
+        rng, ts, slug, money = self.rng, self.w.timestamp, self.slug, self.money
+        email, phone = f"orders@{slug}.example", f"+1 503 555 {rng.randint(0, 9999):04d}"
+        self.rows.customers.append(
+            keyed(
+                "customers",
+                id=self.customer_id,
+                company_id=self.company_id,
+                kind=(CustomerKind.BUSINESS if self.business else CustomerKind.INDIVIDUAL).value,
+                name=self.name,
+                name_key=name_key(self.name),
+                email=email,
+                phone=phone,
+                mobile=None,
+                fax=None,
+                website=f"https://{slug}.example" if self.business else None,
+                discount_bp=self.discount_bp,
+                status=rng.choice((CustomerStatus.ACTIVE,) * 8 + (CustomerStatus.INACTIVE,)).value,
+                billing_status=self.billing_status.value,
+                payment_terms_id=self.terms_id,
+                basis_date=self.basis.value,
+                sales_rep_id=self.rep_id,
+                default_shipping_method=ShippingMethod.SHIPPING.value,
+                product_display=ProductDisplay.STANDARD_AND_EXCLUSIVE.value,
+                allow_partial_payments=None,
+                billing_line1=self.line1,
+                billing_line2=None,
+                billing_city=self.city,
+                billing_region=self.region,
+                billing_postal_code=self.postal,
+                billing_country="US",
+                shipping_line1=self.line1,
+                shipping_line2=None,
+                shipping_city=self.city,
+                shipping_region=self.region,
+                shipping_postal_code=self.postal,
+                shipping_country="US",
+                order_count=self.order_count,
+                total_sales_cents=self.total_sales,
+                last_order_at=ts(self.last_order_at),
+                total_paid_cents=money.paid,
+                balance_cents=self.total_sales - money.paid + money.adjustments,
+                unapplied_credit_cents=money.unapplied,
+                last_interaction_at=ts(last_interaction_at),
+                **duplicate_keys(self.name, email, phone),
+                version=1,
+                created_at=created_ts,
+                updated_at=created_ts,
             )
         )
-    for n in range(CONTACTS_PER_CUSTOMER):
-        contact_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        rows.contacts.append(
-            (
-                next_id("contacts"),
-                company_id,
-                customer_id,
-                contact_name,
-                optional_key(contact_name),
-                "Owner" if n == 0 else rng.choice(("Buyer", "Accounts payable", "Manager")),
-                f"contact{n + 1}@{slug}.example",
-                f"+1 503 555 {rng.randint(0, 9999):04d}",
-                None,
-                None,
-                None,
-                flag(n == 0),
-                1,
-                created_ts,
-                created_ts,
-            )
-        )
-    email, phone = f"orders@{slug}.example", f"+1 503 555 {rng.randint(0, 9999):04d}"
-    rows.customers.append(
-        keyed(
-            "customers",
-            id=customer_id,
-            company_id=company_id,
-            kind=(CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL).value,
-            name=name,
-            name_key=name_key(name),
-            email=email,
-            phone=phone,
-            mobile=None,
-            fax=None,
-            website=f"https://{slug}.example" if business else None,
-            discount_bp=customer_discount_bp,
-            status=rng.choice((CustomerStatus.ACTIVE,) * 8 + (CustomerStatus.INACTIVE,)).value,
-            billing_status=billing_status.value,
-            payment_terms_id=terms_id,
-            basis_date=basis.value,
-            sales_rep_id=rep_id,
-            default_shipping_method=ShippingMethod.SHIPPING.value,
-            product_display=ProductDisplay.STANDARD_AND_EXCLUSIVE.value,
-            allow_partial_payments=None,
-            billing_line1=line1,
-            billing_line2=None,
-            billing_city=city,
-            billing_region=region,
-            billing_postal_code=postal,
-            billing_country="US",
-            shipping_line1=line1,
-            shipping_line2=None,
-            shipping_city=city,
-            shipping_region=region,
-            shipping_postal_code=postal,
-            shipping_country="US",
-            order_count=order_count,
-            total_sales_cents=total_sales,
-            last_order_at=ts(last_order_at),
-            total_paid_cents=money.paid,
-            balance_cents=total_sales - money.paid + money.adjustments,
-            unapplied_credit_cents=money.unapplied,
-            last_interaction_at=ts(last_interaction_at),
-            **duplicate_keys(name, email, phone),
-            version=1,
-            created_at=created_ts,
-            updated_at=created_ts,
-        )
-    )

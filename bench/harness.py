@@ -282,24 +282,10 @@ async def measure_case(
         repeat = min(repeat, 5)
     # A mutation's first run sets every row one way; the timed ones then change every row.
     warmup = 1 if case.mutation else min(2, repeat)
-    latencies: list[float] = []
-    sql: list[float] = []
-    statements: list[int] = []
-    data: dict[str, Any] = {}
     try:
-        for n in range(warmup + repeat):
-            data, elapsed, count = await client.request(case.query, case.variables(fx))
-            if n >= warmup:
-                latencies.append(elapsed)
-                if count is not None:
-                    statements.append(count)
-                    sql.append(client.last_sql_ms)
+        data, latencies, sql, statements = await _timed_requests(case, client, fx, warmup, repeat)
         if case.sized is not None and client.db is not None:
-            sizes = []
-            for size in page_sizes:
-                _, _, count = await client.request(case.query, case.sized(fx, size))
-                sizes.append(count)
-            result.statements_by_size = tuple(size for size in sizes if size is not None)
+            result.statements_by_size = await _statements_by_size(case, client, fx, page_sizes)
     except RuntimeError as error:
         result.note = f"error: {error}"
         return result
@@ -309,19 +295,64 @@ async def measure_case(
     result.fields = count_fields(data)
     result.statements = max(statements) if statements else None
     if case.floor is not None:
-        async with Raw.open(db) as raw:
-            variables = case.variables(fx)
-            floor = case.floor
-            if case.key not in floor_p50:
-                samples, _ = await timed(lambda: floor(raw, fx, variables), repeat, warmup)
-                floor_p50[case.key] = (statistics.median(samples), None)
-            # The floor's answer now, on the data the GraphQL runs just saw.
-            floor_answer = orjson.loads(await case.floor(raw, fx, variables))
-        result.floor_p50 = floor_p50[case.key][0]
-        result.matches_floor = case.answer(data) == case.answer(floor_answer)
+        await _compare_with_floor(case, db, fx, data, result, floor_p50, repeat, warmup)
     else:
         result.note = "no floor yet"
     return result
+
+
+async def _timed_requests(
+    case: Case, client: Client, fx: Fixture, warmup: int, repeat: int
+) -> tuple[dict[str, Any], list[float], list[float], list[int]]:
+    """The last answer, and each timed run's latency, SQL time and statement count."""
+    latencies: list[float] = []
+    sql: list[float] = []
+    statements: list[int] = []
+    data: dict[str, Any] = {}
+    for n in range(warmup + repeat):
+        data, elapsed, count = await client.request(case.query, case.variables(fx))
+        if n >= warmup:
+            latencies.append(elapsed)
+            if count is not None:
+                statements.append(count)
+                sql.append(client.last_sql_ms)
+    return data, latencies, sql, statements
+
+
+async def _statements_by_size(
+    case: Case, client: Client, fx: Fixture, page_sizes: tuple[int, ...]
+) -> tuple[int, ...]:
+    """Statement counts of the case at each page size (they should all be equal)."""
+    assert case.sized is not None
+    sizes = []
+    for size in page_sizes:
+        _, _, count = await client.request(case.query, case.sized(fx, size))
+        sizes.append(count)
+    return tuple(size for size in sizes if size is not None)
+
+
+async def _compare_with_floor(
+    case: Case,
+    db: Database,
+    fx: Fixture,
+    data: dict[str, Any],
+    result: Result,
+    floor_p50: dict[str, tuple[float, Any]],
+    repeat: int,
+    warmup: int,
+) -> None:
+    """The floor's p50 (timed once per case) and whether its answer matches GraphQL's."""
+    assert case.floor is not None
+    async with Raw.open(db) as raw:
+        variables = case.variables(fx)
+        floor = case.floor
+        if case.key not in floor_p50:
+            samples, _ = await timed(lambda: floor(raw, fx, variables), repeat, warmup)
+            floor_p50[case.key] = (statistics.median(samples), None)
+        # The floor's answer now, on the data the GraphQL runs just saw.
+        floor_answer = orjson.loads(await case.floor(raw, fx, variables))
+    result.floor_p50 = floor_p50[case.key][0]
+    result.matches_floor = case.answer(data) == case.answer(floor_answer)
 
 
 def count_fields(value: Any) -> int:

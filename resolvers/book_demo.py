@@ -8,7 +8,7 @@ generator, so the earlier steps' story stays as it was.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,38 +55,13 @@ async def seed_demo_story(session: AsyncSession, world: Any) -> None:
             )
         ).all()
     )
-    tags = []
-    for customer in world.customers:
-        for tag in rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2])):
-            tags.append(
-                CustomerTag(
-                    company_id=company_id, customer_id=customer.id, tag=tag, tag_key=tag_key(tag)
-                )
-            )
-    session.add_all(tags)
-
-    tasks = []
-    for index, customer in enumerate(rng.sample(world.customers, 16)):
-        assignee = next((s for s in reps if s.id == customer.sales_rep_id), rng.choice(reps))
-        # A third overdue, the rest upcoming; two of the overdue ones already done.
-        offset = -rng.randint(1, 10) if index % 3 == 0 else rng.randint(0, 14)
-        done = index in (0, 3)
-        tasks.append(
-            Task(
-                company_id=company_id,
-                customer_id=customer.id,
-                contact_id=primaries.get(customer.id),
-                assignee_id=assignee.id,
-                created_by_id=assignee.id,
-                title=rng.choice(TITLES),
-                notes="Left VM, following up." if index % 4 == 1 else None,
-                due_on=today + timedelta(days=offset) if index != 5 else None,
-                status=TaskStatus.DONE if done else TaskStatus.OPEN,
-                completed_at=utcnow() if done else None,
-                completed_by_id=assignee.id if done else None,
-            )
-        )
-    session.add_all(tasks)
+    session.add_all(_demo_tags(rng, company_id, world.customers))
+    session.add_all(
+        [
+            _demo_task(rng, company_id, index, customer, reps, primaries, today)
+            for index, customer in enumerate(rng.sample(world.customers, 16))
+        ]
+    )
 
     riley = reps[0]
     session.add_all(
@@ -124,6 +99,44 @@ async def seed_demo_story(session: AsyncSession, world: Any) -> None:
         ]
     )
     await session.flush()
+
+
+def _demo_tags(rng: random.Random, company_id: int, customers: list[Any]) -> list[CustomerTag]:
+    """Up to two tags on about half the customers."""
+    return [
+        CustomerTag(company_id=company_id, customer_id=customer.id, tag=tag, tag_key=tag_key(tag))
+        for customer in customers
+        for tag in rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2]))
+    ]
+
+
+def _demo_task(
+    rng: random.Random,
+    company_id: int,
+    index: int,
+    customer: Any,
+    reps: list[Any],
+    primaries: dict[int, int],
+    today: date,
+) -> Task:
+    """The index-th of 16 follow-ups: a third overdue, the rest upcoming; two of the
+    overdue ones already done."""
+    assignee = next((s for s in reps if s.id == customer.sales_rep_id), rng.choice(reps))
+    offset = -rng.randint(1, 10) if index % 3 == 0 else rng.randint(0, 14)
+    done = index in (0, 3)
+    return Task(
+        company_id=company_id,
+        customer_id=customer.id,
+        contact_id=primaries.get(customer.id),
+        assignee_id=assignee.id,
+        created_by_id=assignee.id,
+        title=rng.choice(TITLES),
+        notes="Left VM, following up." if index % 4 == 1 else None,
+        due_on=today + timedelta(days=offset) if index != 5 else None,
+        status=TaskStatus.DONE if done else TaskStatus.OPEN,
+        completed_at=utcnow() if done else None,
+        completed_by_id=assignee.id if done else None,
+    )
 
 
 def _staff_id(pk: int) -> str:

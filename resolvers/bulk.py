@@ -192,19 +192,7 @@ async def bulk_update(
     tag_changes = {}
     if tags is not None:
         tag_changes = await planned_tag_changes(session, tags, matched, [row.id for row in rows])
-    changed: list[RowChange] = []
-    versions: dict[str, int] = {}
-    for row in rows:
-        changes = {
-            name: [audit_value(before), audit_value(after)]
-            for (name, after), before in zip(values.items(), row[2:], strict=True)
-            if before != after
-        }
-        if row.id in tag_changes:
-            changes["tags"] = tag_changes[row.id]
-        if changes:
-            changed.append(RowChange(row.id, changes))
-            versions[str(row.id)] = row.version + 1
+    changed, versions = _planned_changes(rows, values, tag_changes)
     if dry_run:
         return BulkResult(len(rows), len(changed), None, changed)
 
@@ -237,6 +225,27 @@ async def bulk_update(
             operation.id,
         )
     return BulkResult(len(rows), len(changed), operation, changed)
+
+
+def _planned_changes(
+    rows: Sequence[Any], values: dict[str, Any], tag_changes: dict[int, Any]
+) -> tuple[list[RowChange], dict[str, int]]:
+    """The rows `values` (and the tag edit) would change, with their diffs in audit terms,
+    and each one's version after the write (by id)."""
+    changed: list[RowChange] = []
+    versions: dict[str, int] = {}
+    for row in rows:
+        changes = {
+            name: [audit_value(before), audit_value(after)]
+            for (name, after), before in zip(values.items(), row[2:], strict=True)
+            if before != after
+        }
+        if row.id in tag_changes:
+            changes["tags"] = tag_changes[row.id]
+        if changes:
+            changed.append(RowChange(row.id, changes))
+            versions[str(row.id)] = row.version + 1
+    return changed, versions
 
 
 AUDIT_COLUMNS = [

@@ -39,13 +39,7 @@ async def customer_values(
 ) -> dict[str, Any]:
     """Column -> new value from `input.set` of customersBulkUpdate; userErrors if bad
     (`tags`: the set also edits tags, so it may hold no column)."""
-    values: dict[str, Any] = {}
-    if set_input.sales_rep_id is not None and set_input.clear_sales_rep:
-        errors.add(None, "Give salesRepId or clearSalesRep, not both.", UserErrorCode.INVALID)
-    elif set_input.sales_rep_id is not None:
-        values["sales_rep_id"] = await _active_rep(session, errors, set_input.sales_rep_id)
-    elif set_input.clear_sales_rep:
-        values["sales_rep_id"] = None
+    values: dict[str, Any] = await _sales_rep_value(session, set_input, errors)
     if set_input.payment_terms_id is not None:
         pk = parse_id(
             set_input.payment_terms_id, "PaymentTerms", ("input", "set", "paymentTermsId")
@@ -57,6 +51,28 @@ async def customer_values(
         values["billing_status"] = BillingStatus(set_input.billing_status.value)
     if set_input.basis_date is not None:
         values["basis_date"] = BasisDate(set_input.basis_date.value)
+    values.update(_credit_limit_value(set_input, errors))
+    if not values and not errors and not tags:
+        errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
+    errors.raise_if_any()
+    return values
+
+
+async def _sales_rep_value(
+    session: AsyncSession, set_input: Any, errors: ErrorCollector
+) -> dict[str, Any]:
+    """salesRepId (an active rep) or clearSalesRep, not both."""
+    if set_input.sales_rep_id is not None and set_input.clear_sales_rep:
+        errors.add(None, "Give salesRepId or clearSalesRep, not both.", UserErrorCode.INVALID)
+    elif set_input.sales_rep_id is not None:
+        return {"sales_rep_id": await _active_rep(session, errors, set_input.sales_rep_id)}
+    elif set_input.clear_sales_rep:
+        return {"sales_rep_id": None}
+    return {}
+
+
+def _credit_limit_value(set_input: Any, errors: ErrorCollector) -> dict[str, Any]:
+    """creditLimit (a decimal string, at least 0) or clearCreditLimit, not both."""
     clear_limit = getattr(set_input, "clear_credit_limit", False)
     if set_input.credit_limit is not None and clear_limit:
         errors.add(None, "Give creditLimit or clearCreditLimit, not both.", UserErrorCode.INVALID)
@@ -65,13 +81,10 @@ async def customer_values(
             errors, ("creditLimit",), set_input.credit_limit, "Credit limit", Decimal(0)
         )
         if cents is not None:
-            values["credit_limit_cents"] = cents
+            return {"credit_limit_cents": cents}
     elif clear_limit:
-        values["credit_limit_cents"] = None
-    if not values and not errors and not tags:
-        errors.add(None, "Nothing to change: set at least one field.", UserErrorCode.REQUIRED)
-    errors.raise_if_any()
-    return values
+        return {"credit_limit_cents": None}
+    return {}
 
 
 async def location_values(session: AsyncSession, set_input: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -286,6 +286,18 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
     def given(name: str) -> bool:
         return getattr(input, name, UNSET) is not UNSET
 
+    # In input order, so the userErrors come in the order of the fields.
+    return {
+        **_contact_values(errors, input, given, creating=creating),
+        **_discount_values(errors, input, given),
+        **_setting_values(errors, input, given, creating=creating),
+    }
+
+
+def _contact_values(
+    errors: ErrorCollector, input: Any, given: Callable[[str], bool], *, creating: bool
+) -> dict[str, Any]:
+    """name (required on create), email, phones and website."""
     values: dict[str, Any] = {}
     if creating or given("name"):
         name = clean_text(errors, "name", input.name, required=True)
@@ -299,13 +311,26 @@ def _profile_values(errors: ErrorCollector, input: Any, *, creating: bool) -> di
             values[phone_field] = clean_phone(errors, phone_field, getattr(input, phone_field))
     if given("website"):
         values["website"] = clean_website(errors, "website", input.website)
-    if given("discount_percent"):
-        if input.discount_percent is None:
-            values["discount_bp"] = 0
-        else:
-            bp = errors.collect(percent_to_bp, input.discount_percent, ("input", "discountPercent"))
-            if bp is not None:
-                values["discount_bp"] = bp
+    return values
+
+
+def _discount_values(
+    errors: ErrorCollector, input: Any, given: Callable[[str], bool]
+) -> dict[str, Any]:
+    """discountPercent as basis points; null clears it to 0."""
+    if not given("discount_percent"):
+        return {}
+    if input.discount_percent is None:
+        return {"discount_bp": 0}
+    bp = errors.collect(percent_to_bp, input.discount_percent, ("input", "discountPercent"))
+    return {} if bp is None else {"discount_bp": bp}
+
+
+def _setting_values(
+    errors: ErrorCollector, input: Any, given: Callable[[str], bool], *, creating: bool
+) -> dict[str, Any]:
+    """The enum settings (null refused on update), allowPartialPayments, the addresses."""
+    values: dict[str, Any] = {}
     for enum_field in ENUM_FIELDS:
         if given(enum_field):
             value = getattr(input, enum_field)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -133,7 +133,6 @@ async def seed_demo(session: AsyncSession, settings: Any) -> DemoWorld:
 
 
 async def _seed_customers(session: AsyncSession, world: DemoWorld) -> None:
-    rng = world.rng
     terms = list(
         (
             await session.execute(
@@ -147,74 +146,101 @@ async def _seed_customers(session: AsyncSession, world: DemoWorld) -> None:
         (n, CustomerKind.INDIVIDUAL) for n in INDIVIDUAL_NAMES
     ]
     for index, (name, kind) in enumerate(names):
-        city, region = rng.choice(CITIES)
-        slug = "".join(c for c in name.lower() if c.isalnum())[:20]
-        customer = Customer(
-            company_id=world.company.id,
-            kind=kind,
-            name=name,
-            name_key=name_key(name),
-            email=f"orders@{slug}.example",
-            phone=f"+1 503 555 {1000 + index:04d}",
-            website=f"https://{slug}.example" if kind == CustomerKind.BUSINESS else None,
-            discount_bp=rng.choice([0, 0, 0, 500, 1000, 1250]),
-            status=rng.choice(
-                [CustomerStatus.ACTIVE] * 8 + [CustomerStatus.PROSPECT, CustomerStatus.INACTIVE]
-            ),
-            billing_status=rng.choice(
-                [BillingStatus.GOOD_STANDING] * 8
-                + [BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY]
-            ),
-            payment_terms_id=rng.choice(terms).id,
-            basis_date=rng.choice(list(BasisDate)),
-            sales_rep_id=rng.choice(reps).id if index % 7 else None,
-            billing_line1=f"{100 + index} Main St",
-            billing_city=city,
-            billing_region=region,
-            billing_postal_code=f"97{index:03d}",
-            billing_country="US",
-            created_at=now - timedelta(days=rng.randint(30, 900)),
-        )
-        customer.shipping_line1 = customer.billing_line1
-        customer.shipping_city, customer.shipping_region = city, region
-        customer.shipping_postal_code, customer.shipping_country = (
-            customer.billing_postal_code,
-            "US",
-        )
+        customer = _demo_customer(world, index, name, kind, terms, reps, now)
         session.add(customer)
         world.customers.append(customer)
     await session.flush()
     for customer in world.customers:
-        for n in range(rng.randint(1, 3) if customer.kind == CustomerKind.BUSINESS else 1):
-            city, region = rng.choice(CITIES)
-            location_name = "Main store" if n == 0 else f"{city} branch"
-            location = Location(
+        _add_demo_locations(session, world, customer, reps)
+        _add_demo_contacts(session, world, customer)
+    await session.flush()
+
+
+def _demo_customer(
+    world: DemoWorld,
+    index: int,
+    name: str,
+    kind: CustomerKind,
+    terms: list[PaymentTerms],
+    reps: list[Staff],
+    now: datetime,
+) -> Customer:
+    rng = world.rng
+    city, region = rng.choice(CITIES)
+    slug = "".join(c for c in name.lower() if c.isalnum())[:20]
+    customer = Customer(
+        company_id=world.company.id,
+        kind=kind,
+        name=name,
+        name_key=name_key(name),
+        email=f"orders@{slug}.example",
+        phone=f"+1 503 555 {1000 + index:04d}",
+        website=f"https://{slug}.example" if kind == CustomerKind.BUSINESS else None,
+        discount_bp=rng.choice([0, 0, 0, 500, 1000, 1250]),
+        status=rng.choice(
+            [CustomerStatus.ACTIVE] * 8 + [CustomerStatus.PROSPECT, CustomerStatus.INACTIVE]
+        ),
+        billing_status=rng.choice(
+            [BillingStatus.GOOD_STANDING] * 8 + [BillingStatus.PAST_DUE, BillingStatus.PREPAY_ONLY]
+        ),
+        payment_terms_id=rng.choice(terms).id,
+        basis_date=rng.choice(list(BasisDate)),
+        sales_rep_id=rng.choice(reps).id if index % 7 else None,
+        billing_line1=f"{100 + index} Main St",
+        billing_city=city,
+        billing_region=region,
+        billing_postal_code=f"97{index:03d}",
+        billing_country="US",
+        created_at=now - timedelta(days=rng.randint(30, 900)),
+    )
+    customer.shipping_line1 = customer.billing_line1
+    customer.shipping_city, customer.shipping_region = city, region
+    customer.shipping_postal_code, customer.shipping_country = (
+        customer.billing_postal_code,
+        "US",
+    )
+    return customer
+
+
+def _add_demo_locations(
+    session: AsyncSession, world: DemoWorld, customer: Customer, reps: list[Staff]
+) -> None:
+    """A main store, and for businesses up to two branches (the second with its own rep)."""
+    rng = world.rng
+    for n in range(rng.randint(1, 3) if customer.kind == CustomerKind.BUSINESS else 1):
+        city, region = rng.choice(CITIES)
+        location_name = "Main store" if n == 0 else f"{city} branch"
+        location = Location(
+            company_id=world.company.id,
+            customer_id=customer.id,
+            name=location_name,
+            name_key=name_key(location_name),
+            city=city,
+            region=region,
+            country="US",
+            line1=f"{rng.randint(1, 999)} Market St",
+            sales_rep_id=rng.choice(reps).id if n == 2 else None,
+        )
+        session.add(location)
+        world.locations.append(location)
+
+
+def _add_demo_contacts(session: AsyncSession, world: DemoWorld, customer: Customer) -> None:
+    """One to three contacts, the first primary."""
+    rng = world.rng
+    for n in range(rng.randint(1, 3)):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        session.add(
+            Contact(
                 company_id=world.company.id,
                 customer_id=customer.id,
-                name=location_name,
-                name_key=name_key(location_name),
-                city=city,
-                region=region,
-                country="US",
-                line1=f"{rng.randint(1, 999)} Market St",
-                sales_rep_id=rng.choice(reps).id if n == 2 else None,
+                name=f"{first} {last}",
+                title=rng.choice(["Owner", "Buyer", "Manager", "Accounts payable"]),
+                email=f"{first.lower()}@{(customer.email or '@example.com').split('@')[1]}",
+                phone=f"+1 503 555 {rng.randint(2000, 9999)}",
+                is_primary=n == 0,
             )
-            session.add(location)
-            world.locations.append(location)
-        for n in range(rng.randint(1, 3)):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            session.add(
-                Contact(
-                    company_id=world.company.id,
-                    customer_id=customer.id,
-                    name=f"{first} {last}",
-                    title=rng.choice(["Owner", "Buyer", "Manager", "Accounts payable"]),
-                    email=f"{first.lower()}@{(customer.email or '@example.com').split('@')[1]}",
-                    phone=f"+1 503 555 {rng.randint(2000, 9999)}",
-                    is_primary=n == 0,
-                )
-            )
-    await session.flush()
+        )
 
 
 async def demo_login_text(session: AsyncSession, *, fresh: bool) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -86,40 +88,13 @@ async def seed_demo_story(session: AsyncSession, world: Any) -> None:
     for customer_id, name in rows:
         contacts[customer_id].append(name.split()[0])
     active_staff = [s for s in world.staff if s.active]
-    kinds, weights = zip(*DEMO_KIND_WEIGHTS.items(), strict=True)
+    story = _Story(rng, now, zone, world.company.id, active_staff, contacts)
     interactions: list[Interaction] = []
     for customer in world.customers:
         # A few customers have been left alone for months; the rest hear from us steadily.
         quiet_days = rng.choice([0] * 6 + [45, 120])
         for _ in range(rng.randint(4, 14)):
-            kind = rng.choices(kinds, weights)[0]
-            rep = next((s for s in active_staff if s.id == customer.sales_rep_id), None)
-            # Mostly the rep; a coworker covers a fifth of the time, and always when there is none.
-            author = rep if rep is not None and rng.random() < 0.8 else rng.choice(active_staff)
-            day = (now - timedelta(days=rng.randint(quiet_days + 1, 364))).astimezone(zone).date()
-            # Working hours on a weekday, in the company's time zone.
-            if day.weekday() >= 5:
-                day -= timedelta(days=rng.randint(day.weekday() - 4, day.weekday()))
-            at = datetime.combine(
-                day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone
-            ).astimezone(UTC)
-            body = rng.choice(DEMO_BODIES[kind]).format(
-                contact=rng.choice(contacts.get(customer.id) or ["the buyer"]),
-                product=rng.choice(DEMO_PRODUCTS),
-            )
-            edited = rng.random() < 0.05
-            interactions.append(
-                Interaction(
-                    company_id=world.company.id,
-                    customer_id=customer.id,
-                    author_id=author.id,
-                    kind=kind,
-                    body=body,
-                    created_at=at,
-                    updated_at=min(now, at + timedelta(hours=2)) if edited else at,
-                    edited=edited,
-                )
-            )
+            interactions.append(story.interaction(customer, quiet_days))
     session.add_all(interactions)
     await session.flush()
     latest = (
@@ -134,10 +109,62 @@ async def seed_demo_story(session: AsyncSession, world: Any) -> None:
         .execution_options(synchronize_session=False)
     )
     # The story's later steps hold these rows: show them what the database now says.
+    _show_latest(world.customers, interactions)
+
+
+def _show_latest(customers: list[Any], interactions: list[Interaction]) -> None:
+    """Sets each customer's loaded last_interaction_at to its latest interaction's time."""
     latest_by_customer: dict[int, datetime] = {}
     for interaction in interactions:
         previous = latest_by_customer.get(interaction.customer_id)
         if previous is None or interaction.created_at > previous:
             latest_by_customer[interaction.customer_id] = interaction.created_at
-    for customer in world.customers:
+    for customer in customers:
         set_committed_value(customer, "last_interaction_at", latest_by_customer.get(customer.id))
+
+
+@dataclass
+class _Story:
+    """What every demo interaction draws from (in a fixed order: the seed's story)."""
+
+    rng: random.Random
+    now: datetime
+    zone: ZoneInfo
+    company_id: int
+    active_staff: list[Any]
+    contacts: dict[int, list[str]]
+
+    def interaction(self, customer: Any, quiet_days: int) -> Interaction:
+        rng, now = self.rng, self.now
+        kinds, weights = zip(*DEMO_KIND_WEIGHTS.items(), strict=True)
+        kind = rng.choices(kinds, weights)[0]
+        rep = next((s for s in self.active_staff if s.id == customer.sales_rep_id), None)
+        # Mostly the rep; a coworker covers a fifth of the time, and always when there is none.
+        author = rep if rep is not None and rng.random() < 0.8 else rng.choice(self.active_staff)
+        at = self._working_time(quiet_days)
+        body = rng.choice(DEMO_BODIES[kind]).format(
+            contact=rng.choice(self.contacts.get(customer.id) or ["the buyer"]),
+            product=rng.choice(DEMO_PRODUCTS),
+        )
+        edited = rng.random() < 0.05
+        return Interaction(
+            company_id=self.company_id,
+            customer_id=customer.id,
+            author_id=author.id,
+            kind=kind,
+            body=body,
+            created_at=at,
+            updated_at=min(now, at + timedelta(hours=2)) if edited else at,
+            edited=edited,
+        )
+
+    def _working_time(self, quiet_days: int) -> datetime:
+        """A moment in the past year (older than `quiet_days`), in working hours on a
+        weekday in the company's time zone."""
+        rng, zone = self.rng, self.zone
+        day = (self.now - timedelta(days=rng.randint(quiet_days + 1, 364))).astimezone(zone).date()
+        if day.weekday() >= 5:
+            day -= timedelta(days=rng.randint(day.weekday() - 4, day.weekday()))
+        return datetime.combine(
+            day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone
+        ).astimezone(UTC)

@@ -113,62 +113,11 @@ async def _demo_extras(
     rng = world.rng
     when = now - timedelta(days=rng.randint(5, 90))
     if roll < 0.1:
-        await apply_transaction(
-            session,
-            customer,
-            kind=TransactionKind.PAYMENT,
-            amount_cents=rng.choice([5000, 7500, 12000]),
-            recorded_by_id=clerk,
-            method=PaymentMethod.CHECK,
-            reference=f"{rng.randint(10000, 99999)}",
-            note="Check for more than was invoiced: kept as credit on account",
-            occurred_at=when,
-        )
-        refund = rng.choice([1250, 2500])
-        await apply_transaction(
-            session,
-            customer,
-            kind=TransactionKind.REFUND,
-            amount_cents=refund,
-            draws=await plan_refund(session, customer, refund),
-            recorded_by_id=clerk,
-            method=PaymentMethod.CARD,
-            note="Returned damaged goods",
-            occurred_at=when + timedelta(days=3),
-        )
+        await _overpayment_partly_refunded(session, customer, rng, clerk, when)
     elif roll < 0.2:
-        credit = await apply_transaction(
-            session,
-            customer,
-            kind=TransactionKind.CREDIT,
-            amount_cents=rng.choice([1000, 1500, 2500]),
-            recorded_by_id=clerk,
-            note="Goodwill credit for a late delivery",
-            occurred_at=when,
-        )
-        open_orders = await _open_orders(session, customer)
-        if roll < 0.15 and open_orders and open_orders[-1].balance_due_cents >= credit.amount_cents:
-            if await partial_payments_allowed(session, customer) or (
-                open_orders[-1].balance_due_cents == credit.amount_cents
-            ):
-                await apply_credit(
-                    session, customer, credit, [(open_orders[-1], credit.amount_cents)]
-                )
+        await _goodwill_credit(session, customer, rng, clerk, when, applied=roll < 0.15)
     elif roll < 0.25:
-        open_orders = await _open_orders(session, customer)
-        small = [o for o in open_orders if o.paid_cents and o.balance_due_cents <= 5000]
-        target = small[0] if small else None
-        amount = target.balance_due_cents if target else rng.choice([37, 199, 450])
-        await apply_transaction(
-            session,
-            customer,
-            kind=TransactionKind.ADJUSTMENT,
-            amount_cents=-amount,
-            allocations=[(target, amount)] if target else [],
-            recorded_by_id=clerk,
-            note="Small remaining difference written off",
-            occurred_at=when,
-        )
+        await _write_off(session, customer, rng, clerk, when)
     elif roll < 0.3:
         await apply_transaction(
             session,
@@ -179,3 +128,79 @@ async def _demo_extras(
             note="Late payment fee",
             occurred_at=when,
         )
+
+
+async def _overpayment_partly_refunded(
+    session: AsyncSession, customer: Customer, rng: Random, clerk: int, when: datetime
+) -> None:
+    await apply_transaction(
+        session,
+        customer,
+        kind=TransactionKind.PAYMENT,
+        amount_cents=rng.choice([5000, 7500, 12000]),
+        recorded_by_id=clerk,
+        method=PaymentMethod.CHECK,
+        reference=f"{rng.randint(10000, 99999)}",
+        note="Check for more than was invoiced: kept as credit on account",
+        occurred_at=when,
+    )
+    refund = rng.choice([1250, 2500])
+    await apply_transaction(
+        session,
+        customer,
+        kind=TransactionKind.REFUND,
+        amount_cents=refund,
+        draws=await plan_refund(session, customer, refund),
+        recorded_by_id=clerk,
+        method=PaymentMethod.CARD,
+        note="Returned damaged goods",
+        occurred_at=when + timedelta(days=3),
+    )
+
+
+async def _goodwill_credit(
+    session: AsyncSession,
+    customer: Customer,
+    rng: Random,
+    clerk: int,
+    when: datetime,
+    *,
+    applied: bool,
+) -> None:
+    """A credit; when `applied`, put on the newest open order if it covers no more than
+    that order's balance (and partial payments are allowed, unless it pays it exactly)."""
+    credit = await apply_transaction(
+        session,
+        customer,
+        kind=TransactionKind.CREDIT,
+        amount_cents=rng.choice([1000, 1500, 2500]),
+        recorded_by_id=clerk,
+        note="Goodwill credit for a late delivery",
+        occurred_at=when,
+    )
+    open_orders = await _open_orders(session, customer)
+    if applied and open_orders and open_orders[-1].balance_due_cents >= credit.amount_cents:
+        if await partial_payments_allowed(session, customer) or (
+            open_orders[-1].balance_due_cents == credit.amount_cents
+        ):
+            await apply_credit(session, customer, credit, [(open_orders[-1], credit.amount_cents)])
+
+
+async def _write_off(
+    session: AsyncSession, customer: Customer, rng: Random, clerk: int, when: datetime
+) -> None:
+    """Writes off the small rest of a partly paid order, else a small unallocated difference."""
+    open_orders = await _open_orders(session, customer)
+    small = [o for o in open_orders if o.paid_cents and o.balance_due_cents <= 5000]
+    target = small[0] if small else None
+    amount = target.balance_due_cents if target else rng.choice([37, 199, 450])
+    await apply_transaction(
+        session,
+        customer,
+        kind=TransactionKind.ADJUSTMENT,
+        amount_cents=-amount,
+        allocations=[(target, amount)] if target else [],
+        recorded_by_id=clerk,
+        note="Small remaining difference written off",
+        occurred_at=when,
+    )

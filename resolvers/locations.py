@@ -28,6 +28,7 @@ from resolvers.pagination import (
     check_page_args,
     decode_cursor,
     encode_cursor,
+    page_flags,
     paginate_for,
 )
 from resolvers.sales_rollup import location_deleting, location_rep_changes
@@ -56,7 +57,26 @@ def page_of_list(
     size, backwards = check_page_args(
         args, context.settings.default_page_size, context.settings.max_page_size
     )
-    keyed = sorted(((key(item), item) for item in items), key=lambda pair: pair[0])
+    keyed = _between_cursors(
+        sorted(((key(item), item) for item in items), key=lambda pair: pair[0]), args
+    )
+    has_more = len(keyed) > size
+    chosen = (keyed[len(keyed) - size :] if size else []) if backwards else keyed[:size]
+    total = len(items)
+    has_next_page, has_previous_page = page_flags(args, has_more, backwards)
+    return Page(
+        items=[item for _, item in chosen],
+        cursors=[encode_cursor(list(k), LOCATIONS_OF_CUSTOMER) for k, _ in chosen],
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
+        count=lambda: total,
+    )
+
+
+def _between_cursors(
+    keyed: list[tuple[tuple[Any, ...], T]], args: PageArgs
+) -> list[tuple[tuple[Any, ...], T]]:
+    """The sorted (key, item) pairs strictly after `after` and before `before`."""
     width = len(keyed[0][0]) if keyed else 0
     if args.after and keyed:
         after = _comparable(keyed[0][0], decode_cursor(args.after, width, LOCATIONS_OF_CUSTOMER))
@@ -64,16 +84,7 @@ def page_of_list(
     if args.before and keyed:
         before = _comparable(keyed[0][0], decode_cursor(args.before, width, LOCATIONS_OF_CUSTOMER))
         keyed = [pair for pair in keyed if pair[0] < before]
-    has_more = len(keyed) > size
-    chosen = (keyed[len(keyed) - size :] if size else []) if backwards else keyed[:size]
-    total = len(items)
-    return Page(
-        items=[item for _, item in chosen],
-        cursors=[encode_cursor(list(k), LOCATIONS_OF_CUSTOMER) for k, _ in chosen],
-        has_next_page=has_more if not backwards else args.before is not None,
-        has_previous_page=has_more if backwards else args.after is not None,
-        count=lambda: total,
-    )
+    return keyed
 
 
 def _comparable(sample: tuple[Any, ...], values: list[Any]) -> tuple[Any, ...]:

@@ -195,22 +195,9 @@ async def paginate(
     list_of = list_id(keys, id_column)
     # Sort values are selected alongside so cursors come from the database's own values.
     key_labels: list[Any] = [k.expression.label(f"_k{i}") for i, k in enumerate(all_keys)]
-    page_statement = statement.add_columns(*key_labels)
-
-    if args.after:
-        page_statement = page_statement.where(
-            _after(all_keys, decode_cursor(args.after, len(all_keys), list_of))
-        )
-    if args.before:
-        reversed_keys = [SortKey(k.expression, not k.descending) for k in all_keys]
-        page_statement = page_statement.where(
-            _after(reversed_keys, decode_cursor(args.before, len(all_keys), list_of))
-        )
-    order_keys = (
-        [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys
+    page_statement, order_by = _keyset_page(
+        statement.add_columns(*key_labels), all_keys, list_of, args, size, backwards
     )
-    order_by = [k.expression.desc() if k.descending else k.expression.asc() for k in order_keys]
-    page_statement = page_statement.order_by(*order_by).limit(size + 1)
 
     width = len(all_keys)
     grouped: dict[Any, list[Any]] = {}
@@ -227,21 +214,54 @@ async def paginate(
     rows = list(rows[:size])
     if backwards:
         rows.reverse()
-    items = [row[0] if scalars else row[:-width] for row in rows]
-    cursors = [encode_cursor(row[-width:], list_of) for row in rows]
+    has_next_page, has_previous_page = page_flags(args, has_more, backwards)
 
     async def count() -> int:
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
         return (await session.execute(counted)).scalar_one()
 
     return Page(
-        items=items,
-        cursors=cursors,
-        has_next_page=has_more if not backwards else args.before is not None,
-        has_previous_page=has_more if backwards else args.after is not None,
+        items=[row[0] if scalars else row[:-width] for row in rows],
+        cursors=[encode_cursor(row[-width:], list_of) for row in rows],
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
         count=count,
         children=grouped,
     )
+
+
+def page_flags(args: PageArgs, has_more: bool, backwards: bool) -> tuple[bool, bool]:
+    """(hasNextPage, hasPreviousPage): the side read towards knows whether rows remain;
+    the other side is taken to have rows when the page starts from a cursor on it."""
+    if backwards:
+        return args.before is not None, has_more
+    return has_more, args.after is not None
+
+
+def _keyset_page(
+    page_statement: Select[Any],
+    all_keys: list[SortKey],
+    list_of: str,
+    args: PageArgs,
+    size: int,
+    backwards: bool,
+) -> tuple[Select[Any], list[Any]]:
+    """`page_statement` limited to the rows between the cursors, in reading order (reversed
+    when reading backwards), one row past the page; also returns its ORDER BY terms."""
+    if args.after:
+        page_statement = page_statement.where(
+            _after(all_keys, decode_cursor(args.after, len(all_keys), list_of))
+        )
+    if args.before:
+        reversed_keys = [SortKey(k.expression, not k.descending) for k in all_keys]
+        page_statement = page_statement.where(
+            _after(reversed_keys, decode_cursor(args.before, len(all_keys), list_of))
+        )
+    order_keys = (
+        [SortKey(k.expression, not k.descending) for k in all_keys] if backwards else all_keys
+    )
+    order_by = [k.expression.desc() if k.descending else k.expression.asc() for k in order_keys]
+    return page_statement.order_by(*order_by).limit(size + 1), order_by
 
 
 async def _with_children(

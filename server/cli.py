@@ -231,26 +231,18 @@ def token_create(database_url: str, email: str, company_slug: str | None) -> Non
 @main.command()
 @database_option
 @click.option("--demo", is_flag=True, help="A demo company with staff and realistic data.")
-@click.option("--scale", type=int, default=None, help="N customers and proportional data.")
-@click.option("--seed", "random_seed", type=int, default=42, show_default=True)
-def seed(database_url: str, demo: bool, scale: int | None, random_seed: int) -> None:
-    """Load demo or benchmark data."""
-    if demo:
-        from resolvers.demo import demo_login_text, seed_demo
+def seed(database_url: str, demo: bool) -> None:
+    """Load demo data (the benchmark data set: `python -m bench.seed --scale N`)."""
+    if not demo:
+        raise click.UsageError("pass --demo (benchmark data: python -m bench.seed --scale N)")
+    from resolvers.demo import demo_login_text, seed_demo
 
-        async def work(db: Database) -> str | None:
-            async with db.transaction(None) as session:
-                await seed_demo(session, get_settings())
-                return await demo_login_text(session, fresh=True)
+    async def work(db: Database) -> str | None:
+        async with db.transaction(None) as session:
+            await seed_demo(session, get_settings())
+            return await demo_login_text(session, fresh=True)
 
-        click.echo(run_with_db(database_url, work))
-    elif scale is not None:
-        from bench.dataset import seed_scale
-
-        result: Any = run_with_db(database_url, lambda db: seed_scale(db, scale, random_seed))
-        click.echo(result)
-    else:
-        raise click.UsageError("pass --demo or --scale N")
+    click.echo(run_with_db(database_url, work))
 
 
 @main.command()

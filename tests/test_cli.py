@@ -1,4 +1,5 @@
-"""The `rolodex` command: migrate, company, staff, token, demo seed, schema export."""
+"""The `rolodex` command: migrate, company, staff, token, demo seed, schema export; and
+`python -m bench.seed`, which the server does not carry."""
 
 from __future__ import annotations
 
@@ -84,6 +85,46 @@ def test_seed_demo_prints_how_to_sign_in(tmp_path):
     out = _run("seed", "--demo", "--database", url)
     assert "ada@northwind.example" in out
     assert '"Authorization": "Bearer ' in out
+
+
+def test_seed_without_demo_points_at_the_bench_seeder(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'none.db'}"
+    result = CliRunner().invoke(main, ["seed", "--database", url])
+    assert result.exit_code == 2
+    assert "pass --demo (benchmark data: python -m bench.seed --scale N)" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_bench_seed_builds_the_scale_data_set(tmp_path, capsys):
+    from bench.seed import main as bench_seed
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'scale.db'}"
+    bench_seed(["--scale", "3", "--seed", "7", "--database", url])
+    out = capsys.readouterr().out
+    assert "25 staff, 200 products, 3 customers," in out
+    assert "60 orders," in out
+    assert "log in as admin-1@scale.example / rolodex-bench-2026" in out
+
+
+def test_the_app_does_not_import_the_bench_package():
+    """The server ships without bench/: nothing outside it (and tests) may import it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for package in ("server", "schema", "resolvers", "db"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                else:
+                    continue
+                if any(name == "bench" or name.startswith("bench.") for name in names):
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == []
 
 
 def test_export_schema_matches_file():
