@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from schemathesis.graphql import nodes
 from db.migrate import upgrade
 from db.session import Database
 from schema import build_schema
+from tests.api_rows import seed_rows
 from tests.conftest import POSTGRES_ADMIN_DSN, POSTGRES_AVAILABLE, _async_url, make_tenant
 from tests.live_server import live_server
 
@@ -85,66 +86,6 @@ schemathesis.graphql.scalar(
 SCHEMA = schemathesis.graphql.from_dict(
     {"data": graphql.introspection_from_schema(build_schema()._schema)}
 ).exclude(name="Mutation.logout")  # it would sign the fuzzer out
-
-
-async def seed_rows(post: Callable[[str, dict], Awaitable[dict]]) -> list[str]:
-    """One of each kind of row, through the API (`post` answers a mutation's payload):
-    customer, location, contact, interaction, product, order, payment ids."""
-
-    async def create(mutation: str, input_type: str, key: str, input: dict) -> str:
-        query = (
-            f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {key} {{ id }} "
-            "userErrors { field code message } } }"
-        )
-        return (await post(query, {"i": input}))[key]["id"]
-
-    customer = await create(
-        "customerCreate", "CustomerCreateInput", "customer", {"name": "Fuzz Target Ltd"}
-    )
-    location = await create(
-        "locationCreate",
-        "LocationCreateInput",
-        "location",
-        {"customerId": customer, "name": "Dock"},
-    )
-    contact = await create(
-        "contactCreate", "ContactCreateInput", "contact", {"customerId": customer, "name": "Fran"}
-    )
-    interaction = await create(
-        "interactionCreate",
-        "InteractionCreateInput",
-        "interaction",
-        {"customerId": customer, "kind": "CALL", "body": "hello"},
-    )
-    product = await create(
-        "productCreate",
-        "ProductCreateInput",
-        "product",
-        {"name": "Widget", "sku": f"FZ-{uuid.uuid4().hex[:6]}", "price": "12.50"},
-    )
-    order = await create(
-        "orderCreate",
-        "OrderCreateInput",
-        "order",
-        {
-            "customerId": customer,
-            "locationId": location,
-            "status": "SUBMITTED",
-            "lines": [{"productId": product, "quantity": 2, "unitPrice": "12.50"}],
-        },
-    )
-    payment = await create(
-        "transactionRecord",
-        "TransactionRecordInput",
-        "transaction",
-        {
-            "customerId": customer,
-            "kind": "PAYMENT",
-            "amount": "5.00",
-            "allocations": [{"orderId": order, "amount": "5.00"}],
-        },
-    )
-    return [customer, location, contact, interaction, product, order, payment]
 
 
 async def _seed_over_http(base: str, token: str) -> list[str]:

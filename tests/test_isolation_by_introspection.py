@@ -33,7 +33,7 @@ from db.models import TenantScoped
 from db.session import Scope
 from resolvers.ids import MAX_PK, encode_id
 from schema import build_schema
-from tests.test_fuzz import seed_rows
+from tests.api_rows import seed_rows
 
 SCHEMA = build_schema()._schema
 SKIPPED = {"login", "logout", "attachmentUpload"}  # no id of A's / needs a file upload

@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from db.models import Company, Staff
 from db.session import Scope
 from resolvers.demo import STORY, DemoWorld, _seed_customers
+from resolvers.locations import LOCATIONS_OF_CUSTOMER
+from resolvers.pagination import encode_cursor
 from schema import build_schema
 from schema.planner import PLANNER, PlannedExecutionContext, Planner, UnsafeToPlan, install
 from schema.scalars import SCALAR_MAP
@@ -48,7 +50,7 @@ query Everything {
         totalCount pageInfo { hasNextPage endCursor }
         nodes { id name orderCount totalSales salesRep { id } effectiveSalesRep { ...Rep } }
       }
-      later: locations(first: 2, after: "WyJ6IiwgMF0=") { nodes { id } }
+      later: locations(first: 2, after: "LATER_CURSOR") { nodes { id } }
       interactions(first: 3) { totalCount nodes { id kind body createdAt author { ...Rep } } }
       orders(first: 3) {
         nodes { id number status placedAt total amountPaid balanceDue
@@ -59,6 +61,9 @@ query Everything {
   }
   locations(first: 30) { nodes { id name effectiveSalesRep { id } customer { id name } } }
 }"""
+
+# The customer's locations after one named "z" (the list's own cursor form).
+EVERYTHING = EVERYTHING.replace("LATER_CURSOR", encode_cursor(["z", 0], LOCATIONS_OF_CUSTOMER))
 
 
 async def seed_story(database, tenant) -> None:

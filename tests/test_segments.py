@@ -251,7 +251,7 @@ async def test_bulk_tags_dry_run_audit_and_revert(api, tenant, database):
     )
     assert (done["matchedCount"], done["updatedCount"]) == (3, 3)
     assert done["changes"][1]["changes"] == {
-        "billing_status": ["GOOD_STANDING", "PAST_DUE"],
+        "billingStatus": ["GOOD_STANDING", "PAST_DUE"],
         "tags": [[], ["Roofing", "spring"]],
     }
     state = await api.ok(LIST, token=tenant.rep.token)
