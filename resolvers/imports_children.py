@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from resolvers.context import Context
 
 Row = tuple[int, dict[str, str]]
+Progress = Callable[[int], None] | None
 
 
 @dataclass
@@ -233,7 +234,9 @@ def _check_row(
     return Checked(line, values, customer, existing)
 
 
-async def _check(session: AsyncSession, table: ChildTable, path: Path) -> Outcome:
+async def _check(
+    session: AsyncSession, table: ChildTable, path: Path, progress: Progress
+) -> Outcome:
     outcome, seen = Outcome(), set[int]()
     refs = await references(session)
     for batch in _batches(table, path):
@@ -246,6 +249,8 @@ async def _check(session: AsyncSession, table: ChildTable, path: Path) -> Outcom
                     outcome.created_count += 1
                 else:
                     outcome.updated_count += 1
+        if progress:
+            progress(len(batch))
     return outcome
 
 
@@ -329,7 +334,12 @@ async def _update(
 
 
 async def _write(
-    session: AsyncSession, viewer: Viewer, table: ChildTable, path: Path, operation_id: int
+    session: AsyncSession,
+    viewer: Viewer,
+    table: ChildTable,
+    path: Path,
+    operation_id: int,
+    progress: Progress,
 ) -> None:
     refs, seen, scratch, now = await references(session), set[int](), Outcome(), utcnow()
     for batch in _batches(table, path):
@@ -357,13 +367,21 @@ async def _write(
                 insert(AuditEvent),
                 [{**a, "bulk_operation_id": operation_id, "created_at": now} for a in audits],
             )
+        if progress:
+            progress(len(batch))
 
 
 async def import_rows(
-    session: AsyncSession, viewer: Viewer, table: ChildTable, path: Path, *, dry_run: bool
+    session: AsyncSession,
+    viewer: Viewer,
+    table: ChildTable,
+    path: Path,
+    *,
+    dry_run: bool,
+    progress: Progress = None,
 ) -> tuple[Outcome, BulkOperation | None]:
     """Checks then (unless dry run or any row error) writes the file; see the module doc."""
-    outcome = await _check(session, table, path)
+    outcome = await _check(session, table, path, progress)
     if dry_run or outcome.error_count:
         return outcome, None
     operation = BulkOperation(
@@ -376,7 +394,7 @@ async def import_rows(
     )
     session.add(operation)
     await session.flush()
-    await _write(session, viewer, table, path, operation.id)
+    await _write(session, viewer, table, path, operation.id, progress)
     return outcome, operation
 
 

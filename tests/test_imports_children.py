@@ -335,3 +335,35 @@ async def test_a_locations_file_over_the_limit_is_refused_while_streaming(api, t
     assert [e["code"] for e in result["userErrors"]] == ["FILE_TOO_LARGE"]
     assert counts(result) == (0, 0, 0)
     assert (await api.ok(LOCATIONS, token=tenant.admin.token))["locations"]["nodes"] == []
+
+
+def test_the_import_commands_load_locations_and_contacts(tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    _, slug, _ = run("company", "create", "Importer", "--database", url)
+    slug = slug.strip()
+    staff = ("--company", slug, "--email", "a@importer.example", "--name", "Ann")
+    run("staff", "create", "--database", url, *staff, "--role", "ADMIN", "--password", "x" * 12)
+    customers = tmp_path / "customers.csv"
+    customers.write_text("externalId,name\nE-1,Acme\n")
+    assert run("import", "customers", str(customers), "--company", slug, "--database", url)[0] == 0
+    locations = tmp_path / "locations.csv"
+    locations.write_text("customerExternalId,name,city\nE-1,Main,Portland\nE-1,Depot,Salem\n")
+    target = ("--company", slug, "--database", url)
+    code, out, _ = run("import", "locations", str(locations), *target, "--dry-run")
+    assert (code, out) == (0, "2 rows: 2 to create, 0 to update (dry run: nothing was written).\n")
+    code, out, _ = run("import", "locations", str(locations), *target)
+    assert code == 0 and out.startswith("2 rows: 2 to create, 0 to update: done. Bulk operation ")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("customerExternalId,name,email\nE-1,Ann,ann@acme.example\nE-9,Bob,\n")
+    code, _, err = run("import", "contacts", str(contacts), *target)
+    assert code == 1
+    assert "line 3: customerExternalId: No customer has externalId 'E-9'." in err
+    assert "1 row errors: nothing was written." in err
