@@ -368,7 +368,7 @@ async def import_customers(
     return outcome, operation
 
 
-def _payload(outcome: Outcome, operation: BulkOperation | None) -> dict[str, Any]:
+def payload(outcome: Outcome, operation: BulkOperation | None) -> dict[str, Any]:
     return {
         "row_count": outcome.row_count,
         "created_count": outcome.created_count,
@@ -399,7 +399,7 @@ async def customers_import(context: Context, input: Any) -> dict[str, Any]:
             )
     finally:
         await asyncio.to_thread(spooled.path.unlink, missing_ok=True)
-    return _payload(outcome, operation)
+    return payload(outcome, operation)
 
 
 async def revert_import(

@@ -3,7 +3,8 @@
 What moves is the table MOVES: each entry is a model whose rows hang off a customer
 by `customer_id` (adding tasks is one line). Exclusive products are a link table and
 move by their own two statements; contacts keep one primary per customer (the
-survivor's own). The merged customers end ARCHIVED with `merged_into_id`.
+survivor's own); tags are a union (resolvers.merge_tags). The merged customers end
+ARCHIVED with `merged_into_id`.
 
 Money and stats (CONTRIBUTING.md): orders and transactions move together with their
 allocations and refund draws (those refer to the moved rows, not the customer), so
@@ -47,9 +48,11 @@ from resolvers.bulk import REVERTERS, id_in
 from resolvers.errors import ErrorCollector, UserErrorCode
 from resolvers.ids import encode_id, parse_id, parse_ids
 from resolvers.merge_changes import Change, customer_changes, moved_change
+from resolvers.merge_tags import merge_tags, revert_tags
 from resolvers.permissions import Permission, Viewer
 from resolvers.sales_rollup import lock_customers, move_customers
 from resolvers.stats_recompute import STAT_COLUMNS, recompute_stats
+from resolvers.tags import tags_by_customer
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -231,6 +234,10 @@ async def _perform(session: AsyncSession, viewer: Viewer, plan: Plan) -> tuple[d
         if rows:
             await _set_customer(session, move.model, [row.id for row in rows], survivor.id)
     exclusive = await _move_exclusive(session, viewer.company_id, survivor.id, merged_ids)
+    everyone = [survivor.id, *merged_ids]
+    tags_before = await tags_by_customer(session, everyone)
+    tags = await merge_tags(session, survivor.id, merged_ids)
+    tags_after = await tags_by_customer(session, everyone)
     before = {
         c.id: {name: getattr(c, name) for name in STAT_COLUMNS} for c in [survivor, *plan.merged]
     }
@@ -241,7 +248,10 @@ async def _perform(session: AsyncSession, viewer: Viewer, plan: Plan) -> tuple[d
     await recompute_stats(session, [survivor.id, *merged_ids])
     for customer in [survivor, *plan.merged]:
         await session.refresh(customer)
-        changes.append(customer_changes(customer, before[customer.id], statuses, labels))
+        change = customer_changes(customer, before[customer.id], statuses, labels)
+        if tags_before[customer.id] != tags_after[customer.id]:
+            change.changes["tags"] = [tags_before[customer.id], tags_after[customer.id]]
+        changes.append(change)
     recorded = {
         "survivor": survivor.id,
         "merged": merged_ids,
@@ -249,6 +259,7 @@ async def _perform(session: AsyncSession, viewer: Viewer, plan: Plan) -> tuple[d
         "moved": moved,
         "demoted_contacts": demoted,
         "exclusive": exclusive,
+        "tags": tags,
     }
     return recorded, changes
 
@@ -337,6 +348,8 @@ async def revert_merge(
             .execution_options(synchronize_session=False)
         )
     await _revert_exclusive(session, viewer, survivor, recorded["exclusive"])
+    # Merges recorded before tags moved have no "tags": their tags never left.
+    await revert_tags(session, viewer.company_id, survivor, recorded.get("tags"))
     for pk in merged:
         customer = customers.get(pk)
         if customer is None:

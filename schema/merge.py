@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -12,11 +12,11 @@ from resolvers import merge as resolvers
 from resolvers.ids import encode_id
 from resolvers.merge_changes import Change
 from schema.customers import Customer
-from schema.errors import UserError, mutate
+from schema.errors import USER_ERRORS, UserError, mutate
 from schema.scalars import JSON
 
 
-@strawberry.input
+@strawberry.input(description="The input of customersMerge.")
 class CustomersMergeInput:
     survivor_id: strawberry.ID = strawberry.field(
         description="The customer that stays, with its own profile and primary contact."
@@ -47,7 +47,7 @@ class MergeChange:
         return strawberry.ID(encode_id(self.entity_type, self._pk))
 
 
-@strawberry.type
+@strawberry.type(description="What customersMerge did (or would do, in a dry run).")
 class CustomersMergePayload:
     customer: Customer | None = strawberry.field(
         default=None, description="The survivor, after the merge (as it would be, dry run)."
@@ -58,7 +58,7 @@ class CustomersMergePayload:
         description=f"The first {resolvers.PREVIEW_ROWS} changed rows: moved rows by table "
         "and customer, then the customers themselves (status, mergedInto, stats).",
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
     @strawberry.field(description="Pass to bulkOperationRevert to undo the merge exactly.")
     def bulk_operation_id(self) -> strawberry.ID | None:
@@ -84,12 +84,16 @@ def _as_types(values: dict[str, Any]) -> dict[str, Any]:
 class Mutation:
     @strawberry.mutation(
         description="Merges duplicates into one customer: their orders, transactions (with "
-        "allocations and refunds), interactions, contacts, locations, attachments and "
-        "exclusive products move to the survivor; stats, balances and the sales report "
+        "allocations and refunds), interactions, tasks, contacts, locations, attachments, "
+        "tags (a union) and exclusive products move to the survivor; stats, balances and the sales report "
         "follow. One bulk operation: bulkOperationRevert undoes it. ADMIN and MANAGER."
     )
     async def customers_merge(
-        self, info: Info, input: CustomersMergeInput
+        self,
+        info: Info,
+        input: Annotated[
+            CustomersMergeInput, strawberry.argument(description="What to merge into what.")
+        ],
     ) -> CustomersMergePayload:
         async def action() -> dict[str, Any]:
             return _as_types(await resolvers.customers_merge(info.context, input))

@@ -54,6 +54,7 @@ ROUTE_MODULES = (
     "server.exports_reports",
     "server.exports_statement",
     "server.exports_interactions",
+    "server.exports_children",
     "server.downloads",
 )
 

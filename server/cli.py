@@ -293,6 +293,11 @@ def import_customers(database_url: str, path: Path, company_slug: str, dry_run: 
             async with db.transaction(Scope(viewer.company_id)) as session:
                 return await run_import(session, viewer, path, dry_run=dry_run, progress=bar.update)
 
+    _report(database_url, work)
+
+
+def _report(database_url: str, work: Any) -> None:
+    """Runs an import, prints its row errors and summary; exit 1 with any row error."""
     try:
         outcome, operation = run_with_db(database_url, work)
     except UserInputError as error:
@@ -313,6 +318,42 @@ def import_customers(database_url: str, path: Path, company_slug: str, dry_run: 
         click.echo(f"{summary} (dry run: nothing was written).")
     else:
         click.echo(f"{summary}: done. Bulk operation {encode_id('BulkOperation', operation.id)}.")
+
+
+def _rows_command(kind: str) -> None:
+    """`rolodex import locations|contacts`: as locationsImport / contactsImport."""
+
+    @import_.command(
+        kind, help=f"Create and update {kind} from PATH, as {kind}Import does (all or nothing)."
+    )
+    @database_option
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--company", "company_slug", required=True, help="The company's slug.")
+    @click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+    def command(database_url: str, path: Path, company_slug: str, dry_run: bool) -> None:
+        from tqdm import tqdm
+
+        from resolvers.import_child_fields import CONTACTS, LOCATIONS
+        from resolvers.imports_children import import_rows
+
+        table = LOCATIONS if kind == "locations" else CONTACTS
+        with path.open("rb") as handle:
+            rows = max(sum(1 for _ in handle) - 1, 0)
+
+        async def work(db: Database) -> Any:
+            viewer = await _company_admin(db, company_slug)
+            passes = 1 if dry_run else 2
+            with tqdm(total=rows * passes, unit="rows", desc="importing", smoothing=0.1) as bar:
+                async with db.transaction(Scope(viewer.company_id)) as session:
+                    return await import_rows(
+                        session, viewer, table, path, dry_run=dry_run, progress=bar.update
+                    )
+
+        _report(database_url, work)
+
+
+for _kind in ("locations", "contacts"):
+    _rows_command(_kind)
 
 
 async def _company_admin(db: Database, slug: str) -> Viewer:

@@ -34,7 +34,7 @@ async def test_every_export_takes_the_graphql_names_and_refuses_others(app, api,
         route.path for route in app.routes if getattr(route, "path", "").startswith("/export/")
     )
     assert paths == sorted(BY_PATH), "an export route without declared parameters"
-    assert len(paths) == 9
+    assert len(paths) == 11
     headers = {"Authorization": f"Bearer {tenant.admin.token}"}
     for path in paths:
         parameters = BY_PATH[path]

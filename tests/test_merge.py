@@ -249,3 +249,75 @@ async def test_tasks_move_with_the_merge_and_back(api, tenant):
     assert [n["tasks"]["totalCount"] for n in after["nodes"]] == [1, 0]
     await api.mutate(REVERT, {"id": merged["bulkOperationId"]}, token=tenant.admin.token)
     assert await api.ok(tasks, {"ids": [acme, dup]}, token=tenant.admin.token) == before
+
+
+TAGS = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { name tags } } }"""
+
+
+async def test_tags_merge_into_a_union_and_revert_gives_each_its_own(api, tenant, other_tenant):
+    acme = await make_customer(api, tenant, "Acme", tags=["VIP", "wholesale"])
+    dup = await make_customer(api, tenant, "ACME Inc", tags=["vip", "Portland", "net-30"])
+    west = await make_customer(api, tenant, "Acme West", tags=["portland", "Key"])
+    bare = await make_customer(api, tenant, "Acme Bare")
+    stranger = await make_customer(api, other_tenant, "Acme", tags=["VIP"])
+    ids = [acme, dup, west, bare]
+
+    async def tags() -> list[tuple[str, list[str]]]:
+        nodes = (await api.ok(TAGS, {"ids": ids}, token=tenant.admin.token))["nodes"]
+        return [(n["name"], n["tags"]) for n in nodes]
+
+    before = [
+        ("Acme", ["VIP", "wholesale"]),
+        ("ACME Inc", ["net-30", "Portland", "vip"]),
+        ("Acme West", ["Key", "portland"]),
+        ("Acme Bare", []),
+    ]
+    assert await tags() == before
+    merged = await api.mutate(
+        MERGE,
+        {"input": {"survivorId": acme, "mergedIds": [dup, west, bare]}},
+        token=tenant.manager.token,
+    )
+    assert merged["userErrors"] == []
+    survivor_tags = ["Key", "net-30", "Portland", "VIP", "wholesale"]
+    changed = {c["label"]: c["changes"].get("tags") for c in merged["changes"]}
+    assert changed["Acme"] == [["VIP", "wholesale"], survivor_tags]
+    assert changed["ACME Inc"] == [["net-30", "Portland", "vip"], []]
+    assert changed["Acme West"] == [["Key", "portland"], []]
+    assert changed["Acme Bare"] is None
+    assert await tags() == [
+        ("Acme", survivor_tags),
+        ("ACME Inc", []),
+        ("Acme West", []),
+        ("Acme Bare", []),
+    ]
+    # The union is what filters see: one Acme tagged VIP in the company, not three.
+    vip = await api.ok(
+        """{ customers(first: 10, filter: {tags: ["vip"]}) { nodes { name } } }""",
+        token=tenant.admin.token,
+    )
+    assert [n["name"] for n in vip["customers"]["nodes"]] == ["Acme"]
+    reverted = await api.mutate(REVERT, {"id": merged["bulkOperationId"]}, token=tenant.admin.token)
+    assert reverted["userErrors"] == []
+    assert await tags() == before
+    other = await api.ok(TAGS, {"ids": [stranger]}, token=other_tenant.admin.token)
+    assert other["nodes"] == [{"name": "Acme", "tags": ["VIP"]}]
+
+
+async def test_a_tag_added_again_after_the_merge_is_not_doubled_by_the_revert(api, tenant):
+    acme = await make_customer(api, tenant, "Acme", tags=["VIP"])
+    dup = await make_customer(api, tenant, "Acme Dup", tags=["vip", "Key"])
+    merged = await api.mutate(
+        MERGE, {"input": {"survivorId": acme, "mergedIds": [dup]}}, token=tenant.manager.token
+    )
+    await api.mutate(
+        """mutation($id: ID!, $input: CustomerUpdateInput!) {
+          customerUpdate(id: $id, input: $input) { userErrors { code } } }""",
+        {"id": acme, "input": {"tags": ["VIP"]}},
+        token=tenant.admin.token,
+    )
+    await api.mutate(REVERT, {"id": merged["bulkOperationId"]}, token=tenant.admin.token)
+    nodes = (await api.ok(TAGS, {"ids": [acme, dup]}, token=tenant.admin.token))["nodes"]
+    # Key was removed from the survivor since: it is gone, not resurrected on the survivor;
+    # the dropped "vip" comes back to the merged customer as it was spelled.
+    assert nodes == [{"name": "Acme", "tags": ["VIP"]}, {"name": "Acme Dup", "tags": ["vip"]}]
