@@ -317,7 +317,11 @@ async def write_changes(
                 changes_expression(session, model, values),
                 literal(operation_id),
                 literal(utcnow(), AuditEvent.created_at.type),
-            ).where(model.company_id == viewer.company_id, id_in(session, model.id, ids)),
+            )
+            .where(model.company_id == viewer.company_id, id_in(session, model.id, ids))
+            # Audit ids in the rows' order: the log lists one bulk operation's events
+            # (same instant) by id, and that order must not depend on the plan.
+            .order_by(model.id),
         )
     )
     await apply_values(session, viewer, target, ids, values)

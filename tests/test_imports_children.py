@@ -324,8 +324,11 @@ async def test_statements_stay_constant_as_the_file_grows(api, tenant):
     assert used[1] - used[0] == (57 if api.db.sqlite else 0)
 
 
-async def test_a_locations_file_over_the_limit_is_refused_while_streaming(api, tenant, settings):
-    settings.import_max_bytes = 1000
+async def test_a_locations_file_over_the_limit_is_refused_while_streaming(
+    api, tenant, settings, monkeypatch
+):
+    # The settings are the session's: the limit must not outlive this test.
+    monkeypatch.setattr(settings, "import_max_bytes", 1000)
     result = await send(
         api,
         tenant.manager.token,
