@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -379,7 +379,13 @@ def payload(outcome: Outcome, operation: BulkOperation | None) -> dict[str, Any]
     }
 
 
-async def customers_import(context: Context, input: Any) -> dict[str, Any]:
+# What one import runs once its file is on disk: (outcome, bulk operation or None).
+Importer = Callable[[AsyncSession, Viewer, Path, bool], Awaitable[tuple[Outcome, Any]]]
+
+
+async def run_import(context: Context, input: Any, importer: Importer) -> dict[str, Any]:
+    """Every import's shell: the right to bulk-update, the upload spooled to disk within
+    the import limit, one transaction, the file removed whatever happens."""
     viewer = context.viewer
     viewer.require(Permission.BULK_UPDATE)
     if not callable(getattr(input.file, "read", None)):
@@ -394,12 +400,20 @@ async def customers_import(context: Context, input: Any) -> dict[str, Any]:
     )
     try:
         async with context.transaction() as session:
-            outcome, operation = await import_customers(
-                session, viewer, spooled.path, dry_run=input.dry_run
-            )
+            outcome, operation = await importer(session, viewer, spooled.path, input.dry_run)
     finally:
         await asyncio.to_thread(spooled.path.unlink, missing_ok=True)
     return payload(outcome, operation)
+
+
+async def customers_import(context: Context, input: Any) -> dict[str, Any]:
+    return await run_import(
+        context,
+        input,
+        lambda session, viewer, path, dry_run: import_customers(
+            session, viewer, path, dry_run=dry_run
+        ),
+    )
 
 
 async def revert_import(

@@ -14,7 +14,6 @@ that kind) updates the row; it stays with its customer (customersMerge moves row
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,16 +24,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent, BulkOperation, Contact, Customer, utcnow
-from resolvers.attachments import spool_upload
 from resolvers.audit import audit_value
 from resolvers.bulk import id_in
 from resolvers.errors import ErrorCollector, UserErrorCode, UserInputError
 from resolvers.ids import decode_id, encode_id
 from resolvers.import_child_fields import CONTACTS, LOCATIONS, ChildTable
 from resolvers.import_fields import References, unquote
-from resolvers.imports import BATCH_ROWS, Outcome, customer_pk, payload, references
-from resolvers.permissions import Permission, Viewer
-from resolvers.storage import incoming_dir
+from resolvers.imports import BATCH_ROWS, Outcome, customer_pk, references, run_import
+from resolvers.permissions import Viewer
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -399,26 +396,13 @@ async def import_rows(
 
 
 async def _import(context: Context, input: Any, table: ChildTable) -> dict[str, Any]:
-    viewer = context.viewer
-    viewer.require(Permission.BULK_UPDATE)
-    if not callable(getattr(input.file, "read", None)):
-        raise UserInputError.one(
-            ("input", "file"),
-            "Send the file as a part of a multipart request (GraphQL multipart request spec).",
-            UserErrorCode.INVALID,
-        )
-    settings = context.settings
-    spooled = await spool_upload(
-        input.file, incoming_dir(settings), settings.import_max_bytes, "import.csv"
+    return await run_import(
+        context,
+        input,
+        lambda session, viewer, path, dry_run: import_rows(
+            session, viewer, table, path, dry_run=dry_run
+        ),
     )
-    try:
-        async with context.transaction() as session:
-            outcome, operation = await import_rows(
-                session, viewer, table, spooled.path, dry_run=input.dry_run
-            )
-    finally:
-        await asyncio.to_thread(spooled.path.unlink, missing_ok=True)
-    return payload(outcome, operation)
 
 
 async def locations_import(context: Context, input: Any) -> dict[str, Any]:
